@@ -1,1 +1,5 @@
-fn main() {}
+//! The `wafscope` binary: see `wafscope --help`.
+
+fn main() -> std::process::ExitCode {
+    server::cli::main()
+}

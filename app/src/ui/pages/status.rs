@@ -1,0 +1,83 @@
+//! Status: what `GET /api/v1/status` returns, for operators checking the console itself.
+
+use crate::model::ServerStatus;
+use crate::ui::api::{self, ApiFailure};
+use crate::ui::CurrentSession;
+use leptos::prelude::*;
+
+/// Version, uptime, listener and data-directory size, refreshed on demand.
+#[component]
+pub fn StatusPage() -> impl IntoView {
+    let CurrentSession(session) = expect_context::<CurrentSession>();
+    let refresh = RwSignal::new(0u32);
+    let status = LocalResource::new(move || {
+        refresh.track();
+        api::get_json::<ServerStatus>("/api/v1/status")
+    });
+    Effect::new(move |_| {
+        if let Some(Err(ApiFailure::Unauthorized)) = status.get() {
+            session.set(None);
+        }
+    });
+
+    view! {
+        <header class="page-head">
+            <h1>"Status"</h1>
+            <button class="button" on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
+        </header>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || status.get().map(|result| match result {
+                Ok(status) => view! { <StatusTable status/> }.into_any(),
+                Err(failure) => view! { <p class="error" role="alert">{failure.to_string()}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// The status as a two-column table.
+#[component]
+pub fn StatusTable(status: ServerStatus) -> impl IntoView {
+    let rows = [
+        ("Version", status.version),
+        ("Uptime", format_duration(status.uptime_seconds)),
+        ("Listening on", format!("{}{}", status.listen, if status.tls { " (TLS)" } else { "" })),
+        ("Data directory", status.data_dir),
+        ("Data on disk", format_bytes(status.data_dir_bytes)),
+    ];
+    view! {
+        <table class="kv" data-testid="status-table">
+            <tbody>
+                {rows.into_iter().map(|(label, value)| view! {
+                    <tr><th scope="row">{label}</th><td class="mono">{value}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// `93784` → `1d 2h 3m 4s`.
+pub fn format_duration(total_seconds: u64) -> String {
+    let (days, rest) = (total_seconds / 86_400, total_seconds % 86_400);
+    let (hours, rest) = (rest / 3_600, rest % 3_600);
+    let (minutes, seconds) = (rest / 60, rest % 60);
+    let parts = [(days, "d"), (hours, "h"), (minutes, "m")];
+    let mut text: String = parts
+        .iter()
+        .skip_while(|(value, _)| *value == 0)
+        .map(|(value, unit)| format!("{value}{unit} "))
+        .collect();
+    text.push_str(&format!("{seconds}s"));
+    text
+}
+
+/// Bytes in binary units with one decimal: `1536` → `1.5 KiB`.
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}

@@ -1,0 +1,59 @@
+//! [`ApiError`]: the one mapping from failures of the read API to status codes and
+//! `{"error": …}` bodies. 5xx bodies stay generic; their detail is logged once here.
+
+use crate::store::StoreError;
+use app::model::Role;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+/// A failure answered to an API caller.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required: send a session cookie or Authorization: Bearer <token>")]
+    Unauthorized,
+    #[error("this needs the {0} role")]
+    Forbidden(Role),
+    #[error("no such API endpoint")]
+    NotFound,
+    #[error("storage is unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The HTTP status for this failure.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::Unavailable(error.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Unavailable(detail) | ApiError::Internal(detail) = &self {
+            tracing::error!(error = %detail, "api request failed");
+        }
+        let body = app::model::ApiError { error: self.to_string() };
+        let mut response = (self.status(), Json(body)).into_response();
+        if matches!(self, ApiError::Unauthorized) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"wafscope\""),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,47 @@
+//! The HTTP surface: [`router`] wires the read API, the server functions and the embedded UI.
+//!
+//! Invariant: every `/api/v1/*` route except health takes a [`Principal`](crate::auth::Principal);
+//! unknown `/api/*` paths are JSON 404s; everything else falls through to the UI.
+
+pub mod actions;
+pub mod api;
+pub mod assets;
+pub mod errors;
+
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::{HeaderValue, Method, Uri, HeaderMap};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{any, get, post};
+use axum::Router;
+
+/// The whole application as one `Router`, ready for `oneshot` in tests or for serving.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/health", get(api::get_health))
+        .route("/api/v1/status", get(api::get_status))
+        .route("/api/v1/session", get(api::get_session))
+        .route("/api/fn/{*name}", post(actions::handle_server_fn))
+        .route("/api", any(api::api_not_found))
+        .route("/api/{*rest}", any(api::api_not_found))
+        .fallback(serve_ui)
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn serve_ui(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    state.assets.respond(&method, &uri, &headers)
+}
+
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_SECURITY_POLICY, state.assets.content_security_policy().clone());
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}

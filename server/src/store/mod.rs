@@ -1,0 +1,98 @@
+//! Storage: **the only module that imports redb.**
+//!
+//! One `redb::Database` per data directory, opened once by [`Store::open`] and shared as an
+//! `Arc`. Every method is synchronous and may block on disk: async callers go through
+//! `tokio::task::spawn_blocking` (see `crate::state::AppState::blocking`), never call these
+//! on the runtime directly.
+
+pub mod accounts;
+mod migrate;
+mod tables;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use accounts::{AccountError, SessionRecord, TokenRecord, UserRecord};
+
+/// File name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "wafscope.redb";
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("data dir {0} is in use by another wafscope process (stop it, or use its admin socket)")]
+    Locked(PathBuf),
+    #[error("cannot create data dir {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("database {path} was written by a newer wafscope (schema {found}, this build knows {known})")]
+    SchemaTooNew { path: PathBuf, found: u64, known: u64 },
+    #[error("stored record is corrupt: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Redb(#[from] redb::Error),
+}
+
+macro_rules! from_redb {
+    ($($error:ty),*) => {$(
+        impl From<$error> for StoreError {
+            fn from(error: $error) -> Self { StoreError::Redb(error.into()) }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// A handle to the data directory's database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    database: Arc<redb::Database>,
+    data_dir: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir`. Fails with
+    /// [`StoreError::Locked`] when another process has it open.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::CreateDir { path: data_dir.to_owned(), source })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let database = match redb::Database::create(&path) {
+            Ok(database) => database,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(StoreError::Locked(data_dir.to_owned()));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let store = Store { database: Arc::new(database), data_dir: data_dir.to_owned() };
+        migrate::ensure_schema(&store.database, &path)?;
+        Ok(store)
+    }
+
+    /// An in-memory store for tests: nothing touches the disk.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let database = redb::Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())?;
+        let store = Store { database: Arc::new(database), data_dir: PathBuf::from(":memory:") };
+        migrate::ensure_schema(&store.database, Path::new(":memory:"))?;
+        Ok(store)
+    }
+
+    /// The data directory this store lives in.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Whether no user exists yet (a fresh data dir).
+    pub fn is_fresh(&self) -> Result<bool, StoreError> {
+        Ok(self.list_users()?.is_empty())
+    }
+
+    fn database(&self) -> &redb::Database {
+        &self.database
+    }
+}

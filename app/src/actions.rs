@@ -1,16 +1,19 @@
-//! Server functions: the UI's mutations, served by `leptos_axum` under [`SERVER_FN_PREFIX`].
+//! Server functions: the UI's session actions, served by `leptos_axum` under
+//! [`SERVER_FN_PREFIX`].
 //!
 //! The bodies only delegate to an [`ActionBackend`] that the server provides through Leptos
-//! context, so this crate never depends on the server's storage or HTTP stack.
+//! context, so this crate never depends on the server's storage or HTTP stack. Expected
+//! refusals (wrong password, rate limit) are `Ok` values, not errors, so the browser never
+//! sees an HTTP error for them.
 //!
 //! [`SERVER_FN_PREFIX`]: crate::model::SERVER_FN_PREFIX
 
-use crate::model::SessionInfo;
+use crate::model::{LoginOutcome, SessionInfo};
 use leptos::prelude::*;
 
-/// Verifies a username and password and starts a session (sets the session cookie).
+/// Verifies a username and password and, on success, starts a session (sets the cookie).
 #[server(prefix = "/api/fn", endpoint = "login")]
-pub async fn login(username: String, password: String) -> Result<SessionInfo, ServerFnError> {
+pub async fn login(username: String, password: String) -> Result<LoginOutcome, ServerFnError> {
     backend()?.login(username, password).await.map_err(ServerFnError::new)
 }
 
@@ -18,6 +21,12 @@ pub async fn login(username: String, password: String) -> Result<SessionInfo, Se
 #[server(prefix = "/api/fn", endpoint = "logout")]
 pub async fn logout() -> Result<(), ServerFnError> {
     backend()?.logout().await.map_err(ServerFnError::new)
+}
+
+/// The signed-in user of this browser, if any (answers 200 either way).
+#[server(prefix = "/api/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<SessionInfo>, ServerFnError> {
+    backend()?.current_user().await.map_err(ServerFnError::new)
 }
 
 #[cfg(feature = "ssr")]
@@ -31,17 +40,19 @@ fn backend() -> Result<std::sync::Arc<dyn ActionBackend>, ServerFnError> {
 
 #[cfg(feature = "ssr")]
 mod backend {
-    use crate::model::SessionInfo;
+    use crate::model::{LoginOutcome, SessionInfo};
     use std::future::Future;
     use std::pin::Pin;
 
     /// A boxed, sendable future, as returned by [`ActionBackend`] methods.
     pub type ActionFuture<T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send>>;
 
-    /// What the server implements for the server functions. The error string is shown to
-    /// the user as is, so it must not leak internals.
+    /// What the server implements for the server functions. Methods are called inside the
+    /// request's Leptos owner, so they can read request/response context synchronously.
+    /// Error strings reach the user as they are: they must not leak internals.
     pub trait ActionBackend: Send + Sync {
-        fn login(&self, username: String, password: String) -> ActionFuture<SessionInfo>;
+        fn login(&self, username: String, password: String) -> ActionFuture<LoginOutcome>;
         fn logout(&self) -> ActionFuture<()>;
+        fn current_user(&self) -> ActionFuture<Option<SessionInfo>>;
     }
 }

@@ -7,6 +7,7 @@
 //!   an implementation the server provides through context.
 //! - `ui` (feature `ui`): the Leptos CSR application: route tree, pages, components.
 
+pub mod format;
 pub mod model;
 
 #[cfg(any(feature = "ui", feature = "ssr"))]

@@ -81,6 +81,16 @@ pub struct SessionInfo {
     pub role: Role,
 }
 
+/// What the login server function answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginOutcome {
+    /// The session cookie is set.
+    SignedIn(SessionInfo),
+    /// Refused; the text says why (wrong credentials, too many attempts).
+    Refused(String),
+}
+
 /// Body of every error answer of the JSON API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {

@@ -1,1 +1,54 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's build and test entry points (no dependencies).
+//!
+//! - `setup`  installs what is missing (idempotent): wasm target, trunk, wasm-bindgen-cli,
+//!   npm tools (binaryen's wasm-opt, playwright-core), Debian packages (chromium, the lab).
+//! - `build`  `trunk build --release` then `cargo build --release -p server`.
+//! - `run`    setup + build, then `target/release/wafscope serve [ARGS…]`.
+//! - `dev`    Trunk watch into target/dist-dev + a debug server that reads it from disk.
+//! - `test`   setup, then every test: native, wasm (headless chromium), release build, browser e2e.
+
+mod process;
+mod setup;
+mod tasks;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+usage: cargo xtask <task> [args]
+
+tasks:
+  setup          install missing tools (idempotent): wasm32 target, trunk 0.21.14,
+                 wasm-bindgen-cli (= Cargo.lock), npm ci (wasm-opt, playwright-core),
+                 apt packages (chromium, chromium-driver)
+  build          build the UI (trunk, release) and the release binary target/release/wafscope
+  run [ARGS]     setup + build, then `wafscope serve ARGS` (default data dir ./wafscope-data)
+  dev [ARGS]     trunk watch (debug UI in target/dist-dev) + debug `wafscope serve ARGS`
+  test           setup, then all tests: cargo test, wasm tests in chromium, release build,
+                 end-to-end browser tests (end2end/)
+  help           this text
+";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_else(|| "help".to_owned());
+    let rest: Vec<String> = args.collect();
+    let result = match task.as_str() {
+        "setup" => setup::run(),
+        "build" => setup::run().and_then(|()| tasks::build()),
+        "run" => setup::run().and_then(|()| tasks::build()).and_then(|()| tasks::run(&rest)),
+        "dev" => setup::run().and_then(|()| tasks::dev(&rest)),
+        "test" => setup::run().and_then(|()| tasks::test()),
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown task {other:?}\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

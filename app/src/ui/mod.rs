@@ -22,7 +22,7 @@ pub fn App() -> impl IntoView {
     provide_context(CurrentSession(session));
     let checked = RwSignal::new(false);
     leptos::task::spawn_local(async move {
-        if let Ok(info) = api::get_json::<SessionInfo>("/api/v1/session").await {
+        if let Ok(Some(info)) = crate::actions::current_user().await {
             session.set(Some(info));
         }
         checked.set(true);

@@ -6,7 +6,7 @@ use crate::auth::principal::session_cookie;
 use crate::state::AppState;
 use crate::store::SessionRecord;
 use app::actions::{ActionBackend, ActionFuture};
-use app::model::SessionInfo;
+use app::model::{LoginOutcome, SessionInfo};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::SET_COOKIE;
@@ -35,7 +35,7 @@ struct RequestActions {
 }
 
 impl ActionBackend for RequestActions {
-    fn login(&self, username: String, password: String) -> ActionFuture<SessionInfo> {
+    fn login(&self, username: String, password: String) -> ActionFuture<LoginOutcome> {
         let state = self.state.clone();
         let parts = use_context::<Parts>();
         let response = use_context::<ResponseOptions>();
@@ -46,7 +46,7 @@ impl ActionBackend for RequestActions {
             let limiter = state.login_limiter.clone();
             if let Err(wait) = limiter.check(ip, &username, Instant::now()) {
                 tracing::warn!(client = %ip, "login refused: too many failures");
-                return Err(format!("too many failed sign-ins; try again in {} s", wait.as_secs()));
+                return Ok(LoginOutcome::Refused(format!("too many failed sign-ins; try again in {} s", wait.as_secs())));
             }
             let session_hours = state.config.session_hours;
             let name = username.clone();
@@ -72,14 +72,29 @@ impl ActionBackend for RequestActions {
             let Some((role, secret)) = outcome else {
                 limiter.record_failure(ip, &username, Instant::now());
                 tracing::warn!(client = %ip, "login failed");
-                return Err("wrong username or password".to_owned());
+                return Ok(LoginOutcome::Refused("wrong username or password".to_owned()));
             };
             limiter.record_success(&username);
             let secure = parts.extensions.get::<OverTls>().is_some();
             let cookie = session_cookie_header(&secret, session_hours * 3600, secure);
             response.append_header(SET_COOKIE, cookie);
             tracing::info!(client = %ip, "login succeeded");
-            Ok(SessionInfo { username, role })
+            Ok(LoginOutcome::SignedIn(SessionInfo { username, role }))
+        })
+    }
+
+    fn current_user(&self) -> ActionFuture<Option<SessionInfo>> {
+        let state = self.state.clone();
+        let secret = use_context::<Parts>().and_then(|parts| session_cookie(&parts.headers).map(str::to_owned));
+        Box::pin(async move {
+            let Some(secret) = secret else { return Ok(None) };
+            let hash = secrets::secret_hash(&secret);
+            let now = unix_now();
+            let found = state
+                .blocking(move |store| store.find_session(&hash, now))
+                .await
+                .map_err(|_| "sessions are unavailable right now".to_owned())?;
+            Ok(found.map(|(session, user)| SessionInfo { username: session.username, role: user.role }))
         })
     }
 

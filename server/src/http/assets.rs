@@ -124,12 +124,14 @@ fn file_response(file: AssetFile, cache_control: &'static str, request_headers: 
     response
 }
 
-/// Trunk names built files `name-<hex hash>.ext`: those never change and are cached forever.
+/// Trunk names built files `name-<16 hex>.ext` (the wasm `name-<16 hex>_bg.wasm`): those
+/// never change and are cached forever.
 fn cache_policy(file_name: &str) -> &'static str {
     let stem = file_name.split('.').next().unwrap_or_default();
-    let hashed = stem
-        .rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() >= 8 && hash.bytes().all(|byte| byte.is_ascii_hexdigit()));
+    let hashed = stem.split('-').skip(1).any(|segment| {
+        let hash = segment.split('_').next().unwrap_or_default();
+        hash.len() >= 8 && hash.bytes().all(|byte| byte.is_ascii_hexdigit())
+    });
     if hashed { "public, max-age=31536000, immutable" } else { "no-cache" }
 }
 
@@ -203,7 +205,7 @@ mod tests {
     #[test]
     fn hashed_names_are_immutable() {
         assert_eq!(cache_policy("frontend-6b1f0e2f9c3d4a5b.js"), "public, max-age=31536000, immutable");
-        assert_eq!(cache_policy("frontend_bg-6b1f0e2f9c3d4a5b.wasm"), "public, max-age=31536000, immutable");
+        assert_eq!(cache_policy("frontend-6b1f0e2f9c3d4a5b_bg.wasm"), "public, max-age=31536000, immutable");
         assert_eq!(cache_policy("favicon.svg"), "no-cache");
         assert_eq!(cache_policy("my-app.js"), "no-cache");
     }

@@ -1,6 +1,7 @@
 //! The sign-in form (a Leptos server function, so the password never touches the JSON API).
 
 use crate::actions::Login;
+use crate::model::LoginOutcome;
 use crate::ui::CurrentSession;
 use leptos::prelude::*;
 
@@ -11,11 +12,12 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| match login.value().get() {
-        Some(Ok(info)) => {
+        Some(Ok(LoginOutcome::SignedIn(info))) => {
             error.set(None);
             session.set(Some(info));
         }
-        Some(Err(failure)) => error.set(Some(login_error_text(&failure.to_string()))),
+        Some(Ok(LoginOutcome::Refused(reason))) => error.set(Some(reason)),
+        Some(Err(failure)) => error.set(Some(format!("sign-in failed: {failure}"))),
         None => {}
     });
 
@@ -41,10 +43,4 @@ pub fn LoginPage() -> impl IntoView {
             </ActionForm>
         </main>
     }
-}
-
-/// Strips the server-function error prefix so the operator reads only the reason.
-fn login_error_text(raw: &str) -> String {
-    let reason = raw.rsplit_once(": ").map_or(raw, |(_, reason)| reason);
-    reason.trim().to_owned()
 }

@@ -1,5 +1,6 @@
 //! Status: what `GET /api/v1/status` returns, for operators checking the console itself.
 
+use crate::format::{format_bytes, format_duration};
 use crate::model::ServerStatus;
 use crate::ui::api::{self, ApiFailure};
 use crate::ui::CurrentSession;
@@ -53,31 +54,4 @@ pub fn StatusTable(status: ServerStatus) -> impl IntoView {
             </tbody>
         </table>
     }
-}
-
-/// `93784` → `1d 2h 3m 4s`.
-pub fn format_duration(total_seconds: u64) -> String {
-    let (days, rest) = (total_seconds / 86_400, total_seconds % 86_400);
-    let (hours, rest) = (rest / 3_600, rest % 3_600);
-    let (minutes, seconds) = (rest / 60, rest % 60);
-    let parts = [(days, "d"), (hours, "h"), (minutes, "m")];
-    let mut text: String = parts
-        .iter()
-        .skip_while(|(value, _)| *value == 0)
-        .map(|(value, unit)| format!("{value}{unit} "))
-        .collect();
-    text.push_str(&format!("{seconds}s"));
-    text
-}
-
-/// Bytes in binary units with one decimal: `1536` → `1.5 KiB`.
-pub fn format_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }

@@ -1,0 +1,80 @@
+// Shared end-to-end harness: runs the real release binary on a free port with a fresh data
+// dir, and Debian's chromium through playwright-core (never a downloaded browser).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = process.env.WAFSCOPE_BIN || join(root, 'target', 'release', 'wafscope');
+export const ARTIFACTS = join(root, 'end2end', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export function freshDataDir() {
+  return mkdtempSync(join(tmpdir(), 'wafscope-e2e-'));
+}
+
+/** Runs a wafscope CLI command to completion; returns { status, stdout, stderr }. */
+export function cli(args, input) {
+  const result = spawnSync(BIN, args, { input, encoding: 'utf8', timeout: 30_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts `wafscope serve` on 127.0.0.1:0; resolves when it prints its URL. */
+export async function startServer(dataDir, extraArgs = []) {
+  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 15_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(/listening on (http:\/\/\S+)/);
+      if (match) { clearTimeout(timer); resolve(match[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
+  });
+  return {
+    url,
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Launches headless Debian chromium; collects page errors and console errors per page. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A new page whose errors are recorded in `page.problems`. */
+export async function watchedPage(browser, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (error) => page.problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.problems.push(`console: ${message.text()}`);
+  });
+  page.on('dialog', async (dialog) => {
+    page.problems.push(`dialog: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  return page;
+}

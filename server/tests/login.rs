@@ -1,0 +1,86 @@
+//! Login and logout through the Leptos server functions (`/api/fn/login`, `/api/fn/logout`).
+
+mod support;
+
+use axum::http::{header, Method, StatusCode};
+use support::{body_json, request, TestApp};
+
+fn server_fn(path: &str) -> axum::http::request::Builder {
+    request(Method::POST, path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+}
+
+fn login_request(_username: &str, _password: &str) -> axum::http::request::Builder {
+    server_fn("/api/fn/login")
+}
+
+fn form(username: &str, password: &str) -> String {
+    format!("username={username}&password={password}")
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_http_only_cookie_that_authenticates() {
+    let app = TestApp::new();
+    app.create_user("alice", "correct-horse", app::model::Role::Analyst);
+    let response = app.send_body(login_request("alice", "correct-horse"), form("alice", "correct-horse")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("wafscope_session="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain HTTP: no Secure flag: {cookie}");
+    let body = body_json(response).await;
+    assert_eq!(body["signed_in"]["username"], "alice", "{body}");
+    assert_eq!(body["signed_in"]["role"], "analyst", "{body}");
+
+    let session_cookie = cookie.split(';').next().unwrap().to_owned();
+    let status = app.send(request(Method::GET, "/api/v1/status").header(header::COOKIE, &session_cookie)).await;
+    assert_eq!(status.status(), StatusCode::OK);
+    let whoami = app.send_body(server_fn("/api/fn/current_user").header(header::COOKIE, &session_cookie), String::new()).await;
+    assert_eq!(body_json(whoami).await["username"], "alice");
+
+    let logout = app
+        .send_body(
+            request(Method::POST, "/api/fn/logout")
+                .header(header::COOKIE, &session_cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json"),
+            String::new(),
+        )
+        .await;
+    assert_eq!(logout.status(), StatusCode::OK);
+    assert!(logout.headers()[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    let after = app.send(request(Method::GET, "/api/v1/status").header(header::COOKIE, &session_cookie)).await;
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "the session is gone server-side");
+    let whoami = app.send_body(server_fn("/api/fn/current_user").header(header::COOKIE, &session_cookie), String::new()).await;
+    assert_eq!(whoami.status(), StatusCode::OK);
+    assert!(body_json(whoami).await.is_null());
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_without_a_cookie() {
+    let app = TestApp::new();
+    app.create_user("alice", "correct-horse", app::model::Role::Viewer);
+    for (user, password) in [("alice", "wrong-horse"), ("mallory", "correct-horse")] {
+        let response = app.send_body(login_request(user, password), form(user, password)).await;
+        assert_eq!(response.status(), StatusCode::OK, "a refusal is an answer, not an HTTP error");
+        assert!(response.headers().get(header::SET_COOKIE).is_none());
+        assert_eq!(body_json(response).await["refused"], "wrong username or password");
+    }
+}
+
+#[tokio::test]
+async fn repeated_failures_are_rate_limited_even_with_the_right_password() {
+    let app = TestApp::new();
+    app.create_user("bob", "correct-horse", app::model::Role::Viewer);
+    for _ in 0..server::auth::rate_limit::MAX_FAILURES_PER_USER {
+        let response = app.send_body(login_request("bob", "guess"), form("bob", "guess")).await;
+        assert_eq!(body_json(response).await["refused"], "wrong username or password");
+    }
+    let response = app.send_body(login_request("bob", "correct-horse"), form("bob", "correct-horse")).await;
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+    let refusal = body_json(response).await["refused"].as_str().unwrap_or_default().to_owned();
+    assert!(refusal.starts_with("too many failed sign-ins"), "{refusal}");
+}

@@ -1,0 +1,85 @@
+//! Shared helpers for the HTTP tests: an app on an in-memory store with synthetic UI files.
+#![allow(dead_code)]
+
+use app::model::Role;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, Response};
+use base64::Engine;
+use http_body_util::BodyExt;
+use server::admin::{execute, AdminRequest};
+use server::config::{Config, ConfigFlags};
+use server::http::assets::Assets;
+use server::store::Store;
+use server::AppState;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use tower::ServiceExt;
+
+pub const BOOT_SCRIPT: &str = "import init from '/frontend-0123456789abcdef.js'; init('/frontend-0123456789abcdef_bg.wasm');";
+
+pub fn index_html() -> &'static str {
+    static INDEX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        format!(
+            "<!doctype html><html><head><title>wafscope test</title>\
+             <script type=\"module\">{BOOT_SCRIPT}</script></head><body></body></html>"
+        )
+    })
+}
+
+pub fn boot_script_hash() -> String {
+    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(BOOT_SCRIPT)))
+}
+
+pub struct TestApp {
+    pub state: AppState,
+}
+
+impl TestApp {
+    pub fn new() -> TestApp {
+        let store = Store::in_memory().expect("in-memory store");
+        let config = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), None).unwrap();
+        let assets = Assets::from_files(&[
+            ("index.html", index_html().as_bytes()),
+            ("frontend-0123456789abcdef.js", b"export default function init() {}"),
+            ("frontend-0123456789abcdef_bg.wasm", b"\0asm\x01\0\0\0"),
+        ]);
+        TestApp { state: AppState::new(store, config, assets) }
+    }
+
+    pub fn create_user(&self, name: &str, password: &str, role: Role) {
+        let request = AdminRequest::UserAdd { name: name.into(), role, password: Some(password.into()) };
+        execute(&self.state.store, request).expect("user created");
+    }
+
+    pub fn create_token(&self, name: &str, role: Role) -> String {
+        let output = execute(&self.state.store, AdminRequest::TokenCreate { name: name.into(), role }).unwrap();
+        output.lines().last().unwrap().to_owned()
+    }
+
+    pub async fn send(&self, builder: axum::http::request::Builder) -> Response<Body> {
+        self.send_body(builder, String::new()).await
+    }
+
+    pub async fn send_body(&self, builder: axum::http::request::Builder, body: String) -> Response<Body> {
+        let peer: SocketAddr = "192.0.2.10:40000".parse().unwrap();
+        let request = builder.extension(ConnectInfo(peer)).body(Body::from(body)).unwrap();
+        server::router(self.state.clone()).oneshot(request).await.unwrap()
+    }
+}
+
+pub fn request(method: Method, uri: &str) -> axum::http::request::Builder {
+    Request::builder().method(method).uri(uri)
+}
+
+pub async fn body_text(response: Response<Body>) -> String {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+pub async fn body_json(response: Response<Body>) -> serde_json::Value {
+    let text = body_text(response).await;
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
+}

@@ -1,0 +1,53 @@
+//! `build`, `run`, `dev` and `test`.
+
+use crate::process::{cargo, root, step, tool, tool_path, TaskResult};
+use std::process::Command;
+
+/// The release binary that `build` produces.
+pub const RELEASE_BINARY: &str = "target/release/wafscope";
+
+pub fn build() -> TaskResult {
+    step("trunk build --release (UI -> target/dist)", tool("trunk").args(["build", "--release"]))?;
+    step("cargo build --release -p server", cargo().args(["build", "--release", "-p", "server"]))
+}
+
+pub fn run(args: &[String]) -> TaskResult {
+    let binary = root().join(RELEASE_BINARY);
+    eprintln!("\n==> {} serve {}", binary.display(), args.join(" "));
+    let status = Command::new(&binary)
+        .arg("serve")
+        .args(args)
+        .status()
+        .map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
+    if status.success() { Ok(()) } else { Err(format!("wafscope exited with {status}")) }
+}
+
+pub fn dev(args: &[String]) -> TaskResult {
+    step("trunk build (debug UI -> target/dist-dev)", tool("trunk").args(["build", "--dist", "target/dist-dev"]))?;
+    let mut watcher = tool("trunk")
+        .args(["watch", "--dist", "target/dist-dev"])
+        .spawn()
+        .map_err(|error| format!("cannot start trunk watch: {error}"))?;
+    let result = step("wafscope serve (debug, UI read from target/dist-dev)", cargo().args(["run", "-p", "server", "--", "serve"]).args(args));
+    let _ = watcher.kill();
+    result
+}
+
+pub fn test() -> TaskResult {
+    step("cargo test (native: parser, store, HTTP, config)", cargo().arg("test"))?;
+    step(
+        "wasm tests in headless chromium",
+        cargo()
+            .args(["test", "-p", "app", "--features", "ui", "--target", "wasm32-unknown-unknown"])
+            .env("PATH", tool_path())
+            .env("WASM_BINDGEN_USE_BROWSER", "1")
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
+    )?;
+    build()?;
+    step(
+        "end-to-end tests (playwright-core + Debian chromium)",
+        tool("node")
+            .args(["--test", "--test-concurrency=1", "end2end/tests/"])
+            .env("WAFSCOPE_BIN", root().join(RELEASE_BINARY)),
+    )
+}

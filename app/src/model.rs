@@ -4,6 +4,7 @@
 //! agree on the shape by construction.
 
 use serde::{Deserialize, Serialize};
+pub use wafscope_parse::{Action, AuditEvent, Format, RuleMessage, Severity};
 
 /// Path prefix of the Leptos server functions (login, logout, later every UI mutation).
 pub const SERVER_FN_PREFIX: &str = "/api/fn";
@@ -95,6 +96,64 @@ pub enum LoginOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     pub error: String,
+}
+
+/// One stored event as lists show it (`/api/v1/events`, the live stream).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSummary {
+    /// Time-ordered id (microseconds of arrival, made unique); newest = largest.
+    pub id: u64,
+    /// When wafscope stored it, µs since the Unix epoch.
+    pub received_at: i64,
+    /// When the WAF saw the request, µs since the Unix epoch, if the entry said.
+    pub time: Option<i64>,
+    pub sensor: String,
+    pub unique_id: String,
+    pub client_ip: String,
+    pub host: String,
+    pub method: String,
+    pub uri: String,
+    pub status: Option<u16>,
+    pub action: Action,
+    /// Ids of the rule messages (alerts), first seen first.
+    pub rule_ids: Vec<u32>,
+    pub max_severity: Option<Severity>,
+    /// CRS inbound anomaly score, if the entry carried one.
+    pub anomaly_score: Option<u32>,
+    /// The most telling rule message for a list row.
+    pub top_rule: Option<u32>,
+    pub top_message: Option<String>,
+    /// Whether the entry was recognised as an audit-log format.
+    pub parse_ok: bool,
+    /// The detected format (`mod_sec2_native`, `coraza_json`, …).
+    pub format: Format,
+    /// Parser warnings (0 = clean).
+    pub warning_count: u32,
+    /// The upload's `X-Content-Hash` did not match its body.
+    pub hash_mismatch: bool,
+    /// 0 for the first upload of a unique id; n for the n-th upload with different content.
+    pub revision: u32,
+}
+
+/// `GET /api/v1/events`: a page of summaries, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub events: Vec<EventSummary>,
+    /// Pass as `before=` for the next (older) page; `null` when there is none.
+    pub next_before: Option<u64>,
+}
+
+/// `GET /api/v1/events/{id}`: everything about one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub summary: EventSummary,
+    /// The entry as parsed now (from the stored raw bytes).
+    pub event: AuditEvent,
+    pub warnings: Vec<String>,
+    /// Size of the original upload in bytes.
+    pub raw_size: u64,
+    /// Hex MD5 of the original upload.
+    pub md5: String,
 }
 
 #[cfg(test)]

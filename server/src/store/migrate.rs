@@ -1,6 +1,6 @@
 //! Schema version bookkeeping: the version lives in `META`; upgrades are explicit steps.
 
-use super::tables::{META, SESSIONS, TOKENS, TOKENS_BY_HASH, USERS};
+use super::tables::*;
 use super::StoreError;
 use redb::ReadableTable;
 use std::path::Path;
@@ -36,6 +36,20 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
         transaction.open_table(TOKENS)?;
         transaction.open_table(TOKENS_BY_HASH)?;
         transaction.open_table(SESSIONS)?;
+        transaction.open_table(EVENTS)?;
+        transaction.open_table(RAW)?;
+        transaction.open_table(DEDUPE)?;
+        transaction.open_table(BY_SENSOR)?;
+        transaction.open_table(BY_RULE)?;
+        transaction.open_table(BY_CLIENT_IP)?;
+        transaction.open_table(BY_HOST)?;
+        transaction.open_table(BY_STATUS)?;
+        transaction.open_table(BY_ACTION)?;
+        transaction.open_table(BY_TIME)?;
+        transaction.open_table(COUNTS_PER_MINUTE)?;
+        transaction.open_table(REJECTIONS)?;
+        transaction.open_table(SENSORS)?;
+        transaction.open_table(SENSORS_BY_URL_SECRET)?;
     }
     transaction.commit()?;
     Ok(())

@@ -17,3 +17,38 @@ pub const TOKENS_BY_HASH: TableDefinition<&[u8], &str> = TableDefinition::new("t
 
 /// Browser sessions: SHA-256 of the cookie secret → JSON [`SessionRecord`](super::accounts::SessionRecord).
 pub const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("sessions_v1");
+
+/// Stored events: id → JSON `EventSummary` (what lists need; small).
+pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events_v1");
+
+/// The original upload of each event, zstd-compressed: id → bytes. Read only for detail/raw.
+pub const RAW: TableDefinition<u64, &[u8]> = TableDefinition::new("raw_v1");
+
+/// Idempotency: (sensor, unique id) → revisions as repeated `id (8 bytes LE) + md5 (16 bytes)`.
+pub const DEDUPE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("dedupe_v1");
+
+/// Secondary indexes: (key, event id) → (). Newest first = reverse range scan per key.
+pub const BY_SENSOR: TableDefinition<(&str, u64), ()> = TableDefinition::new("by_sensor_v1");
+pub const BY_RULE: TableDefinition<(u32, u64), ()> = TableDefinition::new("by_rule_v1");
+/// Client IPs as 16 bytes (IPv4 mapped into IPv6).
+pub const BY_CLIENT_IP: TableDefinition<(&[u8], u64), ()> = TableDefinition::new("by_client_ip_v1");
+/// Hosts lowercased.
+pub const BY_HOST: TableDefinition<(&str, u64), ()> = TableDefinition::new("by_host_v1");
+/// Response status (0 when the entry had none).
+pub const BY_STATUS: TableDefinition<(u16, u64), ()> = TableDefinition::new("by_status_v1");
+/// Action: 0 blocked, 1 detected, 2 passed.
+pub const BY_ACTION: TableDefinition<(u8, u64), ()> = TableDefinition::new("by_action_v1");
+/// Event time (µs since the epoch; received time when the entry had none).
+pub const BY_TIME: TableDefinition<(i64, u64), ()> = TableDefinition::new("by_time_v1");
+
+/// Per-minute counters for the dashboard: minute since the epoch → `MinuteCounts` (4 × u64 LE).
+pub const COUNTS_PER_MINUTE: TableDefinition<u64, &[u8]> = TableDefinition::new("counts_per_minute_v1");
+
+/// Uploads refused with 409 (over the size cap): id → JSON `Rejection`.
+pub const REJECTIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("rejections_v1");
+
+/// Sensors: name → JSON `SensorRecord`.
+pub const SENSORS: TableDefinition<&str, &[u8]> = TableDefinition::new("sensors_v1");
+
+/// v3/Coraza ingest URLs: SHA-256 of the URL secret → sensor name.
+pub const SENSORS_BY_URL_SECRET: TableDefinition<&[u8], &str> = TableDefinition::new("sensors_by_url_secret_v1");

@@ -39,8 +39,17 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the console: web UI, read API and (soon) sensor ingest.
+    /// Run the console: sensor ingest, web UI and read API.
     Serve(ServeArgs),
+    /// Manage sensors, the WAFs that upload events (works while `serve` runs).
+    #[command(subcommand)]
+    Sensor(SensorCommand),
+    /// Import audit logs: serial log files, concurrent storage directories, JSON-lines files
+    /// (same parser and de-duplication as live ingest; works while `serve` runs).
+    Import(ImportArgs),
+    /// Benchmark aid: an HTTP sink on the same stack as `serve` that answers 200 to every
+    /// request and stores nothing (used by `cargo xtask bench ingest` as the baseline).
+    DebugSink(SinkArgs),
     /// Manage console users (works while `serve` runs).
     #[command(subcommand)]
     User(UserCommand),
@@ -59,6 +68,76 @@ pub struct ServeArgs {
     /// [env: WAFSCOPE_SESSION_HOURS] [config: session_hours] [default: 12]
     #[arg(long, value_name = "HOURS")]
     pub session_hours: Option<u64>,
+    /// Largest accepted upload; larger ones are answered 409 and recorded.
+    /// [env: WAFSCOPE_MAX_UPLOAD_BYTES] [config: max_upload_bytes] [default: 67108864 (64 MiB)]
+    #[arg(long, value_name = "BYTES")]
+    pub max_upload_bytes: Option<u64>,
+    /// Extra path that accepts mlogc uploads besides /rpc/auditLogReceiver (repeatable).
+    /// [env: WAFSCOPE_INGEST_PATHS, comma-separated] [config: ingest_paths = ["/a/"]]
+    #[arg(long = "ingest-path", value_name = "PATH")]
+    pub ingest_paths: Vec<String>,
+    /// PEM certificate chain for HTTPS (with --tls-key).
+    /// [env: WAFSCOPE_TLS_CERT] [config: tls_cert]
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (with --tls-cert).
+    /// [env: WAFSCOPE_TLS_KEY] [config: tls_key]
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate kept in <data dir>/tls/ (its SHA-256
+    /// fingerprint is printed at start). [env: WAFSCOPE_TLS_SELF_SIGNED=true] [config: tls_self_signed]
+    #[arg(long)]
+    pub tls_self_signed: bool,
+    /// Uploads that may wait for the disk before new ones are answered 503.
+    /// [env: WAFSCOPE_WRITE_QUEUE] [config: write_queue] [default: 8192]
+    #[arg(long, value_name = "N")]
+    pub write_queue: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SensorCommand {
+    /// Add a sensor; prints a ready mlogc.conf fragment and the v3/Coraza ingest URL.
+    Add {
+        name: String,
+        /// Read the sensor password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        /// How sensors reach this console, e.g. https://waf-console.example:8886
+        /// [default: from the listen address and TLS settings]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
+    /// List sensors.
+    List,
+    /// Remove a sensor's credentials (its stored events stay).
+    Remove { name: String },
+    /// Rotate a sensor's password and ingest URL; prints the new fragment and URL.
+    Passwd {
+        name: String,
+        /// Read the new password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        /// How sensors reach this console [default: from the listen address and TLS settings]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files or directories (searched recursively) to import.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The sensor name to file the events under.
+    #[arg(long, value_name = "NAME")]
+    pub sensor: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SinkArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,7 +200,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let env: HashMap<String, String> = std::env::vars().collect();
     let (flags, serve_args) = match &cli.command {
         Command::Serve(args) => (
-            ConfigFlags { listen: args.listen.clone(), data_dir: cli.global.data_dir.clone(), session_hours: args.session_hours },
+            ConfigFlags {
+                listen: args.listen.clone(),
+                data_dir: cli.global.data_dir.clone(),
+                session_hours: args.session_hours,
+                max_upload_bytes: args.max_upload_bytes,
+                ingest_paths: (!args.ingest_paths.is_empty()).then(|| args.ingest_paths.clone()),
+                tls_cert: args.tls_cert.clone(),
+                tls_key: args.tls_key.clone(),
+                tls_self_signed: args.tls_self_signed,
+                write_queue: args.write_queue,
+            },
             true,
         ),
         _ => (ConfigFlags { data_dir: cli.global.data_dir.clone(), ..ConfigFlags::default() }, false),
@@ -141,6 +230,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let request = match cli.command {
         Command::Serve(_) => unreachable!("handled above"),
+        Command::DebugSink(args) => return crate::serve::run_sink(&args.listen).map(|()| ExitCode::SUCCESS),
+        Command::Import(args) => return crate::import::run(&config, &args.paths, &args.sensor),
+        Command::Sensor(SensorCommand::Add { name, password_stdin, url }) => AdminRequest::SensorAdd {
+            name,
+            password: read_password(password_stdin)?,
+            url_base: url.unwrap_or_else(|| default_url_base(&config)),
+        },
+        Command::Sensor(SensorCommand::List) => AdminRequest::SensorList,
+        Command::Sensor(SensorCommand::Remove { name }) => AdminRequest::SensorRemove { name },
+        Command::Sensor(SensorCommand::Passwd { name, password_stdin, url }) => AdminRequest::SensorPasswd {
+            name,
+            password: read_password(password_stdin)?,
+            url_base: url.unwrap_or_else(|| default_url_base(&config)),
+        },
         Command::User(UserCommand::Add { name, role, password_stdin }) => {
             AdminRequest::UserAdd { name, role, password: read_password(password_stdin)? }
         }
@@ -153,12 +256,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(TokenCommand::List) => AdminRequest::TokenList,
         Command::Token(TokenCommand::Revoke { name }) => AdminRequest::TokenRevoke { name },
     };
-    let outcome = match Store::open(&config.data_dir) {
-        Ok(store) => admin::execute(&store, request),
-        Err(StoreError::Locked(_)) => admin::socket::send(&config.data_dir, &request).map_err(anyhow::Error::msg)?,
-        Err(error) => return Err(error).context(format!("opening data dir {}", config.data_dir.display())),
-    };
-    match outcome {
+    match admin_request(&config, &request)? {
         Ok(text) => {
             println!("{text}");
             Ok(ExitCode::SUCCESS)
@@ -168,6 +266,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Runs an admin request on the data dir directly, or through the running server's admin
+/// socket when `serve` holds it.
+pub fn admin_request(config: &Config, request: &AdminRequest) -> anyhow::Result<admin::commands::AdminOutcome> {
+    match Store::open(&config.data_dir) {
+        Ok(store) => {
+            let writer = crate::store::Writer::start(store.clone(), 1024, Box::new(|_| {}))?;
+            Ok(admin::execute(&admin::AdminContext { store, writer }, request.clone()))
+        }
+        Err(StoreError::Locked(_)) => admin::socket::send(&config.data_dir, request).map_err(anyhow::Error::msg),
+        Err(error) => Err(error).context(format!("opening data dir {}", config.data_dir.display())),
+    }
+}
+
+/// `http(s)://<listen>` with wildcard addresses replaced by a placeholder to edit.
+fn default_url_base(config: &Config) -> String {
+    let scheme = if config.tls == crate::config::TlsMode::Off { "http" } else { "https" };
+    let host = if config.listen.ip().is_unspecified() {
+        format!("YOUR-WAFSCOPE-HOST:{}", config.listen.port())
+    } else {
+        config.listen.to_string()
+    };
+    format!("{scheme}://{host}")
 }
 
 /// The first line of standard input when `--password-stdin` was given.

@@ -14,7 +14,34 @@ pub const DEFAULT_DATA_DIR: &str = "./wafscope-data";
 pub const DEFAULT_SESSION_HOURS: u64 = 12;
 
 /// Every environment variable wafscope reads; others starting with `WAFSCOPE_` are reported.
-pub const KNOWN_ENV_VARS: &[&str] = &["WAFSCOPE_LISTEN", "WAFSCOPE_DATA_DIR", "WAFSCOPE_CONFIG", "WAFSCOPE_SESSION_HOURS", "WAFSCOPE_LOG"];
+pub const KNOWN_ENV_VARS: &[&str] = &[
+    "WAFSCOPE_LISTEN",
+    "WAFSCOPE_DATA_DIR",
+    "WAFSCOPE_CONFIG",
+    "WAFSCOPE_SESSION_HOURS",
+    "WAFSCOPE_LOG",
+    "WAFSCOPE_MAX_UPLOAD_BYTES",
+    "WAFSCOPE_INGEST_PATHS",
+    "WAFSCOPE_TLS_CERT",
+    "WAFSCOPE_TLS_KEY",
+    "WAFSCOPE_TLS_SELF_SIGNED",
+    "WAFSCOPE_WRITE_QUEUE",
+];
+/// Default cap on one upload: larger entries are answered 409 (and recorded).
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// Default number of uploads that may wait for the writer before new ones get 503.
+pub const DEFAULT_WRITE_QUEUE: usize = 8192;
+
+/// How the listener does TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain HTTP.
+    Off,
+    /// PEM certificate chain and private key files.
+    Files { cert: PathBuf, key: PathBuf },
+    /// A certificate generated once into `<data dir>/tls/`.
+    SelfSigned,
+}
 
 /// The effective configuration of a `wafscope` process.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +49,11 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub session_hours: u64,
+    pub max_upload_bytes: u64,
+    /// Extra mlogc paths besides `/rpc/auditLogReceiver`.
+    pub ingest_paths: Vec<String>,
+    pub tls: TlsMode,
+    pub write_queue: usize,
 }
 
 /// Values given on the command line (highest precedence); `None` = not given.
@@ -30,6 +62,13 @@ pub struct ConfigFlags {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub session_hours: Option<u64>,
+    pub max_upload_bytes: Option<u64>,
+    pub ingest_paths: Option<Vec<String>>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// `--tls-self-signed` given (a switch: absent = not given).
+    pub tls_self_signed: bool,
+    pub write_queue: Option<usize>,
 }
 
 /// The TOML file's keys; unknown keys are an error so typos do not go unnoticed.
@@ -39,6 +78,12 @@ struct FileConfig {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     session_hours: Option<u64>,
+    max_upload_bytes: Option<u64>,
+    ingest_paths: Option<Vec<String>>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_self_signed: Option<bool>,
+    write_queue: Option<usize>,
 }
 
 /// Why the configuration is unusable.
@@ -50,6 +95,10 @@ pub enum ConfigError {
     Listen { source_name: String, value: String },
     #[error("{source_name}: {value:?} is not a whole number of hours between 1 and 8760")]
     SessionHours { source_name: String, value: String },
+    #[error("{source_name}: {value:?} is not {expected}")]
+    Invalid { source_name: String, value: String, expected: &'static str },
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 impl Config {
@@ -101,7 +150,68 @@ impl Config {
             .filter(|hours| (1..=8760).contains(hours))
             .ok_or_else(|| ConfigError::SessionHours { source_name: hours_source.to_owned(), value: hours_text.clone() })?;
 
-        Ok(Config { listen, data_dir, session_hours })
+        let (bytes_source, bytes_text) = pick(
+            flags.max_upload_bytes.map(|bytes| bytes.to_string()),
+            "--max-upload-bytes",
+            env.get("WAFSCOPE_MAX_UPLOAD_BYTES").cloned(),
+            "WAFSCOPE_MAX_UPLOAD_BYTES",
+            file.max_upload_bytes.map(|bytes| bytes.to_string()),
+            "config key max_upload_bytes",
+            DEFAULT_MAX_UPLOAD_BYTES.to_string(),
+        );
+        let max_upload_bytes = bytes_text.trim().parse::<u64>().ok().filter(|bytes| *bytes >= 1024).ok_or_else(|| {
+            ConfigError::Invalid { source_name: bytes_source.to_owned(), value: bytes_text.clone(), expected: "a number of bytes >= 1024" }
+        })?;
+
+        let (queue_source, queue_text) = pick(
+            flags.write_queue.map(|queue| queue.to_string()),
+            "--write-queue",
+            env.get("WAFSCOPE_WRITE_QUEUE").cloned(),
+            "WAFSCOPE_WRITE_QUEUE",
+            file.write_queue.map(|queue| queue.to_string()),
+            "config key write_queue",
+            DEFAULT_WRITE_QUEUE.to_string(),
+        );
+        let write_queue = queue_text.trim().parse::<usize>().ok().filter(|queue| (1..=1_000_000).contains(queue)).ok_or_else(|| {
+            ConfigError::Invalid { source_name: queue_source.to_owned(), value: queue_text.clone(), expected: "a queue length between 1 and 1000000" }
+        })?;
+
+        let (paths_source, ingest_paths) = pick(
+            flags.ingest_paths.clone(),
+            "--ingest-path",
+            env.get("WAFSCOPE_INGEST_PATHS").map(|text| text.split(',').map(|path| path.trim().to_owned()).filter(|path| !path.is_empty()).collect()),
+            "WAFSCOPE_INGEST_PATHS",
+            file.ingest_paths,
+            "config key ingest_paths",
+            Vec::new(),
+        );
+        for path in &ingest_paths {
+            let valid = path.starts_with('/') && !path.starts_with("/api/") && path != "/" && !path.contains(['{', '}', '*', '?', '#']);
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    source_name: paths_source.to_owned(),
+                    value: path.clone(),
+                    expected: "an absolute path outside /api/ without {, }, *, ? or #",
+                });
+            }
+        }
+
+        let self_signed = flags.tls_self_signed
+            || env.get("WAFSCOPE_TLS_SELF_SIGNED").is_some_and(|value| matches!(value.as_str(), "1" | "true" | "yes"))
+            || file.tls_self_signed.unwrap_or(false);
+        let cert = flags.tls_cert.clone().or_else(|| env.get("WAFSCOPE_TLS_CERT").map(PathBuf::from)).or(file.tls_cert);
+        let key = flags.tls_key.clone().or_else(|| env.get("WAFSCOPE_TLS_KEY").map(PathBuf::from)).or(file.tls_key);
+        let tls = match (cert, key, self_signed) {
+            (None, None, false) => TlsMode::Off,
+            (None, None, true) => TlsMode::SelfSigned,
+            (Some(cert), Some(key), false) => TlsMode::Files { cert, key },
+            (Some(_), Some(_), true) => {
+                return Err(ConfigError::Tls("give either --tls-cert/--tls-key or --tls-self-signed, not both".to_owned()));
+            }
+            _ => return Err(ConfigError::Tls("--tls-cert and --tls-key go together".to_owned())),
+        };
+
+        Ok(Config { listen, data_dir, session_hours, max_upload_bytes, ingest_paths, tls, write_queue })
     }
 }
 
@@ -162,7 +272,7 @@ mod tests {
         assert_eq!(with_env.data_dir, PathBuf::from("/from/file"), "env did not set it, file still applies");
         assert_eq!(with_env.session_hours, 4);
 
-        let flags = ConfigFlags { listen: Some("[::1]:1003".into()), data_dir: Some("/from/flag".into()), session_hours: None };
+        let flags = ConfigFlags { listen: Some("[::1]:1003".into()), data_dir: Some("/from/flag".into()), ..ConfigFlags::default() };
         let with_flags = Config::from_sources(&flags, &environment, Some(file)).unwrap();
         assert_eq!(with_flags.listen, "[::1]:1003".parse().unwrap());
         assert_eq!(with_flags.data_dir, PathBuf::from("/from/flag"));
@@ -180,6 +290,24 @@ mod tests {
         assert!(error.to_string().contains("lisen"), "unknown keys are reported: {error}");
         let error = Config::from_sources(&ConfigFlags { session_hours: Some(0), ..Default::default() }, &HashMap::new(), None).unwrap_err();
         assert!(error.to_string().contains("--session-hours"), "{error}");
+    }
+
+    #[test]
+    fn ingest_and_tls_settings_layer_and_validate() {
+        let file = "max_upload_bytes = 2048\ningest_paths = [\"/api-old/auditlog/\"]\ntls_self_signed = true\n";
+        let config = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), Some(file)).unwrap();
+        assert_eq!(config.max_upload_bytes, 2048);
+        assert_eq!(config.ingest_paths, vec!["/api-old/auditlog/".to_owned()]);
+        assert_eq!(config.tls, TlsMode::SelfSigned);
+        let environment = env(&[("WAFSCOPE_MAX_UPLOAD_BYTES", "4096"), ("WAFSCOPE_INGEST_PATHS", "/a, /b")]);
+        let config = Config::from_sources(&ConfigFlags { max_upload_bytes: Some(8192), ..Default::default() }, &environment, Some(file)).unwrap();
+        assert_eq!(config.max_upload_bytes, 8192);
+        assert_eq!(config.ingest_paths, vec!["/a".to_owned(), "/b".to_owned()]);
+        let defaults = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), None).unwrap();
+        assert_eq!((defaults.max_upload_bytes, defaults.tls.clone()), (64 * 1024 * 1024, TlsMode::Off));
+        for bad in ["ingest_paths = [\"/api/v1/x\"]", "max_upload_bytes = 5", "tls_cert = \"/c.pem\""] {
+            assert!(Config::from_sources(&ConfigFlags::default(), &HashMap::new(), Some(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

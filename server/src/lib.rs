@@ -6,11 +6,15 @@ pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod filter;
 pub mod http;
+pub mod import;
+pub mod ingest;
 pub mod serve;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 
 pub use http::router;
 pub use state::AppState;

@@ -1,14 +1,18 @@
-//! `wafscope serve`: opens the data dir, creates the first admin, and runs the HTTP server
-//! (hyper with header-read timeouts) and the admin socket until SIGINT/SIGTERM.
+//! `wafscope serve`: opens the data dir, creates the first admin, and runs the HTTP(S)
+//! server (hyper HTTP/1.1 with header-read timeouts) and the admin socket until
+//! SIGINT/SIGTERM. Also the `debug-sink` baseline on the same stack.
 
-use crate::admin::{self, AdminRequest};
+use crate::admin::{self, AdminContext};
+use crate::auth::{secrets, unix_now};
 use crate::config::Config;
+use crate::http::actions::OverTls;
 use crate::http::assets::Assets;
 use crate::state::AppState;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, UserRecord};
 use anyhow::Context;
 use app::model::Role;
 use axum::extract::ConnectInfo;
+use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -18,6 +22,8 @@ use tower::ServiceExt;
 
 /// How long a client may take to send its request headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a TLS handshake may take.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest request head accepted (the mlogc summary header alone can be ~4 KB).
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// How long shutdown waits for open connections (SSE streams never finish by themselves).
@@ -31,12 +37,27 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         Err(error) => return Err(error).context(format!("opening data dir {}", config.data_dir.display())),
     };
     create_first_admin(&store)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("wafscope")
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(serve(store, config))
+    let tls = crate::tls::acceptor(&config.tls, &config.data_dir)?;
+    runtime()?.block_on(serve(store, config, tls))
+}
+
+/// `wafscope debug-sink`: 200 to everything, nothing stored, same HTTP stack.
+pub fn run_sink(listen: &str) -> anyhow::Result<()> {
+    let address: SocketAddr = listen.parse().with_context(|| format!("{listen:?} is not a socket address"))?;
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
+        println!("wafscope debug-sink listening on http://{}", listener.local_addr()?);
+        let app = Router::new().fallback(|body: axum::body::Bytes| async move {
+            drop(body);
+            "OK\n"
+        });
+        accept_loop(listener, app, None).await;
+        Ok(())
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wafscope").build().context("starting the async runtime")
 }
 
 /// On a fresh data dir: user `admin` with a random password, printed once.
@@ -44,32 +65,46 @@ fn create_first_admin(store: &Store) -> anyhow::Result<()> {
     if !store.is_fresh()? {
         return Ok(());
     }
-    let request = AdminRequest::UserAdd { name: "admin".to_owned(), role: Role::Admin, password: None };
-    let output = admin::execute(store, request).map_err(anyhow::Error::msg)?;
-    let password = output.lines().last().unwrap_or_default();
+    let password = secrets::generate_password();
+    let record = UserRecord { role: Role::Admin, password_hash: secrets::hash_password(&password), created_at: unix_now() };
+    store.create_user("admin", &record)?;
     println!("first run: created user admin (role admin) with password {password}");
     println!("  (shown only once; change it with `wafscope user passwd admin`)");
     Ok(())
 }
 
-async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
+async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAcceptor, String)>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let local = listener.local_addr()?;
-    let admin_socket = match admin::socket::listen(store.clone()).await {
+    let state = AppState::new(store.clone(), Config { listen: local, ..config.clone() }, Assets::embedded())?;
+    let context = AdminContext { store: store.clone(), writer: state.writer.clone() };
+    let admin_socket = match admin::socket::listen(context).await {
         Ok(task) => Some(task),
         Err(error) => {
-            tracing::warn!(%error, "admin socket unavailable: user/token commands will fail while serve runs");
+            tracing::warn!(%error, "admin socket unavailable: user/sensor commands will fail while serve runs");
             None
         }
     };
-    let state = AppState::new(store.clone(), Config { listen: local, ..config.clone() }, Assets::embedded());
     let app = crate::http::router(state);
-    println!("wafscope {} listening on http://{local}", env!("CARGO_PKG_VERSION"));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    if let Some((_, fingerprint)) = &tls {
+        println!("TLS certificate SHA-256 fingerprint: {fingerprint}");
+    }
+    println!("wafscope {} listening on {scheme}://{local}", env!("CARGO_PKG_VERSION"));
     tracing::info!(listen = %local, data_dir = %config.data_dir.display(), "serving");
+    accept_loop(listener, app, tls.map(|(acceptor, _)| acceptor)).await;
+    if let Some(task) = admin_socket {
+        task.abort();
+    }
+    let _ = std::fs::remove_file(admin::socket::socket_path(store.data_dir()));
+    Ok(())
+}
 
-    // HTTP/1.1 only: mlogc and the v3/Coraza writers speak it, and it is what TLS offers in ALPN.
+/// Accepts connections until SIGINT/SIGTERM, then lets open ones finish for a grace period.
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router, tls: Option<tokio_rustls::TlsAcceptor>) {
+    // HTTP/1.1 only: mlogc and the v3/Coraza writers speak it, and it is all ALPN offers.
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(MAX_HEADER_BYTES);
     let graceful = GracefulShutdown::new();
@@ -87,27 +122,51 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let over_tls = tls.is_some();
         let service = app.clone().map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            if over_tls {
+                request.extensions_mut().insert(OverTls);
+            }
             request
         });
-        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, client = %peer, "connection ended with an error");
+        match &tls {
+            None => {
+                let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, client = %peer, "connection ended with an error");
+                    }
+                });
             }
-        });
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                let builder = builder.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(error)) => {
+                            tracing::debug!(%error, client = %peer, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(client = %peer, "TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let connection = watcher.watch(builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, client = %peer, "connection ended with an error");
+                    }
+                });
+            }
+        }
     }
     tracing::info!("shutting down");
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
         tracing::info!("closing connections still open after the grace period");
     }
-    if let Some(task) = admin_socket {
-        task.abort();
-    }
-    let _ = std::fs::remove_file(admin::socket::socket_path(store.data_dir()));
-    Ok(())
 }
 
 async fn shutdown_signal() {

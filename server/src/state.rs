@@ -4,7 +4,8 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Config;
 use crate::http::assets::Assets;
 use crate::http::errors::ApiError;
-use crate::store::{Store, StoreError};
+use crate::ingest::SensorVerifier;
+use crate::store::{Store, StoreError, Writer};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,19 +16,25 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub assets: Arc<Assets>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub sensor_verifier: Arc<SensorVerifier>,
+    /// The single writer thread's queue (every event write goes through it).
+    pub writer: Writer,
     pub started: Instant,
 }
 
 impl AppState {
-    /// Builds the state around an open store.
-    pub fn new(store: Store, config: Config, assets: Assets) -> AppState {
-        AppState {
+    /// Builds the state around an open store and starts its writer thread.
+    pub fn new(store: Store, config: Config, assets: Assets) -> Result<AppState, StoreError> {
+        let writer = Writer::start(store.clone(), config.write_queue, Box::new(|_| {}))?;
+        Ok(AppState {
             store,
             config: Arc::new(config),
             assets: Arc::new(assets),
             login_limiter: Arc::new(LoginLimiter::default()),
+            sensor_verifier: Arc::new(SensorVerifier::default()),
+            writer,
             started: Instant::now(),
-        }
+        })
     }
 
     /// Runs a store operation on the blocking pool (redb must never run on the runtime).

@@ -1,7 +1,9 @@
 //! [`AdminRequest`] and [`execute`]: what each admin subcommand does to the store.
 
 use crate::auth::{secrets, unix_now};
-use crate::store::{Store, StoreError, TokenRecord, UserRecord};
+use crate::ingest::{prepare_event, MLOGC_PATH, V3_PATH};
+use crate::store::{SensorRecord, Store, StoreError, TokenRecord, UserRecord, WriteOutcome, Writer};
+use base64::Engine;
 use app::model::Role;
 use serde::{Deserialize, Serialize};
 
@@ -16,17 +18,32 @@ pub enum AdminRequest {
     TokenCreate { name: String, role: Role },
     TokenList,
     TokenRevoke { name: String },
+    /// `url_base` is how sensors reach this console, e.g. `https://waf-console:8886`.
+    SensorAdd { name: String, password: Option<String>, url_base: String },
+    SensorList,
+    SensorRemove { name: String },
+    SensorPasswd { name: String, password: Option<String>, url_base: String },
+    /// Audit-log entries (base64) from `wafscope import`, stored like uploads of `sensor`.
+    Import { sensor: String, entries: Vec<String> },
+}
+
+/// What admin requests act on: the store, and its writer for event imports.
+#[derive(Clone)]
+pub struct AdminContext {
+    pub store: Store,
+    pub writer: Writer,
 }
 
 /// Text for the operator on success; an error message otherwise.
 pub type AdminOutcome = Result<String, String>;
 
-/// Runs `request` against `store` (blocking).
-pub fn execute(store: &Store, request: AdminRequest) -> AdminOutcome {
-    run(store, request).unwrap_or_else(|error| Err(format!("storage error: {error}")))
+/// Runs `request` (blocking: call it off the async runtime).
+pub fn execute(context: &AdminContext, request: AdminRequest) -> AdminOutcome {
+    run(context, request).unwrap_or_else(|error| Err(format!("storage error: {error}")))
 }
 
-fn run(store: &Store, request: AdminRequest) -> Result<AdminOutcome, StoreError> {
+fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, StoreError> {
+    let store = &context.store;
     Ok(match request {
         AdminRequest::UserAdd { name, role, password } => {
             if let Err(problem) = check_name(&name) {
@@ -110,7 +127,105 @@ fn run(store: &Store, request: AdminRequest) -> Result<AdminOutcome, StoreError>
                 Err(format!("no token called {name:?}"))
             }
         }
+        AdminRequest::SensorAdd { name, password, url_base } => {
+            if let Err(problem) = check_name(&name) {
+                return Ok(Err(problem));
+            }
+            let (password, _) = match choose_password(password) {
+                Ok(chosen) => chosen,
+                Err(problem) => return Ok(Err(problem)),
+            };
+            let url_secret = secrets::generate_secret("");
+            let url_hash = secrets::secret_hash(&url_secret);
+            let record = SensorRecord {
+                password_hash: secrets::hash_password(&password),
+                url_secret_sha256: hex::encode(url_hash),
+                created_at: unix_now(),
+            };
+            if !store.create_sensor(&name, &record, &url_hash)? {
+                return Ok(Err(format!("sensor {name:?} already exists (use `sensor passwd` to rotate its secrets)")));
+            }
+            Ok(format!("created sensor {name}; its secrets are shown only once.\n{}", sensor_instructions(&name, &password, &url_secret, &url_base)))
+        }
+        AdminRequest::SensorList => {
+            let sensors = store.list_sensors()?;
+            if sensors.is_empty() {
+                return Ok(Ok("no sensors (add one with `wafscope sensor add NAME`)".to_owned()));
+            }
+            let mut text = format!("{:<24} {}", "NAME", "CREATED (unix)");
+            for (name, record) in sensors {
+                text.push_str(&format!("\n{name:<24} {}", record.created_at));
+            }
+            Ok(text)
+        }
+        AdminRequest::SensorRemove { name } => {
+            if store.remove_sensor(&name)? {
+                Ok(format!("removed sensor {name}: its uploads are refused from now on; its stored events stay"))
+            } else {
+                Err(format!("no sensor called {name:?}"))
+            }
+        }
+        AdminRequest::SensorPasswd { name, password, url_base } => {
+            let (password, _) = match choose_password(password) {
+                Ok(chosen) => chosen,
+                Err(problem) => return Ok(Err(problem)),
+            };
+            let url_secret = secrets::generate_secret("");
+            let url_hash = secrets::secret_hash(&url_secret);
+            if !store.rotate_sensor(&name, &secrets::hash_password(&password), &url_hash)? {
+                return Ok(Err(format!("no sensor called {name:?}")));
+            }
+            Ok(format!(
+                "rotated the secrets of sensor {name}: the old password and ingest URL stop working now.\n{}",
+                sensor_instructions(&name, &password, &url_secret, &url_base)
+            ))
+        }
+        AdminRequest::Import { sensor, entries } => {
+            if let Err(problem) = check_name(&sensor) {
+                return Ok(Err(problem));
+            }
+            let (mut stored, mut duplicates) = (0usize, 0usize);
+            let mut pending = Vec::with_capacity(entries.len());
+            for encoded in entries {
+                let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
+                    return Ok(Err("import: an entry was not valid base64".to_owned()));
+                };
+                let event = prepare_event(&sensor, &raw, None, None, now_micros());
+                match context.writer.submit_blocking(event) {
+                    Ok(waiting) => pending.push(waiting),
+                    Err(error) => return Ok(Err(format!("import: {error}"))),
+                }
+            }
+            for waiting in pending {
+                match waiting.wait() {
+                    Ok(WriteOutcome::Stored(_)) => stored += 1,
+                    Ok(WriteOutcome::Duplicate(_)) => duplicates += 1,
+                    Err(error) => return Ok(Err(format!("import: {error}"))),
+                }
+            }
+            Ok(format!("{stored} {duplicates}"))
+        }
     })
+}
+
+/// The mlogc.conf fragment and the v3/Coraza URL for a sensor.
+fn sensor_instructions(name: &str, password: &str, url_secret: &str, url_base: &str) -> String {
+    let base = url_base.trim_end_matches('/');
+    format!(
+        "\n# ModSecurity 2 + mlogc: put these lines into mlogc.conf\n\
+         ConsoleURI \"{base}{MLOGC_PATH}\"\n\
+         SensorUsername \"{name}\"\n\
+         SensorPassword \"{password}\"\n\
+         \n# libmodsecurity 3 / Coraza: SecAuditLogType HTTPS, SecAuditLog <this URL>\n\
+         v3/Coraza URL: {base}{V3_PATH}/{url_secret}"
+    )
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_micros() as i64)
+        .unwrap_or(0)
 }
 
 fn choose_password(given: Option<String>) -> Result<(String, bool), String> {
@@ -135,35 +250,62 @@ pub fn check_name(name: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    fn context() -> AdminContext {
+        let store = Store::in_memory().unwrap();
+        let writer = Writer::start(store.clone(), 16, Box::new(|_| {})).unwrap();
+        AdminContext { store, writer }
+    }
+
     #[test]
     fn user_lifecycle() {
-        let store = Store::in_memory().unwrap();
-        let created = execute(&store, AdminRequest::UserAdd { name: "ops".into(), role: Role::Analyst, password: None }).unwrap();
+        let context = context();
+        let store = &context.store;
+        let created = execute(&context, AdminRequest::UserAdd { name: "ops".into(), role: Role::Analyst, password: None }).unwrap();
         let password = created.lines().last().unwrap().to_owned();
         assert_eq!(password.len(), 20, "{created}");
         let stored = store.get_user("ops").unwrap().unwrap();
         assert!(secrets::verify_password(&password, &stored.password_hash));
-        assert!(execute(&store, AdminRequest::UserAdd { name: "ops".into(), role: Role::Viewer, password: None }).is_err());
-        assert!(execute(&store, AdminRequest::UserAdd { name: "bad name".into(), role: Role::Viewer, password: None }).is_err());
-        assert!(execute(&store, AdminRequest::UserAdd { name: "weak".into(), role: Role::Viewer, password: Some("123".into()) }).is_err());
-        assert!(execute(&store, AdminRequest::UserList).unwrap().contains("ops"));
-        execute(&store, AdminRequest::UserPasswd { name: "ops".into(), password: Some("a new secret".into()) }).unwrap();
+        assert!(execute(&context, AdminRequest::UserAdd { name: "ops".into(), role: Role::Viewer, password: None }).is_err());
+        assert!(execute(&context, AdminRequest::UserAdd { name: "bad name".into(), role: Role::Viewer, password: None }).is_err());
+        assert!(execute(&context, AdminRequest::UserAdd { name: "weak".into(), role: Role::Viewer, password: Some("123".into()) }).is_err());
+        assert!(execute(&context, AdminRequest::UserList).unwrap().contains("ops"));
+        execute(&context, AdminRequest::UserPasswd { name: "ops".into(), password: Some("a new secret".into()) }).unwrap();
         let stored = store.get_user("ops").unwrap().unwrap();
         assert!(secrets::verify_password("a new secret", &stored.password_hash));
-        execute(&store, AdminRequest::UserRemove { name: "ops".into() }).unwrap();
-        assert!(execute(&store, AdminRequest::UserRemove { name: "ops".into() }).is_err());
+        execute(&context, AdminRequest::UserRemove { name: "ops".into() }).unwrap();
+        assert!(execute(&context, AdminRequest::UserRemove { name: "ops".into() }).is_err());
+    }
+
+    #[test]
+    fn sensor_add_prints_a_working_fragment_and_rotation_voids_it() {
+        let context = context();
+        let output = execute(&context, AdminRequest::SensorAdd { name: "web-01".into(), password: None, url_base: "http://console:8886/".into() }).unwrap();
+        assert!(output.contains("ConsoleURI \"http://console:8886/rpc/auditLogReceiver\""), "{output}");
+        assert!(output.contains("SensorUsername \"web-01\""), "{output}");
+        let password = output.lines().find_map(|line| line.strip_prefix("SensorPassword \"")).unwrap().trim_end_matches('"').to_owned();
+        let url = output.lines().last().unwrap().strip_prefix("v3/Coraza URL: http://console:8886/api/v1/ingest/").unwrap().to_owned();
+        assert!(url.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "libmodsecurity-safe: {url}");
+        let record = context.store.get_sensor("web-01").unwrap().unwrap();
+        assert!(secrets::verify_password(&password, &record.password_hash));
+        assert_eq!(context.store.find_sensor_by_url_secret(&secrets::secret_hash(&url)).unwrap().as_deref(), Some("web-01"));
+        execute(&context, AdminRequest::SensorPasswd { name: "web-01".into(), password: Some("new-sensor-pw".into()), url_base: "http://c".into() }).unwrap();
+        assert!(context.store.find_sensor_by_url_secret(&secrets::secret_hash(&url)).unwrap().is_none());
+        assert!(execute(&context, AdminRequest::SensorAdd { name: "web-01".into(), password: None, url_base: String::new() }).is_err());
+        execute(&context, AdminRequest::SensorRemove { name: "web-01".into() }).unwrap();
+        assert!(context.store.get_sensor("web-01").unwrap().is_none());
     }
 
     #[test]
     fn token_is_printed_last_and_verifies() {
-        let store = Store::in_memory().unwrap();
-        let output = execute(&store, AdminRequest::TokenCreate { name: "ci".into(), role: Role::Viewer }).unwrap();
+        let context = context();
+        let store = &context.store;
+        let output = execute(&context, AdminRequest::TokenCreate { name: "ci".into(), role: Role::Viewer }).unwrap();
         let token = output.lines().last().unwrap();
         assert!(token.starts_with("wfs_"));
         let (name, record) = store.find_token(&secrets::secret_hash(token)).unwrap().unwrap();
         assert_eq!((name.as_str(), record.role), ("ci", Role::Viewer));
-        assert!(!execute(&store, AdminRequest::TokenList).unwrap().contains(token), "secret never listed");
-        execute(&store, AdminRequest::TokenRevoke { name: "ci".into() }).unwrap();
+        assert!(!execute(&context, AdminRequest::TokenList).unwrap().contains(token), "secret never listed");
+        execute(&context, AdminRequest::TokenRevoke { name: "ci".into() }).unwrap();
         assert!(store.find_token(&secrets::secret_hash(token)).unwrap().is_none());
     }
 }

@@ -7,4 +7,4 @@
 pub mod commands;
 pub mod socket;
 
-pub use commands::{execute, AdminRequest};
+pub use commands::{execute, AdminContext, AdminRequest};

@@ -1,8 +1,7 @@
 //! The admin socket: `serve` answers [`AdminRequest`]s on `<data dir>/admin.sock` (one JSON
 //! line in, one JSON line out); the CLI uses [`send`] when the data dir is locked.
 
-use super::commands::{execute, AdminOutcome, AdminRequest};
-use crate::store::Store;
+use super::commands::{execute, AdminContext, AdminOutcome, AdminRequest};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -10,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
 /// File name of the socket inside the data dir.
 pub const SOCKET_FILE: &str = "admin.sock";
-const MAX_REQUEST_BYTES: usize = 64 * 1024;
+const MAX_REQUEST_BYTES: usize = 256 * 1024 * 1024;
 
 /// Where the admin socket of a data dir lives.
 pub fn socket_path(data_dir: &Path) -> PathBuf {
@@ -19,8 +18,8 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
 
 /// Binds the socket (replacing a stale one: the caller holds the data dir's lock) and
 /// answers requests until the task is dropped.
-pub async fn listen(store: Store) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    let path = socket_path(store.data_dir());
+pub async fn listen(context: AdminContext) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let path = socket_path(context.store.data_dir());
     match std::fs::remove_file(&path) {
         Ok(()) => {}
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
@@ -31,9 +30,9 @@ pub async fn listen(store: Store) -> std::io::Result<tokio::task::JoinHandle<()>
     Ok(tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { continue };
-            let store = store.clone();
+            let context = context.clone();
             tokio::spawn(async move {
-                if let Err(error) = answer(stream, store).await {
+                if let Err(error) = answer(stream, context).await {
                     tracing::warn!(%error, "admin socket request failed");
                 }
             });
@@ -41,13 +40,13 @@ pub async fn listen(store: Store) -> std::io::Result<tokio::task::JoinHandle<()>
     }))
 }
 
-async fn answer(stream: tokio::net::UnixStream, store: Store) -> std::io::Result<()> {
+async fn answer(stream: tokio::net::UnixStream, context: AdminContext) -> std::io::Result<()> {
     let (reader, mut writer) = stream.into_split();
     let mut line = String::new();
     let mut reader = tokio::io::BufReader::new(reader).take(MAX_REQUEST_BYTES as u64);
     reader.read_line(&mut line).await?;
     let outcome: AdminOutcome = match serde_json::from_str::<AdminRequest>(&line) {
-        Ok(request) => tokio::task::spawn_blocking(move || execute(&store, request))
+        Ok(request) => tokio::task::spawn_blocking(move || execute(&context, request))
             .await
             .unwrap_or_else(|error| Err(format!("admin task failed: {error}"))),
         Err(error) => Err(format!("bad admin request: {error}")),

@@ -16,6 +16,10 @@ pub enum ApiError {
     Forbidden(Role),
     #[error("no such API endpoint")]
     NotFound,
+    #[error("no event with id {0}")]
+    NoSuchEvent(u64),
+    #[error("{0}")]
+    BadRequest(String),
     #[error("storage is unavailable")]
     Unavailable(String),
     #[error("internal error")]
@@ -28,7 +32,8 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoSuchEvent(_) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod api;
 pub mod assets;
 pub mod errors;
+pub mod events;
 
 use crate::state::AppState;
 use axum::extract::{Request, State};
@@ -23,7 +24,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/health", get(api::get_health))
         .route("/api/v1/status", get(api::get_status))
         .route("/api/v1/session", get(api::get_session))
+        .route("/api/v1/events", get(events::list_events))
+        .route("/api/v1/events/{id}", get(events::get_event))
+        .route("/api/v1/events/{id}/raw", get(events::get_raw))
         .route("/api/fn/{*name}", post(actions::handle_server_fn))
+        .merge(crate::ingest::router(&state.config.ingest_paths))
         .route("/api", any(api::api_not_found))
         .route("/api/{*rest}", any(api::api_not_found))
         .fallback(serve_ui)

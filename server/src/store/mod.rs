@@ -6,13 +6,19 @@
 //! on the runtime directly.
 
 pub mod accounts;
+pub mod events;
 mod migrate;
+pub mod sensors;
 mod tables;
+pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use accounts::{AccountError, SessionRecord, TokenRecord, UserRecord};
+pub use events::{MinuteCounts, NewEvent, WriteOutcome};
+pub use sensors::{Rejection, SensorRecord};
+pub use writer::{Pending, WriteError, Writer};
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "wafscope.redb";

@@ -7,7 +7,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, Response};
 use base64::Engine;
 use http_body_util::BodyExt;
-use server::admin::{execute, AdminRequest};
+use server::admin::{execute, AdminContext, AdminRequest};
 use server::config::{Config, ConfigFlags};
 use server::http::assets::Assets;
 use server::store::Store;
@@ -39,23 +39,48 @@ pub struct TestApp {
 
 impl TestApp {
     pub fn new() -> TestApp {
+        TestApp::with_flags(ConfigFlags::default())
+    }
+
+    pub fn with_max_upload(bytes: u64) -> TestApp {
+        TestApp::with_flags(ConfigFlags { max_upload_bytes: Some(bytes), ..ConfigFlags::default() })
+    }
+
+    pub fn with_ingest_paths(paths: &[&str]) -> TestApp {
+        TestApp::with_flags(ConfigFlags { ingest_paths: Some(paths.iter().map(|p| p.to_string()).collect()), ..ConfigFlags::default() })
+    }
+
+    pub fn with_flags(flags: ConfigFlags) -> TestApp {
         let store = Store::in_memory().expect("in-memory store");
-        let config = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), None).unwrap();
+        let config = Config::from_sources(&flags, &HashMap::new(), None).unwrap();
         let assets = Assets::from_files(&[
             ("index.html", index_html().as_bytes()),
             ("frontend-0123456789abcdef.js", b"export default function init() {}"),
             ("frontend-0123456789abcdef_bg.wasm", b"\0asm\x01\0\0\0"),
         ]);
-        TestApp { state: AppState::new(store, config, assets) }
+        TestApp { state: AppState::new(store, config, assets).expect("state") }
+    }
+
+    pub fn admin(&self) -> AdminContext {
+        AdminContext { store: self.state.store.clone(), writer: self.state.writer.clone() }
+    }
+
+    /// Adds a sensor; returns (password, ingest-URL secret).
+    pub fn create_sensor(&self, name: &str) -> (String, String) {
+        let request = AdminRequest::SensorAdd { name: name.into(), password: None, url_base: "http://t".into() };
+        let output = execute(&self.admin(), request).expect("sensor created");
+        let password = output.lines().find_map(|line| line.strip_prefix("SensorPassword \"")).unwrap().trim_end_matches('"').to_owned();
+        let secret = output.lines().last().unwrap().rsplit('/').next().unwrap().to_owned();
+        (password, secret)
     }
 
     pub fn create_user(&self, name: &str, password: &str, role: Role) {
         let request = AdminRequest::UserAdd { name: name.into(), role, password: Some(password.into()) };
-        execute(&self.state.store, request).expect("user created");
+        execute(&self.admin(), request).expect("user created");
     }
 
     pub fn create_token(&self, name: &str, role: Role) -> String {
-        let output = execute(&self.state.store, AdminRequest::TokenCreate { name: name.into(), role }).unwrap();
+        let output = execute(&self.admin(), AdminRequest::TokenCreate { name: name.into(), role }).unwrap();
         output.lines().last().unwrap().to_owned()
     }
 
@@ -64,6 +89,10 @@ impl TestApp {
     }
 
     pub async fn send_body(&self, builder: axum::http::request::Builder, body: String) -> Response<Body> {
+        self.send_bytes(builder, body.into_bytes()).await
+    }
+
+    pub async fn send_bytes(&self, builder: axum::http::request::Builder, body: Vec<u8>) -> Response<Body> {
         let peer: SocketAddr = "192.0.2.10:40000".parse().unwrap();
         let request = builder.extension(ConnectInfo(peer)).body(Body::from(body)).unwrap();
         server::router(self.state.clone()).oneshot(request).await.unwrap()
@@ -72,6 +101,10 @@ impl TestApp {
 
 pub fn request(method: Method, uri: &str) -> axum::http::request::Builder {
     Request::builder().method(method).uri(uri)
+}
+
+pub async fn body_bytes(response: Response<Body>) -> Vec<u8> {
+    response.into_body().collect().await.unwrap().to_bytes().to_vec()
 }
 
 pub async fn body_text(response: Response<Body>) -> String {

@@ -1,0 +1,71 @@
+//! Turning one upload into a [`NewEvent`]: parse, summarise, hash, compress. Blocking (CPU).
+
+use crate::filter::parse_client_ip;
+use crate::store::NewEvent;
+use app::model::{EventSummary, Format};
+use md5::{Digest, Md5};
+use wafscope_parse::{parse_content_hash, parse_entry, parse_index_line, IndexLine};
+
+/// zstd level for stored raw entries: fast, and audit logs compress well at low levels.
+pub const RAW_ZSTD_LEVEL: i32 = 3;
+
+/// Builds the event to store. `summary_header` is mlogc's `X-ForensicLog-Summary` (the
+/// concurrent index line) and `content_hash` its `X-Content-Hash`, when sent.
+pub fn prepare_event(sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, content_hash: Option<&[u8]>, received_at: i64) -> NewEvent {
+    let md5: [u8; 16] = Md5::digest(raw).into();
+    let md5_hex = hex::encode(md5);
+    let hash_mismatch = content_hash.and_then(parse_content_hash).is_some_and(|declared| declared != md5_hex);
+    let index: Option<IndexLine> = summary_header.and_then(parse_index_line);
+    let parsed = parse_entry(raw);
+    let event = &parsed.event;
+    let from_index = |pick: fn(&IndexLine) -> String| index.as_ref().map(pick).unwrap_or_default();
+    let or_index = |value: &str, pick: fn(&IndexLine) -> String| if value.is_empty() { from_index(pick) } else { value.to_owned() };
+
+    let unique_id = match (event.unique_id.as_str(), index.as_ref()) {
+        (id, _) if !id.is_empty() => truncate(id, 128),
+        (_, Some(line)) if !line.unique_id.is_empty() => truncate(&line.unique_id, 128),
+        _ => format!("md5:{md5_hex}"),
+    };
+    let (index_method, index_uri) = index.as_ref().map(|line| split_request_line(&line.request_line)).unwrap_or_default();
+    let top = event.top_message();
+    let summary = EventSummary {
+        id: 0,
+        received_at,
+        time: event.time_us.or_else(|| index.as_ref().and_then(|line| line.time_us)),
+        sensor: sensor.to_owned(),
+        unique_id,
+        client_ip: or_index(&event.client_ip, |line| line.client_ip.clone()),
+        host: or_index(&event.host, |line| line.host.clone()),
+        method: if event.method.is_empty() { index_method } else { event.method.clone() },
+        uri: if event.uri.is_empty() { index_uri } else { event.uri.clone() },
+        status: event.status.or_else(|| index.as_ref().and_then(|line| line.status)),
+        action: event.action,
+        rule_ids: event.rule_ids(),
+        max_severity: event.max_severity(),
+        anomaly_score: event.inbound_score,
+        top_rule: top.and_then(|message| message.rule_id),
+        top_message: top.map(|message| message.message.clone()).filter(|text| !text.is_empty()),
+        parse_ok: event.format != Format::Unknown,
+        format: event.format,
+        warning_count: parsed.warnings.len() as u32,
+        hash_mismatch,
+        revision: 0,
+    };
+    let raw_zstd = zstd::bulk::compress(raw, RAW_ZSTD_LEVEL).unwrap_or_else(|_| raw.to_vec());
+    NewEvent { client_ip_key: parse_client_ip(&summary.client_ip), summary, md5, raw_zstd }
+}
+
+fn split_request_line(line: &str) -> (String, String) {
+    let mut words = line.split(' ');
+    let method = words.next().unwrap_or_default().to_owned();
+    let uri = words.next().unwrap_or_default().to_owned();
+    (method, uri)
+}
+
+fn truncate(text: &str, max_bytes: usize) -> String {
+    let mut end = text.len().min(max_bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}

@@ -1,0 +1,245 @@
+//! Events: the batch write (dedupe, summary, raw, indexes, counters) and the reads.
+
+use super::tables::*;
+use super::{Store, StoreError};
+use crate::filter::{action_code, EventFilter, IndexHint};
+use app::model::{Action, EventSummary};
+use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+/// Everything the writer needs to store one upload (prepared off the writer thread).
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The summary; its `id` and `revision` are assigned by the writer.
+    pub summary: EventSummary,
+    pub md5: [u8; 16],
+    /// The original upload, zstd-compressed.
+    pub raw_zstd: Vec<u8>,
+    /// Client IP as 16 bytes, when it parsed.
+    pub client_ip_key: Option<[u8; 16]>,
+}
+
+/// What happened to one upload of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// Stored as a new event with this id.
+    Stored(u64),
+    /// Same sensor, unique id and md5 as this stored event: nothing written.
+    Duplicate(u64),
+}
+
+/// Counts of one minute: total, blocked, detected, passed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MinuteCounts {
+    pub total: u64,
+    pub blocked: u64,
+    pub detected: u64,
+    pub passed: u64,
+}
+
+impl MinuteCounts {
+    fn decode(bytes: &[u8]) -> MinuteCounts {
+        let field = |index: usize| {
+            bytes.get(index * 8..index * 8 + 8).and_then(|slice| slice.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0)
+        };
+        MinuteCounts { total: field(0), blocked: field(1), detected: field(2), passed: field(3) }
+    }
+
+    fn encode(&self) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        for (index, value) in [self.total, self.blocked, self.detected, self.passed].into_iter().enumerate() {
+            bytes[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
+        }
+        bytes
+    }
+}
+
+/// At most this many index or table rows are examined per list request; past it the page
+/// ends early and `next_before` lets the caller continue.
+pub const SCAN_BUDGET: usize = 200_000;
+
+impl Store {
+    /// The largest event id stored (0 when empty): the writer continues after it.
+    pub fn last_event_id(&self) -> Result<u64, StoreError> {
+        let transaction = self.database().begin_read()?;
+        let events = transaction.open_table(EVENTS)?;
+        Ok(events.last()?.map(|(key, _)| key.value()).unwrap_or(0))
+    }
+
+    /// Writes a batch in ONE durable transaction; `next_id` is advanced for each stored event.
+    pub fn write_events(&self, batch: Vec<NewEvent>, next_id: &mut u64) -> Result<Vec<WriteOutcome>, StoreError> {
+        let transaction = self.database().begin_write()?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for event in batch {
+            outcomes.push(write_one(&transaction, event, next_id)?);
+        }
+        transaction.commit()?;
+        Ok(outcomes)
+    }
+
+    /// One event's summary.
+    pub fn get_event(&self, id: u64) -> Result<Option<EventSummary>, StoreError> {
+        let transaction = self.database().begin_read()?;
+        let events = transaction.open_table(EVENTS)?;
+        events.get(id)?.map(|value| decode_summary(value.value())).transpose()
+    }
+
+    /// The original bytes of an event (decompressed).
+    pub fn get_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let transaction = self.database().begin_read()?;
+        let raw = transaction.open_table(RAW)?;
+        let Some(value) = raw.get(id)? else { return Ok(None) };
+        zstd::decode_all(value.value())
+            .map(Some)
+            .map_err(|error| StoreError::Corrupt(format!("raw entry {id}: {error}")))
+    }
+
+    /// The md5 recorded for an event at ingest.
+    pub fn get_md5(&self, summary: &EventSummary) -> Result<Option<[u8; 16]>, StoreError> {
+        let transaction = self.database().begin_read()?;
+        let dedupe = transaction.open_table(DEDUPE)?;
+        let Some(value) = dedupe.get((summary.sensor.as_str(), summary.unique_id.as_str()))? else { return Ok(None) };
+        Ok(revisions(value.value()).into_iter().find(|(id, _)| *id == summary.id).map(|(_, md5)| md5))
+    }
+
+    /// Newest-first page of events passing `filter`, strictly older than `before`.
+    pub fn list_events(&self, filter: &EventFilter, before: Option<u64>, limit: usize) -> Result<(Vec<EventSummary>, Option<u64>), StoreError> {
+        let transaction = self.database().begin_read()?;
+        let events = transaction.open_table(EVENTS)?;
+        let upper = before.unwrap_or(u64::MAX);
+        let mut page = Vec::new();
+        let mut examined = 0usize;
+        let mut last_examined = None;
+        let mut visit = |id: u64| -> Result<bool, StoreError> {
+            examined += 1;
+            last_examined = Some(id);
+            if let Some(value) = events.get(id)? {
+                let summary = decode_summary(value.value())?;
+                if filter.matches(&summary) {
+                    page.push(summary);
+                }
+            }
+            Ok(page.len() < limit && examined < SCAN_BUDGET)
+        };
+        macro_rules! scan_index {
+            ($table:expr, $key:expr) => {{
+                let index = transaction.open_table($table)?;
+                for entry in index.range(($key, 0u64)..($key, upper))?.rev() {
+                    let (key, _) = entry?;
+                    if !visit(key.value().1)? {
+                        break;
+                    }
+                }
+            }};
+        }
+        match filter.index_hint() {
+            Some(IndexHint::Rule(rule)) => scan_index!(BY_RULE, rule),
+            Some(IndexHint::ClientIp(address)) => scan_index!(BY_CLIENT_IP, address.as_slice()),
+            Some(IndexHint::Host(host)) => scan_index!(BY_HOST, host.as_str()),
+            Some(IndexHint::Status(status)) => scan_index!(BY_STATUS, status),
+            Some(IndexHint::Sensor(sensor)) => scan_index!(BY_SENSOR, sensor.as_str()),
+            Some(IndexHint::Action(action)) => scan_index!(BY_ACTION, action_code(action)),
+            None => {
+                for entry in events.range(..upper)?.rev() {
+                    let (key, _) = entry?;
+                    if !visit(key.value())? {
+                        break;
+                    }
+                }
+            }
+        }
+        let exhausted_budget = examined >= SCAN_BUDGET && page.len() < limit;
+        let next_before = if page.len() >= limit {
+            page.last().map(|summary| summary.id)
+        } else if exhausted_budget {
+            last_examined
+        } else {
+            None
+        };
+        Ok((page, next_before))
+    }
+
+    /// Per-minute counters in `[from_minute, to_minute)`.
+    pub fn minute_counts(&self, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, MinuteCounts)>, StoreError> {
+        let transaction = self.database().begin_read()?;
+        let counts = transaction.open_table(COUNTS_PER_MINUTE)?;
+        let mut listed = Vec::new();
+        for entry in counts.range(from_minute..to_minute)? {
+            let (minute, value) = entry?;
+            listed.push((minute.value(), MinuteCounts::decode(value.value())));
+        }
+        Ok(listed)
+    }
+}
+
+fn write_one(transaction: &WriteTransaction, event: NewEvent, next_id: &mut u64) -> Result<WriteOutcome, StoreError> {
+    let NewEvent { mut summary, md5, raw_zstd, client_ip_key } = event;
+    let mut dedupe = transaction.open_table(DEDUPE)?;
+    let key = (summary.sensor.as_str(), summary.unique_id.as_str());
+    let mut known = match dedupe.get(key)? {
+        Some(value) => revisions(value.value()),
+        None => Vec::new(),
+    };
+    if let Some((id, _)) = known.iter().find(|(_, stored_md5)| *stored_md5 == md5) {
+        return Ok(WriteOutcome::Duplicate(*id));
+    }
+    let id = (*next_id).max(summary.received_at.max(0) as u64);
+    *next_id = id + 1;
+    summary.id = id;
+    summary.revision = known.len() as u32;
+    known.push((id, md5));
+    let mut encoded = Vec::with_capacity(known.len() * 24);
+    for (known_id, known_md5) in &known {
+        encoded.extend_from_slice(&known_id.to_le_bytes());
+        encoded.extend_from_slice(known_md5);
+    }
+    dedupe.insert(key, encoded.as_slice())?;
+    drop(dedupe);
+
+    let record = serde_json::to_vec(&summary).expect("summaries serialise");
+    transaction.open_table(EVENTS)?.insert(id, record.as_slice())?;
+    transaction.open_table(RAW)?.insert(id, raw_zstd.as_slice())?;
+    transaction.open_table(BY_SENSOR)?.insert((summary.sensor.as_str(), id), ())?;
+    {
+        let mut by_rule = transaction.open_table(BY_RULE)?;
+        for rule in &summary.rule_ids {
+            by_rule.insert((*rule, id), ())?;
+        }
+    }
+    if let Some(address) = client_ip_key {
+        transaction.open_table(BY_CLIENT_IP)?.insert((address.as_slice(), id), ())?;
+    }
+    let host = summary.host.to_ascii_lowercase();
+    transaction.open_table(BY_HOST)?.insert((host.as_str(), id), ())?;
+    transaction.open_table(BY_STATUS)?.insert((summary.status.unwrap_or(0), id), ())?;
+    transaction.open_table(BY_ACTION)?.insert((action_code(summary.action), id), ())?;
+    let time = summary.time.unwrap_or(summary.received_at);
+    transaction.open_table(BY_TIME)?.insert((time, id), ())?;
+
+    let minute = (time.max(0) / 60_000_000) as u64;
+    let mut counts_table = transaction.open_table(COUNTS_PER_MINUTE)?;
+    let mut counts = counts_table.get(minute)?.map(|value| MinuteCounts::decode(value.value())).unwrap_or_default();
+    counts.total += 1;
+    match summary.action {
+        Action::Blocked => counts.blocked += 1,
+        Action::Detected => counts.detected += 1,
+        Action::Passed => counts.passed += 1,
+    }
+    counts_table.insert(minute, counts.encode().as_slice())?;
+    Ok(WriteOutcome::Stored(id))
+}
+
+fn revisions(bytes: &[u8]) -> Vec<(u64, [u8; 16])> {
+    bytes
+        .chunks_exact(24)
+        .map(|chunk| {
+            let id = u64::from_le_bytes(chunk[..8].try_into().expect("8 bytes"));
+            let md5: [u8; 16] = chunk[8..].try_into().expect("16 bytes");
+            (id, md5)
+        })
+        .collect()
+}
+
+fn decode_summary(bytes: &[u8]) -> Result<EventSummary, StoreError> {
+    serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("event summary: {error}")))
+}

@@ -1,0 +1,122 @@
+//! The single writer thread: uploads queue on a bounded channel; the thread takes whatever
+//! is waiting (up to [`MAX_BATCH`]), writes it in one durable transaction (group commit),
+//! then answers every upload of the batch. A full queue is refused at once (503), never
+//! waited on, so a slow disk cannot pin HTTP connections.
+
+use super::events::{NewEvent, WriteOutcome};
+use super::Store;
+use tokio::sync::{mpsc, oneshot};
+
+/// Uploads per transaction at most.
+pub const MAX_BATCH: usize = 512;
+
+/// Called after each commit with the events that were stored (for the live stream).
+pub type CommitHook = Box<dyn Fn(&[app::model::EventSummary]) + Send>;
+
+struct Job {
+    event: NewEvent,
+    reply: oneshot::Sender<Result<WriteOutcome, String>>,
+}
+
+/// Handle to the writer thread; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+/// Why an upload could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    #[error("the write queue is full")]
+    QueueFull,
+    #[error("storage failed: {0}")]
+    Storage(String),
+}
+
+impl Writer {
+    /// Starts the thread; `capacity` bounds the uploads waiting for it.
+    pub fn start(store: Store, capacity: usize, on_commit: CommitHook) -> Result<Writer, super::StoreError> {
+        let mut next_id = store.last_event_id()? + 1;
+        let (queue, mut receiver) = mpsc::channel::<Job>(capacity.max(1));
+        std::thread::Builder::new()
+            .name("wafscope-writer".to_owned())
+            .spawn(move || {
+                while let Some(first) = receiver.blocking_recv() {
+                    let mut jobs = vec![first];
+                    while jobs.len() < MAX_BATCH {
+                        match receiver.try_recv() {
+                            Ok(job) => jobs.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    let (events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().map(|job| (job.event, job.reply)).unzip();
+                    let summaries: Vec<_> = events.iter().map(|event| event.summary.clone()).collect();
+                    match store.write_events(events, &mut next_id) {
+                        Ok(outcomes) => {
+                            let stored: Vec<_> = outcomes
+                                .iter()
+                                .zip(summaries)
+                                .filter_map(|(outcome, mut summary)| match outcome {
+                                    WriteOutcome::Stored(id) => {
+                                        summary.id = *id;
+                                        Some(summary)
+                                    }
+                                    WriteOutcome::Duplicate(_) => None,
+                                })
+                                .collect();
+                            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                                let _ = reply.send(Ok(outcome));
+                            }
+                            if !stored.is_empty() {
+                                on_commit(&stored);
+                            }
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "write transaction failed");
+                            let message = error.to_string();
+                            for reply in replies {
+                                let _ = reply.send(Err(message.clone()));
+                            }
+                        }
+                    }
+                }
+            })
+            .map_err(|error| super::StoreError::Corrupt(format!("cannot start the writer thread: {error}")))?;
+        Ok(Writer { queue })
+    }
+
+    /// Queues `event` and waits for its commit.
+    pub async fn write(&self, event: NewEvent) -> Result<WriteOutcome, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.try_send(Job { event, reply }).map_err(|_| WriteError::QueueFull)?;
+        settle(answer.await)
+    }
+
+    /// For bulk imports off the runtime: queues `event`, waiting for room in the queue
+    /// (imports may be slower, never refused); the commit is awaited with [`Pending::wait`].
+    pub fn submit_blocking(&self, event: NewEvent) -> Result<Pending, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .blocking_send(Job { event, reply })
+            .map_err(|_| WriteError::Storage("the writer stopped".to_owned()))?;
+        Ok(Pending(answer))
+    }
+}
+
+/// A queued write whose commit has not been awaited yet.
+pub struct Pending(oneshot::Receiver<Result<WriteOutcome, String>>);
+
+impl Pending {
+    /// Blocks until the write is committed (or failed).
+    pub fn wait(self) -> Result<WriteOutcome, WriteError> {
+        settle(self.0.blocking_recv())
+    }
+}
+
+fn settle(answer: Result<Result<WriteOutcome, String>, oneshot::error::RecvError>) -> Result<WriteOutcome, WriteError> {
+    match answer {
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(message)) => Err(WriteError::Storage(message)),
+        Err(_) => Err(WriteError::Storage("the writer stopped".to_owned())),
+    }
+}

@@ -243,3 +243,65 @@ fn revisions(bytes: &[u8]) -> Vec<(u64, [u8; 16])> {
 fn decode_summary(bytes: &[u8]) -> Result<EventSummary, StoreError> {
     serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("event summary: {error}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Writer;
+
+    fn event(sensor: &str, unique_id: &str, body: &[u8], received_at: i64) -> NewEvent {
+        crate::ingest::prepare_event(sensor, body, None, None, received_at).with_unique_id(unique_id)
+    }
+
+    impl NewEvent {
+        fn with_unique_id(mut self, unique_id: &str) -> NewEvent {
+            self.summary.unique_id = unique_id.to_owned();
+            self
+        }
+    }
+
+    #[test]
+    fn batches_dedupe_within_and_across_commits_and_ids_grow() {
+        let store = Store::in_memory().unwrap();
+        let mut next_id = 1;
+        let outcomes = store
+            .write_events(vec![event("s", "a", b"one", 10), event("s", "a", b"one", 11), event("s", "b", b"two", 5)], &mut next_id)
+            .unwrap();
+        let WriteOutcome::Stored(first) = outcomes[0] else { panic!("{outcomes:?}") };
+        assert_eq!(outcomes[1], WriteOutcome::Duplicate(first), "same key and md5 in one batch");
+        let WriteOutcome::Stored(second) = outcomes[2] else { panic!("{outcomes:?}") };
+        assert!(second > first, "ids grow even when the clock goes back");
+        let again = store.write_events(vec![event("s", "a", b"one", 20), event("other", "a", b"one", 21)], &mut next_id).unwrap();
+        assert_eq!(again[0], WriteOutcome::Duplicate(first));
+        assert!(matches!(again[1], WriteOutcome::Stored(_)), "unique ids are per sensor");
+        let (page, next) = store.list_events(&EventFilter::default(), None, 10).unwrap();
+        assert_eq!((page.len(), next), (3, None));
+        assert_eq!(store.get_raw(first).unwrap().unwrap(), b"one");
+    }
+
+    #[test]
+    fn committed_events_survive_a_reopen_and_stay_deduplicated() {
+        let directory = tempfile::tempdir().unwrap();
+        let first_id = {
+            let store = Store::open(directory.path()).unwrap();
+            let writer = Writer::start(store.clone(), 8, Box::new(|_| {})).unwrap();
+            let outcome = writer.submit_blocking(event("s", "x", b"payload", 1_000)).unwrap().wait().unwrap();
+            let WriteOutcome::Stored(id) = outcome else { panic!("{outcome:?}") };
+            id
+        };
+        // The writer thread ends with its channel; wait until the file lock is released.
+        let store = loop {
+            match Store::open(directory.path()) {
+                Ok(store) => break store,
+                Err(StoreError::Locked(_)) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                Err(error) => panic!("{error}"),
+            }
+        };
+        assert_eq!(store.get_event(first_id).unwrap().unwrap().unique_id, "x");
+        let mut next_id = store.last_event_id().unwrap() + 1;
+        let outcome = store.write_events(vec![event("s", "x", b"payload", 2_000)], &mut next_id).unwrap();
+        assert_eq!(outcome, vec![WriteOutcome::Duplicate(first_id)]);
+        let counts = store.minute_counts(0, u64::MAX).unwrap();
+        assert_eq!(counts.iter().map(|(_, counts)| counts.total).sum::<u64>(), 1);
+    }
+}

@@ -92,6 +92,11 @@ pub struct ServeArgs {
     /// [env: WAFSCOPE_WRITE_QUEUE] [config: write_queue] [default: 8192]
     #[arg(long, value_name = "N")]
     pub write_queue: Option<usize>,
+    /// Seconds a client may stall while sending request headers or between two chunks of a
+    /// body before its connection is dropped (slow or stuck clients cannot pin resources).
+    /// [env: WAFSCOPE_CLIENT_TIMEOUT] [config: client_timeout_seconds] [default: 30]
+    #[arg(long = "client-timeout", value_name = "SECONDS")]
+    pub client_timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tls_key: args.tls_key.clone(),
                 tls_self_signed: args.tls_self_signed,
                 write_queue: args.write_queue,
+                client_timeout_seconds: args.client_timeout_seconds,
             },
             true,
         ),

@@ -26,7 +26,10 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "WAFSCOPE_TLS_KEY",
     "WAFSCOPE_TLS_SELF_SIGNED",
     "WAFSCOPE_WRITE_QUEUE",
+    "WAFSCOPE_CLIENT_TIMEOUT",
 ];
+/// Default seconds a client may stall while sending request headers or between body chunks.
+pub const DEFAULT_CLIENT_TIMEOUT_SECONDS: u64 = 30;
 /// Default cap on one upload: larger entries are answered 409 (and recorded).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 /// Default number of uploads that may wait for the writer before new ones get 503.
@@ -54,6 +57,8 @@ pub struct Config {
     pub ingest_paths: Vec<String>,
     pub tls: TlsMode,
     pub write_queue: usize,
+    /// Seconds a client may stall while sending headers or between body chunks.
+    pub client_timeout_seconds: u64,
 }
 
 /// Values given on the command line (highest precedence); `None` = not given.
@@ -69,6 +74,7 @@ pub struct ConfigFlags {
     /// `--tls-self-signed` given (a switch: absent = not given).
     pub tls_self_signed: bool,
     pub write_queue: Option<usize>,
+    pub client_timeout_seconds: Option<u64>,
 }
 
 /// The TOML file's keys; unknown keys are an error so typos do not go unnoticed.
@@ -84,6 +90,7 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     tls_self_signed: Option<bool>,
     write_queue: Option<usize>,
+    client_timeout_seconds: Option<u64>,
 }
 
 /// Why the configuration is unusable.
@@ -211,7 +218,20 @@ impl Config {
             _ => return Err(ConfigError::Tls("--tls-cert and --tls-key go together".to_owned())),
         };
 
-        Ok(Config { listen, data_dir, session_hours, max_upload_bytes, ingest_paths, tls, write_queue })
+        let (timeout_source, timeout_text) = pick(
+            flags.client_timeout_seconds.map(|seconds| seconds.to_string()),
+            "--client-timeout",
+            env.get("WAFSCOPE_CLIENT_TIMEOUT").cloned(),
+            "WAFSCOPE_CLIENT_TIMEOUT",
+            file.client_timeout_seconds.map(|seconds| seconds.to_string()),
+            "config key client_timeout_seconds",
+            DEFAULT_CLIENT_TIMEOUT_SECONDS.to_string(),
+        );
+        let client_timeout_seconds = timeout_text.trim().parse::<u64>().ok().filter(|seconds| (1..=3600).contains(seconds)).ok_or_else(|| {
+            ConfigError::Invalid { source_name: timeout_source.to_owned(), value: timeout_text.clone(), expected: "a number of seconds between 1 and 3600" }
+        })?;
+
+        Ok(Config { listen, data_dir, session_hours, max_upload_bytes, ingest_paths, tls, write_queue, client_timeout_seconds })
     }
 }
 

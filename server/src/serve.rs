@@ -20,8 +20,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceExt;
 
-/// How long a client may take to send its request headers.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a TLS handshake may take.
 pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest request head accepted (the mlogc summary header alone can be ~4 KB).
@@ -51,7 +49,7 @@ pub fn run_sink(listen: &str) -> anyhow::Result<()> {
             drop(body);
             "OK\n"
         });
-        accept_loop(listener, app, None).await;
+        accept_loop(listener, app, None, Duration::from_secs(crate::config::DEFAULT_CLIENT_TIMEOUT_SECONDS)).await;
         Ok(())
     })
 }
@@ -94,7 +92,8 @@ async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAccep
     }
     println!("wafscope {} listening on {scheme}://{local}", env!("CARGO_PKG_VERSION"));
     tracing::info!(listen = %local, data_dir = %config.data_dir.display(), "serving");
-    accept_loop(listener, app, tls.map(|(acceptor, _)| acceptor)).await;
+    let client_timeout = Duration::from_secs(config.client_timeout_seconds);
+    accept_loop(listener, app, tls.map(|(acceptor, _)| acceptor), client_timeout).await;
     if let Some(task) = admin_socket {
         task.abort();
     }
@@ -103,10 +102,10 @@ async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAccep
 }
 
 /// Accepts connections until SIGINT/SIGTERM, then lets open ones finish for a grace period.
-async fn accept_loop(listener: tokio::net::TcpListener, app: Router, tls: Option<tokio_rustls::TlsAcceptor>) {
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router, tls: Option<tokio_rustls::TlsAcceptor>, client_timeout: Duration) {
     // HTTP/1.1 only: mlogc and the v3/Coraza writers speak it, and it is all ALPN offers.
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(MAX_HEADER_BYTES);
+    builder.timer(TokioTimer::new()).header_read_timeout(client_timeout).max_buf_size(MAX_HEADER_BYTES);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown_signal());
     loop {
@@ -144,7 +143,7 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: Router, tls: Option
                 let builder = builder.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT.min(client_timeout), acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => stream,
                         Ok(Err(error)) => {
                             tracing::debug!(%error, client = %peer, "TLS handshake failed");

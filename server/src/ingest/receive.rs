@@ -13,8 +13,6 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use std::time::Duration;
 
-/// How long an upload's body may stall between two chunks before the request is dropped.
-pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `PUT /rpc/auditLogReceiver`: mlogc with Basic auth.
 pub async fn receive_mlogc(State(state): State<AppState>, request: Request) -> Response {
@@ -79,7 +77,8 @@ async fn receive_upload(state: AppState, sensor: String, request: Request) -> Re
     if let Some(size) = declared.filter(|size| *size > cap) {
         return reject_oversized(&state, sensor, summary_header.as_deref(), size).await;
     }
-    let raw = match read_body(body, cap).await {
+    let idle = Duration::from_secs(state.config.client_timeout_seconds);
+    let raw = match read_body(body, cap, idle).await {
         Ok(raw) => raw,
         Err(BodyError::TooLarge(size)) => return reject_oversized(&state, sensor, summary_header.as_deref(), size).await,
         Err(BodyError::Stalled) => {
@@ -128,11 +127,11 @@ enum BodyError {
     Broken(String),
 }
 
-async fn read_body(body: Body, cap: u64) -> Result<Vec<u8>, BodyError> {
+async fn read_body(body: Body, cap: u64, idle: Duration) -> Result<Vec<u8>, BodyError> {
     let mut body = body;
     let mut bytes = Vec::new();
     loop {
-        let frame = match tokio::time::timeout(BODY_IDLE_TIMEOUT, body.frame()).await {
+        let frame = match tokio::time::timeout(idle, body.frame()).await {
             Err(_) => return Err(BodyError::Stalled),
             Ok(None) => return Ok(bytes),
             Ok(Some(Err(error))) => return Err(BodyError::Broken(error.to_string())),

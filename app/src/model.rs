@@ -143,6 +143,15 @@ pub struct EventPage {
     pub next_before: Option<u64>,
 }
 
+/// `event: stats` of the live stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveStats {
+    /// Events stored per second, averaged over the last ten seconds.
+    pub events_per_second: f64,
+    /// Events stored since the server started.
+    pub published_since_start: u64,
+}
+
 /// `GET /api/v1/events/{id}`: everything about one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventDetail {

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod http;
 pub mod import;
 pub mod ingest;
+pub mod live;
 pub mod serve;
 pub mod state;
 pub mod store;

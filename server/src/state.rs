@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::http::assets::Assets;
 use crate::http::errors::ApiError;
 use crate::ingest::SensorVerifier;
+use crate::live::LiveHub;
 use crate::store::{Store, StoreError, Writer};
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,13 +20,22 @@ pub struct AppState {
     pub sensor_verifier: Arc<SensorVerifier>,
     /// The single writer thread's queue (every event write goes through it).
     pub writer: Writer,
+    /// Fan-out of committed events to live-stream subscribers.
+    pub live: LiveHub,
     pub started: Instant,
 }
 
 impl AppState {
     /// Builds the state around an open store and starts its writer thread.
     pub fn new(store: Store, config: Config, assets: Assets) -> Result<AppState, StoreError> {
-        let writer = Writer::start(store.clone(), config.write_queue, Box::new(|_| {}))?;
+        AppState::with_live_capacity(store, config, assets, crate::live::DEFAULT_CAPACITY)
+    }
+
+    /// Like [`AppState::new`] with a chosen live-stream buffer (tests use tiny ones).
+    pub fn with_live_capacity(store: Store, config: Config, assets: Assets, live_capacity: usize) -> Result<AppState, StoreError> {
+        let live = LiveHub::new(live_capacity);
+        let publisher = live.clone();
+        let writer = Writer::start(store.clone(), config.write_queue, Box::new(move |events| publisher.publish(events)))?;
         Ok(AppState {
             store,
             config: Arc::new(config),
@@ -33,6 +43,7 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::default()),
             sensor_verifier: Arc::new(SensorVerifier::default()),
             writer,
+            live,
             started: Instant::now(),
         })
     }

@@ -1,12 +1,21 @@
 //! `cargo xtask <task>`: the project's build and test entry points (no dependencies).
 //!
 //! - `setup`  installs what is missing (idempotent): wasm target, trunk, wasm-bindgen-cli,
-//!   npm tools (binaryen's wasm-opt, playwright-core), Debian packages (chromium, the lab).
+//!   npm tools (binaryen's wasm-opt, playwright-core), Debian packages (chromium, curl, the
+//!   ModSecurity lab: apache2, mod_security2 + mlogc, OWASP CRS, nginx + libmodsecurity 3).
 //! - `build`  `trunk build --release` then `cargo build --release -p server`.
 //! - `run`    setup + build, then `target/release/wafscope serve [ARGS…]`.
 //! - `dev`    Trunk watch into target/dist-dev + a debug server that reads it from disk.
-//! - `test`   setup, then every test: native, wasm (headless chromium), release build, browser e2e.
+//! - `test`   setup, then every test: native, wasm (headless chromium), release build, browser
+//!   e2e, and last the real-peer lab scenarios (`lab test`).
+//! - `lab`    the project's driver for the real senders on loopback (`lab/`): Apache +
+//!   mod_security2 + CRS + mlogc and nginx + libmodsecurity 3, a raw-socket request generator,
+//!   drain / expected (the ground truth), and `lab test`.
+//! - `bench`  `bench ingest`: mlogc-shaped upload load against `wafscope debug-sink` and
+//!   `wafscope serve` (`bench/`).
 
+mod bench;
+mod lab;
 mod process;
 mod setup;
 mod tasks;
@@ -19,12 +28,16 @@ usage: cargo xtask <task> [args]
 tasks:
   setup          install missing tools (idempotent): wasm32 target, trunk 0.21.14,
                  wasm-bindgen-cli (= Cargo.lock), npm ci (wasm-opt, playwright-core),
-                 apt packages (chromium, chromium-driver)
+                 apt packages (chromium, chromium-driver, curl, apache2, libapache2-mod-security2,
+                 modsecurity-crs, nginx, libnginx-mod-http-modsecurity)
   build          build the UI (trunk, release) and the release binary target/release/wafscope
   run [ARGS]     setup + build, then `wafscope serve ARGS` (default data dir ./wafscope-data)
   dev [ARGS]     trunk watch (debug UI in target/dist-dev) + debug `wafscope serve ARGS`
   test           setup, then all tests: cargo test, wasm tests in chromium, release build,
-                 end-to-end browser tests (end2end/)
+                 end-to-end browser tests (end2end/), real-peer lab scenarios (`lab test`)
+  lab CMD        the real ModSecurity senders on loopback: up, traffic, drain, expected, down,
+                 v3-up, v3-down, cases, test, selftest (`cargo xtask lab help`)
+  bench ingest   upload throughput and latency: debug-sink vs serve (`cargo xtask bench help`)
   help           this text
 ";
 
@@ -38,6 +51,8 @@ fn main() -> ExitCode {
         "run" => setup::run().and_then(|()| tasks::build()).and_then(|()| tasks::run(&rest)),
         "dev" => setup::run().and_then(|()| tasks::dev(&rest)),
         "test" => setup::run().and_then(|()| tasks::test()),
+        "lab" => lab::run(&rest),
+        "bench" => bench::run(&rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

@@ -7,8 +7,21 @@ use std::process::Command;
 
 /// Trunk release that builds with rustc 1.95 (0.22 needs 1.96.1).
 pub const TRUNK_VERSION: &str = "0.21.14";
-/// Debian packages the tests need: the browser for wasm and end-to-end tests.
-pub const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
+/// Debian packages the tests need: the browser for wasm and end-to-end tests, curl, and the
+/// real ModSecurity senders for `lab test` (Apache + mod_security2 with mlogc + CRS, nginx +
+/// libmodsecurity 3).
+pub const APT_PACKAGES: &[&str] = &[
+    "chromium",
+    "chromium-driver",
+    "curl",
+    "apache2",
+    "libapache2-mod-security2",
+    "modsecurity-crs",
+    "nginx",
+    "libnginx-mod-http-modsecurity",
+];
+/// Debian's hook that decides whether package scripts may start services.
+const POLICY_RC_D: &str = "/usr/sbin/policy-rc.d";
 
 pub fn run() -> TaskResult {
     wasm_target()?;
@@ -74,6 +87,9 @@ pub fn apt_packages(packages: &[&str]) -> TaskResult {
     if !is_root {
         return Err(format!("missing Debian packages {missing:?}: run `sudo apt-get install -y {}`", missing.join(" ")));
     }
+    // apache2 and nginx would both start a system service on port 80 while installing (and the
+    // second one's install fail); the lab never uses those services: forbid starting any
+    let _no_services = NoServiceStarts::install();
     let install = |missing: &[&str]| {
         let mut command = Command::new("apt-get");
         command.args(["install", "-y", "-q", "--no-install-recommends"]).args(missing).env("DEBIAN_FRONTEND", "noninteractive");
@@ -86,6 +102,31 @@ pub fn apt_packages(packages: &[&str]) -> TaskResult {
     install(&missing)
 }
 
+/// A temporary `policy-rc.d` answering 101 ("action forbidden"), removed when dropped; does
+/// nothing when the machine already has one.
+struct NoServiceStarts(bool);
+
+impl NoServiceStarts {
+    fn install() -> NoServiceStarts {
+        use std::os::unix::fs::PermissionsExt;
+        if std::path::Path::new(POLICY_RC_D).exists() {
+            return NoServiceStarts(false);
+        }
+        let written = std::fs::write(POLICY_RC_D, "#!/bin/sh\n# written by cargo xtask setup while installing packages\nexit 101\n")
+            .and_then(|()| std::fs::set_permissions(POLICY_RC_D, std::fs::Permissions::from_mode(0o755)))
+            .is_ok();
+        NoServiceStarts(written)
+    }
+}
+
+impl Drop for NoServiceStarts {
+    fn drop(&mut self) {
+        if self.0 {
+            let _ = std::fs::remove_file(POLICY_RC_D);
+        }
+    }
+}
+
 fn dpkg_installed(package: &str) -> bool {
     output_of(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))
         .is_some_and(|status| status.contains("install ok installed"))
@@ -96,10 +137,10 @@ pub fn locked_version(package: &str) -> Result<String, String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|error| format!("reading Cargo.lock: {error}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == format!("name = \"{package}\"") {
-            if let Some(version) = lines.next().and_then(|next| next.trim().strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_owned());
-            }
+        if line.trim() == format!("name = \"{package}\"")
+            && let Some(version) = lines.next().and_then(|next| next.trim().strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
         }
     }
     Err(format!("{package} is not in Cargo.lock"))

@@ -1,4 +1,4 @@
-//! `build`, `run`, `dev` and `test`.
+//! `build`, `run`, `dev` and `test` (which ends with the real-peer lab scenarios).
 
 use crate::process::{cargo, root, step, tool, tool_path, TaskResult};
 use std::process::Command;
@@ -49,5 +49,15 @@ pub fn test() -> TaskResult {
         tool("node")
             .args(["--test", "--test-concurrency=1", "end2end/tests/"])
             .env("WAFSCOPE_BIN", root().join(RELEASE_BINARY)),
-    )
+    )?;
+    lab_test()
+}
+
+/// `cargo xtask lab test`: the real senders (mlogc, libmodsecurity 3) against the release binary.
+fn lab_test() -> TaskResult {
+    eprintln!("\n==> real-peer lab scenarios (Apache + mod_security2 + mlogc, nginx + libmodsecurity 3)");
+    let started = std::time::Instant::now();
+    let result = crate::lab::run(&["test".to_owned()]);
+    eprintln!("<== real-peer lab scenarios: {} in {:.1} s", if result.is_ok() { "ok" } else { "FAILED" }, started.elapsed().as_secs_f64());
+    result
 }

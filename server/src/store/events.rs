@@ -159,6 +159,25 @@ impl Store {
         Ok((page, next_before))
     }
 
+    /// Events passing `filter` with ids above `after`, oldest first, at most `limit`
+    /// (the live stream's replay for `Last-Event-ID`).
+    pub fn events_after(&self, filter: &EventFilter, after: u64, limit: usize) -> Result<Vec<EventSummary>, StoreError> {
+        let transaction = self.database().begin_read()?;
+        let events = transaction.open_table(EVENTS)?;
+        let mut found = Vec::new();
+        for entry in events.range(after.saturating_add(1)..)? {
+            let (_, value) = entry?;
+            let summary = decode_summary(value.value())?;
+            if filter.matches(&summary) {
+                found.push(summary);
+                if found.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Per-minute counters in `[from_minute, to_minute)`.
     pub fn minute_counts(&self, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, MinuteCounts)>, StoreError> {
         let transaction = self.database().begin_read()?;

@@ -50,6 +50,13 @@ impl TestApp {
         TestApp::with_flags(ConfigFlags { ingest_paths: Some(paths.iter().map(|p| p.to_string()).collect()), ..ConfigFlags::default() })
     }
 
+    pub fn with_live_capacity(capacity: usize) -> TestApp {
+        let store = Store::in_memory().expect("in-memory store");
+        let config = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), None).unwrap();
+        let assets = Assets::from_files(&[("index.html", index_html().as_bytes())]);
+        TestApp { state: AppState::with_live_capacity(store, config, assets, capacity).expect("state") }
+    }
+
     pub fn with_flags(flags: ConfigFlags) -> TestApp {
         let store = Store::in_memory().expect("in-memory store");
         let config = Config::from_sources(&flags, &HashMap::new(), None).unwrap();

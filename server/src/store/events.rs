@@ -70,8 +70,11 @@ impl Store {
     pub fn write_events(&self, batch: Vec<NewEvent>, next_id: &mut u64) -> Result<Vec<WriteOutcome>, StoreError> {
         let transaction = self.database().begin_write()?;
         let mut outcomes = Vec::with_capacity(batch.len());
-        for event in batch {
-            outcomes.push(write_one(&transaction, event, next_id)?);
+        {
+            let mut tables = WriteTables::open(&transaction)?;
+            for event in batch {
+                outcomes.push(write_one(&mut tables, event, next_id)?);
+            }
         }
         transaction.commit()?;
         Ok(outcomes)
@@ -191,11 +194,43 @@ impl Store {
     }
 }
 
-fn write_one(transaction: &WriteTransaction, event: NewEvent, next_id: &mut u64) -> Result<WriteOutcome, StoreError> {
+/// Every table a write touches, opened once per transaction.
+struct WriteTables<'txn> {
+    dedupe: redb::Table<'txn, (&'static str, &'static str), &'static [u8]>,
+    events: redb::Table<'txn, u64, &'static [u8]>,
+    raw: redb::Table<'txn, u64, &'static [u8]>,
+    by_sensor: redb::Table<'txn, (&'static str, u64), ()>,
+    by_rule: redb::Table<'txn, (u32, u64), ()>,
+    by_client_ip: redb::Table<'txn, (&'static [u8], u64), ()>,
+    by_host: redb::Table<'txn, (&'static str, u64), ()>,
+    by_status: redb::Table<'txn, (u16, u64), ()>,
+    by_action: redb::Table<'txn, (u8, u64), ()>,
+    by_time: redb::Table<'txn, (i64, u64), ()>,
+    counts: redb::Table<'txn, u64, &'static [u8]>,
+}
+
+impl<'txn> WriteTables<'txn> {
+    fn open(transaction: &'txn WriteTransaction) -> Result<WriteTables<'txn>, StoreError> {
+        Ok(WriteTables {
+            dedupe: transaction.open_table(DEDUPE)?,
+            events: transaction.open_table(EVENTS)?,
+            raw: transaction.open_table(RAW)?,
+            by_sensor: transaction.open_table(BY_SENSOR)?,
+            by_rule: transaction.open_table(BY_RULE)?,
+            by_client_ip: transaction.open_table(BY_CLIENT_IP)?,
+            by_host: transaction.open_table(BY_HOST)?,
+            by_status: transaction.open_table(BY_STATUS)?,
+            by_action: transaction.open_table(BY_ACTION)?,
+            by_time: transaction.open_table(BY_TIME)?,
+            counts: transaction.open_table(COUNTS_PER_MINUTE)?,
+        })
+    }
+}
+
+fn write_one(tables: &mut WriteTables<'_>, event: NewEvent, next_id: &mut u64) -> Result<WriteOutcome, StoreError> {
     let NewEvent { mut summary, md5, raw_zstd, client_ip_key } = event;
-    let mut dedupe = transaction.open_table(DEDUPE)?;
     let key = (summary.sensor.as_str(), summary.unique_id.as_str());
-    let mut known = match dedupe.get(key)? {
+    let mut known = match tables.dedupe.get(key)? {
         Some(value) => revisions(value.value()),
         None => Vec::new(),
     };
@@ -212,39 +247,34 @@ fn write_one(transaction: &WriteTransaction, event: NewEvent, next_id: &mut u64)
         encoded.extend_from_slice(&known_id.to_le_bytes());
         encoded.extend_from_slice(known_md5);
     }
-    dedupe.insert(key, encoded.as_slice())?;
-    drop(dedupe);
+    tables.dedupe.insert(key, encoded.as_slice())?;
 
     let record = serde_json::to_vec(&summary).expect("summaries serialise");
-    transaction.open_table(EVENTS)?.insert(id, record.as_slice())?;
-    transaction.open_table(RAW)?.insert(id, raw_zstd.as_slice())?;
-    transaction.open_table(BY_SENSOR)?.insert((summary.sensor.as_str(), id), ())?;
-    {
-        let mut by_rule = transaction.open_table(BY_RULE)?;
-        for rule in &summary.rule_ids {
-            by_rule.insert((*rule, id), ())?;
-        }
+    tables.events.insert(id, record.as_slice())?;
+    tables.raw.insert(id, raw_zstd.as_slice())?;
+    tables.by_sensor.insert((summary.sensor.as_str(), id), ())?;
+    for rule in &summary.rule_ids {
+        tables.by_rule.insert((*rule, id), ())?;
     }
     if let Some(address) = client_ip_key {
-        transaction.open_table(BY_CLIENT_IP)?.insert((address.as_slice(), id), ())?;
+        tables.by_client_ip.insert((address.as_slice(), id), ())?;
     }
     let host = summary.host.to_ascii_lowercase();
-    transaction.open_table(BY_HOST)?.insert((host.as_str(), id), ())?;
-    transaction.open_table(BY_STATUS)?.insert((summary.status.unwrap_or(0), id), ())?;
-    transaction.open_table(BY_ACTION)?.insert((action_code(summary.action), id), ())?;
+    tables.by_host.insert((host.as_str(), id), ())?;
+    tables.by_status.insert((summary.status.unwrap_or(0), id), ())?;
+    tables.by_action.insert((action_code(summary.action), id), ())?;
     let time = summary.time.unwrap_or(summary.received_at);
-    transaction.open_table(BY_TIME)?.insert((time, id), ())?;
+    tables.by_time.insert((time, id), ())?;
 
     let minute = (time.max(0) / 60_000_000) as u64;
-    let mut counts_table = transaction.open_table(COUNTS_PER_MINUTE)?;
-    let mut counts = counts_table.get(minute)?.map(|value| MinuteCounts::decode(value.value())).unwrap_or_default();
+    let mut counts = tables.counts.get(minute)?.map(|value| MinuteCounts::decode(value.value())).unwrap_or_default();
     counts.total += 1;
     match summary.action {
         Action::Blocked => counts.blocked += 1,
         Action::Detected => counts.detected += 1,
         Action::Passed => counts.passed += 1,
     }
-    counts_table.insert(minute, counts.encode().as_slice())?;
+    tables.counts.insert(minute, counts.encode().as_slice())?;
     Ok(WriteOutcome::Stored(id))
 }
 

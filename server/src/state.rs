@@ -10,6 +10,9 @@ use crate::store::{Store, StoreError, Writer};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Sensor password checks (argon2) allowed at the same time.
+pub const MAX_CONCURRENT_PASSWORD_CHECKS: usize = 2;
+
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -18,6 +21,8 @@ pub struct AppState {
     pub assets: Arc<Assets>,
     pub login_limiter: Arc<LoginLimiter>,
     pub sensor_verifier: Arc<SensorVerifier>,
+    /// Bounds concurrent argon2 checks of sensor passwords (memory- and CPU-hungry).
+    pub password_checks: Arc<tokio::sync::Semaphore>,
     /// The single writer thread's queue (every event write goes through it).
     pub writer: Writer,
     /// Fan-out of committed events to live-stream subscribers.
@@ -42,6 +47,7 @@ impl AppState {
             assets: Arc::new(assets),
             login_limiter: Arc::new(LoginLimiter::default()),
             sensor_verifier: Arc::new(SensorVerifier::default()),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_PASSWORD_CHECKS)),
             writer,
             live,
             started: Instant::now(),

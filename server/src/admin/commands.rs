@@ -190,7 +190,7 @@ fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, St
                 let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
                     return Ok(Err("import: an entry was not valid base64".to_owned()));
                 };
-                let event = prepare_event(&sensor, &raw, None, None, now_micros());
+                let event = prepare_event(&sensor, &raw, None, None, crate::clock::unix_micros());
                 match context.writer.submit_blocking(event) {
                     Ok(waiting) => pending.push(waiting),
                     Err(error) => return Ok(Err(format!("import: {error}"))),
@@ -221,12 +221,6 @@ fn sensor_instructions(name: &str, password: &str, url_secret: &str, url_base: &
     )
 }
 
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_micros() as i64)
-        .unwrap_or(0)
-}
 
 fn choose_password(given: Option<String>) -> Result<(String, bool), String> {
     match given {

@@ -13,10 +13,4 @@ pub use principal::{Principal, PrincipalKind};
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "wafscope_session";
 
-/// Seconds since the Unix epoch, from the system clock.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or(0)
-}
+pub use crate::clock::unix_seconds as unix_now;

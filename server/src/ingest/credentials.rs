@@ -27,11 +27,12 @@ pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((username, password))
 }
 
-/// Remembers, per sensor and stored hash, a keyed digest of the last password that verified.
-/// Changing or removing a sensor changes or removes the stored hash, which voids the entry.
+/// Remembers, per sensor, a keyed digest of the last password that verified and the store's
+/// sensor generation at that time. Any change of sensor credentials bumps the generation,
+/// which voids every entry, so a rotated or removed sensor is never let in from the cache.
 pub struct SensorVerifier {
     key: [u8; 32],
-    verified: Mutex<HashMap<(String, String), [u8; 32]>>,
+    verified: Mutex<HashMap<String, (u64, [u8; 32])>>,
 }
 
 impl Default for SensorVerifier {
@@ -43,25 +44,25 @@ impl Default for SensorVerifier {
 }
 
 impl SensorVerifier {
-    /// Whether `password` is the password of `sensor` (whose stored record is `record`).
-    /// Blocking: may run argon2.
-    pub fn verify(&self, sensor: &str, record: &SensorRecord, password: &str) -> bool {
-        let digest: [u8; 32] = Sha256::new().chain_update(self.key).chain_update(password.as_bytes()).finalize().into();
-        let cache_key = (sensor.to_owned(), record.password_hash.clone());
-        {
-            let verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some(known) = verified.get(&cache_key)
-                && bool::from(known.ct_eq(&digest))
-            {
-                return true;
-            }
-        }
+    fn digest(&self, password: &str) -> [u8; 32] {
+        Sha256::new().chain_update(self.key).chain_update(password.as_bytes()).finalize().into()
+    }
+
+    /// Fast path, no IO: whether this password verified for `sensor` at `generation`.
+    pub fn is_cached(&self, sensor: &str, password: &str, generation: u64) -> bool {
+        let digest = self.digest(password);
+        let verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        verified.get(sensor).is_some_and(|(known_generation, known)| *known_generation == generation && bool::from(known.ct_eq(&digest)))
+    }
+
+    /// Slow path (blocking: argon2): checks `password` against `record`, read from the store
+    /// at `generation` (read the generation BEFORE the record), and caches a success.
+    pub fn verify(&self, sensor: &str, record: &SensorRecord, password: &str, generation: u64) -> bool {
         if !secrets::verify_password(password, &record.password_hash) {
             return false;
         }
         let mut verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        verified.retain(|(name, _), _| name != sensor);
-        verified.insert(cache_key, digest);
+        verified.insert(sensor.to_owned(), (generation, self.digest(password)));
         true
     }
 }
@@ -84,15 +85,15 @@ mod tests {
     }
 
     #[test]
-    fn verifier_caches_only_the_right_password_for_the_current_hash() {
+    fn verifier_caches_only_the_right_password_for_the_current_generation() {
         let verifier = SensorVerifier::default();
         let record = SensorRecord { password_hash: secrets::hash_password("pw-one-1"), url_secret_sha256: String::new(), created_at: 0 };
-        assert!(!verifier.verify("s", &record, "wrong"));
-        assert!(verifier.verify("s", &record, "pw-one-1"));
-        assert!(verifier.verify("s", &record, "pw-one-1"), "cached");
-        assert!(!verifier.verify("s", &record, "wrong"), "cache does not accept other passwords");
-        let rotated = SensorRecord { password_hash: secrets::hash_password("pw-two-2"), ..record };
-        assert!(!verifier.verify("s", &rotated, "pw-one-1"), "old password void after rotation");
-        assert!(verifier.verify("s", &rotated, "pw-two-2"));
+        assert!(!verifier.verify("s", &record, "wrong", 1));
+        assert!(!verifier.is_cached("s", "wrong", 1));
+        assert!(verifier.verify("s", &record, "pw-one-1", 1));
+        assert!(verifier.is_cached("s", "pw-one-1", 1), "cached");
+        assert!(!verifier.is_cached("s", "pw-one-2", 1), "the cache accepts no other password");
+        assert!(!verifier.is_cached("other", "pw-one-1", 1), "nor another sensor");
+        assert!(!verifier.is_cached("s", "pw-one-1", 2), "a credentials change voids the cache");
     }
 }

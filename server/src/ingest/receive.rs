@@ -49,11 +49,24 @@ async fn authenticate_basic(state: &AppState, headers: &HeaderMap) -> Result<Str
         return Err(unauthorized());
     };
     let verifier = state.sensor_verifier.clone();
+    if verifier.is_cached(&sensor, &password, state.store.sensor_generation()) {
+        return Ok(sensor);
+    }
+    // argon2 costs ~19 MiB and tens of ms: bound how many run at once, so a burst of fresh
+    // connections (or of wrong passwords) cannot exhaust memory; the first one to finish
+    // fills the cache for the others.
+    let Ok(_permit) = state.password_checks.clone().acquire_owned().await else {
+        return Err(unavailable("shutting down"));
+    };
     let name = sensor.clone();
     let verified = state
         .blocking(move |store| {
+            let generation = store.sensor_generation();
+            if verifier.is_cached(&name, &password, generation) {
+                return Ok(true);
+            }
             Ok(match store.get_sensor(&name)? {
-                Some(record) => verifier.verify(&name, &record, &password),
+                Some(record) => verifier.verify(&name, &record, &password, generation),
                 None => false,
             })
         })
@@ -91,7 +104,7 @@ async fn receive_upload(state: AppState, sensor: String, request: Request) -> Re
         }
     };
     let size = raw.len();
-    let received_at = now_micros();
+    let received_at = crate::clock::unix_micros();
     let name = sensor.clone();
     let prepared = tokio::task::spawn_blocking(move || {
         prepare_event(&name, &raw, summary_header.as_deref(), content_hash.as_deref(), received_at)
@@ -152,7 +165,7 @@ async fn reject_oversized(state: &AppState, sensor: String, summary_header: Opti
     let reason = format!("entry of {size} bytes exceeds the upload limit of {cap} bytes");
     let unique_id = summary_header.and_then(wafscope_parse::parse_index_line).map(|line| line.unique_id).unwrap_or_default();
     tracing::warn!(sensor = %sensor, unique_id = %unique_id, size, "upload over the size cap refused with 409");
-    let rejection = Rejection { at: now_micros(), sensor, unique_id, size, reason: reason.clone() };
+    let rejection = Rejection { at: crate::clock::unix_micros(), sensor, unique_id, size, reason: reason.clone() };
     if let Err(error) = state.blocking(move |store| store.record_rejection(&rejection)).await {
         tracing::error!(%error, "could not record a rejection");
     }
@@ -199,12 +212,6 @@ pub fn url_encode(text: &str) -> String {
     encoded
 }
 
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_micros() as i64)
-        .unwrap_or(0)
-}
 
 #[cfg(test)]
 mod tests {

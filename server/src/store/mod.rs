@@ -58,6 +58,9 @@ from_redb!(
 pub struct Store {
     database: Arc<redb::Database>,
     data_dir: PathBuf,
+    /// Bumped by every change of sensor credentials in this process, so in-memory caches of
+    /// verified credentials know when to look again.
+    sensor_generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -74,7 +77,7 @@ impl Store {
             }
             Err(error) => return Err(error.into()),
         };
-        let store = Store { database: Arc::new(database), data_dir: data_dir.to_owned() };
+        let store = Store { database: Arc::new(database), data_dir: data_dir.to_owned(), sensor_generation: Default::default() };
         migrate::ensure_schema(&store.database, &path)?;
         Ok(store)
     }
@@ -83,7 +86,7 @@ impl Store {
     pub fn in_memory() -> Result<Store, StoreError> {
         let database = redb::Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())?;
-        let store = Store { database: Arc::new(database), data_dir: PathBuf::from(":memory:") };
+        let store = Store { database: Arc::new(database), data_dir: PathBuf::from(":memory:"), sensor_generation: Default::default() };
         migrate::ensure_schema(&store.database, Path::new(":memory:"))?;
         Ok(store)
     }
@@ -96,6 +99,15 @@ impl Store {
     /// Whether no user exists yet (a fresh data dir).
     pub fn is_fresh(&self) -> Result<bool, StoreError> {
         Ok(self.list_users()?.is_empty())
+    }
+
+    /// The current sensor-credentials generation (see the field's doc).
+    pub fn sensor_generation(&self) -> u64 {
+        self.sensor_generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn bump_sensor_generation(&self) {
+        self.sensor_generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     fn database(&self) -> &redb::Database {

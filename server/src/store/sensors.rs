@@ -47,6 +47,7 @@ impl Store {
             }
         };
         transaction.commit()?;
+        self.bump_sensor_generation();
         Ok(created)
     }
 
@@ -83,6 +84,7 @@ impl Store {
             removed.is_some()
         };
         transaction.commit()?;
+        self.bump_sensor_generation();
         Ok(removed)
     }
 
@@ -108,6 +110,7 @@ impl Store {
             }
         };
         transaction.commit()?;
+        self.bump_sensor_generation();
         Ok(rotated)
     }
 

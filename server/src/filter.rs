@@ -114,6 +114,8 @@ pub enum IndexHint {
     Host(String),
     Status(u16),
     Sensor(String),
+    Method(String),
+    Severity(Severity),
     Action(Action),
 }
 
@@ -263,6 +265,12 @@ impl EventFilter {
         }
         if let Some(condition) = self.sensor.as_ref().filter(|c| positive(c.negated)) {
             return Some(IndexHint::Sensor(condition.value.clone()));
+        }
+        if let Some(condition) = self.method.as_ref().filter(|c| positive(c.negated)) {
+            return Some(IndexHint::Method(condition.value.clone()));
+        }
+        if let Some(condition) = self.severity.as_ref().filter(|c| positive(c.negated)) {
+            return Some(IndexHint::Severity(condition.value));
         }
         if let Some(condition) = self.action.as_ref().filter(|c| positive(c.negated)) {
             return Some(IndexHint::Action(condition.value));

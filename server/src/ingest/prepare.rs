@@ -1,13 +1,12 @@
 //! Turning one upload into a [`NewEvent`]: parse, summarise, hash, compress. Blocking (CPU).
 
-use crate::filter::parse_client_ip;
 use crate::store::NewEvent;
 use app::model::{EventSummary, Format};
 use md5::{Digest, Md5};
 use wafscope_parse::{parse_content_hash, parse_entry, parse_index_line, IndexLine};
 
 /// zstd level for stored raw entries: fast, and audit logs compress well at low levels.
-pub const RAW_ZSTD_LEVEL: i32 = 3;
+pub const RAW_ZSTD_LEVEL: i32 = 1;
 
 /// Builds the event to store. `summary_header` is mlogc's `X-ForensicLog-Summary` (the
 /// concurrent index line) and `content_hash` its `X-Content-Hash`, when sent.
@@ -52,7 +51,7 @@ pub fn prepare_event(sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, co
         revision: 0,
     };
     let raw_zstd = compress(raw);
-    NewEvent { client_ip_key: parse_client_ip(&summary.client_ip), summary, md5, raw_zstd }
+    NewEvent::new(summary, md5, raw_zstd)
 }
 
 /// zstd with one reusable context per blocking thread (creating a context per upload was a

@@ -1,22 +1,36 @@
 //! Events: the batch write (dedupe, summary, raw, indexes, counters) and the reads.
 
+use super::postings::{self, IndexKey, PostingsBatch};
 use super::tables::*;
 use super::{Store, StoreError};
-use crate::filter::{action_code, EventFilter, IndexHint};
+use crate::filter::EventFilter;
+use std::collections::BTreeMap;
 use app::model::{Action, EventSummary};
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
-/// Everything the writer needs to store one upload (prepared off the writer thread).
+/// Everything the writer needs to store one upload, prepared off the writer thread so the
+/// one thread that serialises all writes only copies bytes into tables.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     /// The summary; its `id` and `revision` are assigned by the writer.
     pub summary: EventSummary,
+    /// `summary` as stored JSON, encoded with id 0 and revision 0.
+    pub record: Vec<u8>,
     pub md5: [u8; 16],
     /// The original upload, zstd-compressed.
     pub raw_zstd: Vec<u8>,
-    /// Client IP as 16 bytes, when it parsed.
-    pub client_ip_key: Option<[u8; 16]>,
+    /// What the event is indexed under ([`postings::index_keys`]).
+    pub index_keys: Vec<IndexKey>,
+}
+
+impl NewEvent {
+    /// Encodes the record and the index keys of `summary`.
+    pub fn new(summary: EventSummary, md5: [u8; 16], raw_zstd: Vec<u8>) -> NewEvent {
+        let record = encode_summary(&summary);
+        let index_keys = postings::index_keys(&summary);
+        NewEvent { summary, record, md5, raw_zstd, index_keys }
+    }
 }
 
 /// What happened to one upload of a batch.
@@ -38,6 +52,22 @@ pub struct MinuteCounts {
 }
 
 impl MinuteCounts {
+    fn add(&mut self, other: &MinuteCounts) {
+        self.total += other.total;
+        self.blocked += other.blocked;
+        self.detected += other.detected;
+        self.passed += other.passed;
+    }
+
+    fn count(&mut self, action: Action) {
+        self.total += 1;
+        match action {
+            Action::Blocked => self.blocked += 1,
+            Action::Detected => self.detected += 1,
+            Action::Passed => self.passed += 1,
+        }
+    }
+
     fn decode(bytes: &[u8]) -> MinuteCounts {
         let field = |index: usize| {
             bytes.get(index * 8..index * 8 + 8).and_then(|slice| slice.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0)
@@ -67,15 +97,29 @@ impl Store {
     }
 
     /// Writes a batch in ONE durable transaction; `next_id` is advanced for each stored event.
-    pub fn write_events(&self, batch: Vec<NewEvent>, next_id: &mut u64) -> Result<Vec<WriteOutcome>, StoreError> {
+    /// Index postings and minute counters are merged over the batch first, so they cost one
+    /// insert per distinct key, not per event.
+    /// Stored events get their `summary.id` and `summary.revision` set.
+    pub fn write_events(&self, batch: &mut [NewEvent], next_id: &mut u64) -> Result<Vec<WriteOutcome>, StoreError> {
         let transaction = self.database().begin_write()?;
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut postings = PostingsBatch::default();
+        let mut minutes: BTreeMap<u64, MinuteCounts> = BTreeMap::new();
         {
-            let mut tables = WriteTables::open(&transaction)?;
-            for event in batch {
-                outcomes.push(write_one(&mut tables, event, next_id)?);
+            let mut dedupe = transaction.open_table(DEDUPE)?;
+            let mut events = transaction.open_table(EVENTS)?;
+            let mut raw = transaction.open_table(RAW)?;
+            for event in batch.iter_mut() {
+                let outcome = write_one(&mut dedupe, &mut events, &mut raw, event, next_id)?;
+                if let WriteOutcome::Stored(id) = outcome {
+                    postings.add(&event.index_keys, id);
+                    minutes.entry(minute_of(&event.summary)).or_default().count(event.summary.action);
+                }
+                outcomes.push(outcome);
             }
         }
+        write_postings(&transaction, &postings)?;
+        add_minute_counts(&transaction, &minutes)?;
         transaction.commit()?;
         Ok(outcomes)
     }
@@ -84,7 +128,7 @@ impl Store {
     pub fn get_event(&self, id: u64) -> Result<Option<EventSummary>, StoreError> {
         let transaction = self.database().begin_read()?;
         let events = transaction.open_table(EVENTS)?;
-        events.get(id)?.map(|value| decode_summary(value.value())).transpose()
+        events.get(id)?.map(|value| decode_summary(id, value.value())).transpose()
     }
 
     /// The original bytes of an event (decompressed).
@@ -117,31 +161,26 @@ impl Store {
             examined += 1;
             last_examined = Some(id);
             if let Some(value) = events.get(id)? {
-                let summary = decode_summary(value.value())?;
+                let summary = decode_summary(id, value.value())?;
                 if filter.matches(&summary) {
                     page.push(summary);
                 }
             }
             Ok(page.len() < limit && examined < SCAN_BUDGET)
         };
-        macro_rules! scan_index {
-            ($table:expr, $key:expr) => {{
-                let index = transaction.open_table($table)?;
-                for entry in index.range(($key, 0u64)..($key, upper))?.rev() {
-                    let (key, _) = entry?;
-                    if !visit(key.value().1)? {
-                        break;
+        match filter.index_hint() {
+            Some(hint) => {
+                let (field, value) = postings::hint_key(&hint);
+                let index = transaction.open_table(POSTINGS)?;
+                'rows: for row in index.range((field, value.as_slice(), 0u64)..(field, value.as_slice(), upper))?.rev() {
+                    let (key, ids) = row?;
+                    for id in postings::decode_ids(key.value().2, ids.value()).into_iter().rev() {
+                        if id < upper && !visit(id)? {
+                            break 'rows;
+                        }
                     }
                 }
-            }};
-        }
-        match filter.index_hint() {
-            Some(IndexHint::Rule(rule)) => scan_index!(BY_RULE, rule),
-            Some(IndexHint::ClientIp(address)) => scan_index!(BY_CLIENT_IP, address.as_slice()),
-            Some(IndexHint::Host(host)) => scan_index!(BY_HOST, host.as_str()),
-            Some(IndexHint::Status(status)) => scan_index!(BY_STATUS, status),
-            Some(IndexHint::Sensor(sensor)) => scan_index!(BY_SENSOR, sensor.as_str()),
-            Some(IndexHint::Action(action)) => scan_index!(BY_ACTION, action_code(action)),
+            }
             None => {
                 for entry in events.range(..upper)?.rev() {
                     let (key, _) = entry?;
@@ -169,8 +208,8 @@ impl Store {
         let events = transaction.open_table(EVENTS)?;
         let mut found = Vec::new();
         for entry in events.range(after.saturating_add(1)..)? {
-            let (_, value) = entry?;
-            let summary = decode_summary(value.value())?;
+            let (key, value) = entry?;
+            let summary = decode_summary(key.value(), value.value())?;
             if filter.matches(&summary) {
                 found.push(summary);
                 if found.len() >= limit {
@@ -194,88 +233,73 @@ impl Store {
     }
 }
 
-/// Every table a write touches, opened once per transaction.
-struct WriteTables<'txn> {
-    dedupe: redb::Table<'txn, (&'static str, &'static str), &'static [u8]>,
-    events: redb::Table<'txn, u64, &'static [u8]>,
-    raw: redb::Table<'txn, u64, &'static [u8]>,
-    by_sensor: redb::Table<'txn, (&'static str, u64), ()>,
-    by_rule: redb::Table<'txn, (u32, u64), ()>,
-    by_client_ip: redb::Table<'txn, (&'static [u8], u64), ()>,
-    by_host: redb::Table<'txn, (&'static str, u64), ()>,
-    by_status: redb::Table<'txn, (u16, u64), ()>,
-    by_action: redb::Table<'txn, (u8, u64), ()>,
-    by_time: redb::Table<'txn, (i64, u64), ()>,
-    counts: redb::Table<'txn, u64, &'static [u8]>,
-}
+type BytesTable<'txn, K> = redb::Table<'txn, K, &'static [u8]>;
 
-impl<'txn> WriteTables<'txn> {
-    fn open(transaction: &'txn WriteTransaction) -> Result<WriteTables<'txn>, StoreError> {
-        Ok(WriteTables {
-            dedupe: transaction.open_table(DEDUPE)?,
-            events: transaction.open_table(EVENTS)?,
-            raw: transaction.open_table(RAW)?,
-            by_sensor: transaction.open_table(BY_SENSOR)?,
-            by_rule: transaction.open_table(BY_RULE)?,
-            by_client_ip: transaction.open_table(BY_CLIENT_IP)?,
-            by_host: transaction.open_table(BY_HOST)?,
-            by_status: transaction.open_table(BY_STATUS)?,
-            by_action: transaction.open_table(BY_ACTION)?,
-            by_time: transaction.open_table(BY_TIME)?,
-            counts: transaction.open_table(COUNTS_PER_MINUTE)?,
-        })
-    }
-}
-
-fn write_one(tables: &mut WriteTables<'_>, event: NewEvent, next_id: &mut u64) -> Result<WriteOutcome, StoreError> {
-    let NewEvent { mut summary, md5, raw_zstd, client_ip_key } = event;
+fn write_one(
+    dedupe: &mut BytesTable<'_, (&'static str, &'static str)>,
+    events: &mut BytesTable<'_, u64>,
+    raw: &mut BytesTable<'_, u64>,
+    event: &mut NewEvent,
+    next_id: &mut u64,
+) -> Result<WriteOutcome, StoreError> {
+    let summary = &mut event.summary;
     let key = (summary.sensor.as_str(), summary.unique_id.as_str());
-    let mut known = match tables.dedupe.get(key)? {
+    let mut known = match dedupe.get(key)? {
         Some(value) => revisions(value.value()),
         None => Vec::new(),
     };
-    if let Some((id, _)) = known.iter().find(|(_, stored_md5)| *stored_md5 == md5) {
+    if let Some((id, _)) = known.iter().find(|(_, stored_md5)| *stored_md5 == event.md5) {
         return Ok(WriteOutcome::Duplicate(*id));
     }
     let id = (*next_id).max(summary.received_at.max(0) as u64);
     *next_id = id + 1;
+    let revision = known.len() as u32;
     summary.id = id;
-    summary.revision = known.len() as u32;
-    known.push((id, md5));
+    summary.revision = revision;
+    known.push((id, event.md5));
     let mut encoded = Vec::with_capacity(known.len() * 24);
     for (known_id, known_md5) in &known {
         encoded.extend_from_slice(&known_id.to_le_bytes());
         encoded.extend_from_slice(known_md5);
     }
-    tables.dedupe.insert(key, encoded.as_slice())?;
-
-    let record = serde_json::to_vec(&summary).expect("summaries serialise");
-    tables.events.insert(id, record.as_slice())?;
-    tables.raw.insert(id, raw_zstd.as_slice())?;
-    tables.by_sensor.insert((summary.sensor.as_str(), id), ())?;
-    for rule in &summary.rule_ids {
-        tables.by_rule.insert((*rule, id), ())?;
+    dedupe.insert(key, encoded.as_slice())?;
+    if revision == 0 {
+        events.insert(id, event.record.as_slice())?;
+    } else {
+        // rare: a resend with other content; the record must carry its revision
+        events.insert(id, encode_summary(summary).as_slice())?;
     }
-    if let Some(address) = client_ip_key {
-        tables.by_client_ip.insert((address.as_slice(), id), ())?;
-    }
-    let host = summary.host.to_ascii_lowercase();
-    tables.by_host.insert((host.as_str(), id), ())?;
-    tables.by_status.insert((summary.status.unwrap_or(0), id), ())?;
-    tables.by_action.insert((action_code(summary.action), id), ())?;
-    let time = summary.time.unwrap_or(summary.received_at);
-    tables.by_time.insert((time, id), ())?;
-
-    let minute = (time.max(0) / 60_000_000) as u64;
-    let mut counts = tables.counts.get(minute)?.map(|value| MinuteCounts::decode(value.value())).unwrap_or_default();
-    counts.total += 1;
-    match summary.action {
-        Action::Blocked => counts.blocked += 1,
-        Action::Detected => counts.detected += 1,
-        Action::Passed => counts.passed += 1,
-    }
-    tables.counts.insert(minute, counts.encode().as_slice())?;
+    raw.insert(id, event.raw_zstd.as_slice())?;
     Ok(WriteOutcome::Stored(id))
+}
+
+fn write_postings(transaction: &WriteTransaction, batch: &PostingsBatch) -> Result<(), StoreError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let mut index = transaction.open_table(POSTINGS)?;
+    for (field, value, first, rest) in batch.rows() {
+        index.insert((field, value, first), rest.as_slice())?;
+    }
+    Ok(())
+}
+
+fn add_minute_counts(transaction: &WriteTransaction, minutes: &BTreeMap<u64, MinuteCounts>) -> Result<(), StoreError> {
+    if minutes.is_empty() {
+        return Ok(());
+    }
+    let mut counts = transaction.open_table(COUNTS_PER_MINUTE)?;
+    for (minute, added) in minutes {
+        let mut total = counts.get(*minute)?.map(|value| MinuteCounts::decode(value.value())).unwrap_or_default();
+        total.add(added);
+        counts.insert(*minute, total.encode().as_slice())?;
+    }
+    Ok(())
+}
+
+/// The counters' minute of an event: its own time, else when it was received.
+fn minute_of(summary: &EventSummary) -> u64 {
+    (summary.time.unwrap_or(summary.received_at).max(0) / 60_000_000) as u64
 }
 
 fn revisions(bytes: &[u8]) -> Vec<(u64, [u8; 16])> {
@@ -289,8 +313,16 @@ fn revisions(bytes: &[u8]) -> Vec<(u64, [u8; 16])> {
         .collect()
 }
 
-fn decode_summary(bytes: &[u8]) -> Result<EventSummary, StoreError> {
-    serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("event summary: {error}")))
+/// The stored form of a summary. Its `id` is whatever it was when encoded (0 before the
+/// writer assigns one): the table key is the id, and [`decode_summary`] takes it from there.
+pub(super) fn encode_summary(summary: &EventSummary) -> Vec<u8> {
+    serde_json::to_vec(summary).expect("summaries serialise")
+}
+
+pub(super) fn decode_summary(id: u64, bytes: &[u8]) -> Result<EventSummary, StoreError> {
+    let mut summary: EventSummary = serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("event summary {id}: {error}")))?;
+    summary.id = id;
+    Ok(summary)
 }
 
 #[cfg(test)]
@@ -305,7 +337,7 @@ mod tests {
     impl NewEvent {
         fn with_unique_id(mut self, unique_id: &str) -> NewEvent {
             self.summary.unique_id = unique_id.to_owned();
-            self
+            NewEvent::new(self.summary, self.md5, self.raw_zstd)
         }
     }
 
@@ -314,13 +346,13 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let mut next_id = 1;
         let outcomes = store
-            .write_events(vec![event("s", "a", b"one", 10), event("s", "a", b"one", 11), event("s", "b", b"two", 5)], &mut next_id)
+            .write_events(&mut [event("s", "a", b"one", 10), event("s", "a", b"one", 11), event("s", "b", b"two", 5)], &mut next_id)
             .unwrap();
         let WriteOutcome::Stored(first) = outcomes[0] else { panic!("{outcomes:?}") };
         assert_eq!(outcomes[1], WriteOutcome::Duplicate(first), "same key and md5 in one batch");
         let WriteOutcome::Stored(second) = outcomes[2] else { panic!("{outcomes:?}") };
         assert!(second > first, "ids grow even when the clock goes back");
-        let again = store.write_events(vec![event("s", "a", b"one", 20), event("other", "a", b"one", 21)], &mut next_id).unwrap();
+        let again = store.write_events(&mut [event("s", "a", b"one", 20), event("other", "a", b"one", 21)], &mut next_id).unwrap();
         assert_eq!(again[0], WriteOutcome::Duplicate(first));
         assert!(matches!(again[1], WriteOutcome::Stored(_)), "unique ids are per sensor");
         let (page, next) = store.list_events(&EventFilter::default(), None, 10).unwrap();
@@ -348,9 +380,64 @@ mod tests {
         };
         assert_eq!(store.get_event(first_id).unwrap().unwrap().unique_id, "x");
         let mut next_id = store.last_event_id().unwrap() + 1;
-        let outcome = store.write_events(vec![event("s", "x", b"payload", 2_000)], &mut next_id).unwrap();
+        let outcome = store.write_events(&mut [event("s", "x", b"payload", 2_000)], &mut next_id).unwrap();
         assert_eq!(outcome, vec![WriteOutcome::Duplicate(first_id)]);
         let counts = store.minute_counts(0, u64::MAX).unwrap();
         assert_eq!(counts.iter().map(|(_, counts)| counts.total).sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn every_index_answers_what_a_full_scan_answers() {
+        use std::collections::HashMap;
+        let store = Store::in_memory().unwrap();
+        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/corpus/mlogc-captured");
+        let mut bodies: Vec<_> = std::fs::read_dir(directory)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|extension| extension == "body"))
+            .collect();
+        bodies.sort();
+        let mut next_id = 1;
+        // several small batches, so values spread over many posting rows
+        for (number, chunk) in bodies.chunks(7).enumerate() {
+            let mut batch: Vec<_> = chunk
+                .iter()
+                .map(|path| crate::ingest::prepare_event(if number % 2 == 0 { "even" } else { "odd" }, &std::fs::read(path).unwrap(), None, None, 1))
+                .collect();
+            store.write_events(&mut batch, &mut next_id).unwrap();
+        }
+        let (all, _) = store.list_events(&EventFilter::default(), None, 10_000).unwrap();
+        assert_eq!(all.len(), bodies.len());
+        let first = &all[all.len() / 2];
+        let queries = [
+            ("sensor", first.sensor.clone()),
+            ("rule", first.rule_ids[0].to_string()),
+            ("ip", first.client_ip.clone()),
+            ("host", first.host.to_ascii_uppercase()),
+            ("status", first.status.unwrap().to_string()),
+            ("action", "blocked".to_owned()),
+            ("severity", "critical".to_owned()),
+            ("method", "post".to_owned()),
+            ("rule", "!949110".to_owned()),
+        ];
+        for (name, value) in queries {
+            let filter = EventFilter::from_params(&HashMap::from([(name.to_owned(), value.clone())])).unwrap();
+            let expected: Vec<u64> = all.iter().filter(|summary| filter.matches(summary)).map(|summary| summary.id).collect();
+            assert!(!expected.is_empty(), "{name}={value} matches fixture events");
+            let (page, _) = store.list_events(&filter, None, 10_000).unwrap();
+            assert_eq!(page.iter().map(|summary| summary.id).collect::<Vec<_>>(), expected, "{name}={value}");
+            // and paging with `before` through the index gives the same ids, 3 at a time
+            let mut paged = Vec::new();
+            let mut before = None;
+            loop {
+                let (page, next) = store.list_events(&filter, before, 3).unwrap();
+                paged.extend(page.iter().map(|summary| summary.id));
+                match next {
+                    Some(next) => before = Some(next),
+                    None => break,
+                }
+            }
+            assert_eq!(paged, expected, "{name}={value} paged");
+        }
     }
 }

@@ -1,12 +1,17 @@
 //! Schema version bookkeeping: the version lives in `META`; upgrades are explicit steps.
 
+use super::events::decode_summary;
+use super::postings::{index_keys, PostingsBatch};
 use super::tables::*;
 use super::StoreError;
-use redb::ReadableTable;
+use redb::{ReadableTable, WriteTransaction};
 use std::path::Path;
 
-/// The schema this build writes.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The schema this build writes. 2: the per-field `by_*` indexes became `POSTINGS`.
+pub const SCHEMA_VERSION: u64 = 2;
+
+/// Events indexed per posting row while migrating (like one large write batch).
+const MIGRATION_CHUNK: usize = 4096;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -14,6 +19,7 @@ const VERSION_KEY: &str = "schema_version";
 pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), StoreError> {
     let transaction = database.begin_write()?;
     {
+        // (dropped before migrating: a transaction has each table open once at a time)
         let mut meta = transaction.open_table(META)?;
         let found = meta
             .get(VERSION_KEY)?
@@ -27,6 +33,11 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
                     known: SCHEMA_VERSION,
                 });
             }
+            Some(1) => {
+                drop(meta);
+                migrate_1_to_2(&transaction)?;
+                transaction.open_table(META)?.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
+            }
             Some(_) => {}
             None => {
                 meta.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
@@ -39,13 +50,7 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
         transaction.open_table(EVENTS)?;
         transaction.open_table(RAW)?;
         transaction.open_table(DEDUPE)?;
-        transaction.open_table(BY_SENSOR)?;
-        transaction.open_table(BY_RULE)?;
-        transaction.open_table(BY_CLIENT_IP)?;
-        transaction.open_table(BY_HOST)?;
-        transaction.open_table(BY_STATUS)?;
-        transaction.open_table(BY_ACTION)?;
-        transaction.open_table(BY_TIME)?;
+        transaction.open_table(POSTINGS)?;
         transaction.open_table(COUNTS_PER_MINUTE)?;
         transaction.open_table(REJECTIONS)?;
         transaction.open_table(SENSORS)?;
@@ -55,9 +60,98 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
     Ok(())
 }
 
+/// Schema 1 → 2: rebuilds the index as posting lists from the stored summaries and deletes
+/// the per-field tables. Runs once, inside the opening transaction (all or nothing).
+fn migrate_1_to_2(transaction: &WriteTransaction) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let mut migrated = 0u64;
+    {
+        let events = transaction.open_table(EVENTS)?;
+        let mut postings = transaction.open_table(POSTINGS)?;
+        let mut chunk = PostingsBatch::default();
+        let mut in_chunk = 0usize;
+        let mut flush = |chunk: &mut PostingsBatch| -> Result<(), StoreError> {
+            for (field, value, first, rest) in chunk.rows() {
+                postings.insert((field, value, first), rest.as_slice())?;
+            }
+            *chunk = PostingsBatch::default();
+            Ok(())
+        };
+        for entry in events.iter()? {
+            let (key, value) = entry?;
+            let summary = decode_summary(key.value(), value.value())?;
+            chunk.add(&index_keys(&summary), summary.id);
+            in_chunk += 1;
+            migrated += 1;
+            if in_chunk == MIGRATION_CHUNK {
+                flush(&mut chunk)?;
+                in_chunk = 0;
+            }
+        }
+        flush(&mut chunk)?;
+    }
+    transaction.delete_table(schema1::BY_SENSOR)?;
+    transaction.delete_table(schema1::BY_RULE)?;
+    transaction.delete_table(schema1::BY_CLIENT_IP)?;
+    transaction.delete_table(schema1::BY_HOST)?;
+    transaction.delete_table(schema1::BY_STATUS)?;
+    transaction.delete_table(schema1::BY_ACTION)?;
+    transaction.delete_table(schema1::BY_TIME)?;
+    tracing::info!(events = migrated, seconds = started.elapsed().as_secs_f64(), "migrated the event index to schema 2 (posting lists)");
+    Ok(())
+}
+
 fn decode_version(bytes: &[u8]) -> Result<u64, StoreError> {
     let array: [u8; 8] = bytes
         .try_into()
         .map_err(|_| StoreError::Corrupt("schema version is not 8 bytes".to_owned()))?;
     Ok(u64::from_le_bytes(array))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::EventFilter;
+    use redb::ReadableDatabase;
+    use crate::store::Store;
+    use std::collections::HashMap;
+
+    #[test]
+    fn schema_1_databases_get_posting_lists_and_lose_the_old_indexes() {
+        let directory = tempfile::tempdir().unwrap();
+        let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/protocol-samples/native-2.9.7-ipv6-chain-200.auditlog")).unwrap();
+        let ids = {
+            let store = Store::open(directory.path()).unwrap();
+            let mut next_id = 1;
+            let mut batch: Vec<_> = (0..3)
+                .map(|n| crate::ingest::prepare_event("old", format!("entry {n}").as_bytes(), None, None, 1_000 + n))
+                .collect();
+            batch.push(crate::ingest::prepare_event("old", &body, None, None, 2_000));
+            store.write_events(&mut batch, &mut next_id).unwrap();
+            // turn it into what schema 1 looked like: version 1, by_* tables, no postings
+            let transaction = store.database().begin_write().unwrap();
+            transaction.open_table(META).unwrap().insert(VERSION_KEY, 1u64.to_le_bytes().as_slice()).unwrap();
+            transaction.delete_table(POSTINGS).unwrap();
+            transaction.open_table(schema1::BY_SENSOR).unwrap().insert(("old", 1), ()).unwrap();
+            transaction.open_table(schema1::BY_TIME).unwrap().insert((5, 1), ()).unwrap();
+            transaction.commit().unwrap();
+            batch.iter().map(|event| event.summary.id).collect::<Vec<_>>()
+        };
+        let store = Store::open(directory.path()).unwrap();
+        let transaction = store.database().begin_read().unwrap();
+        let version = transaction.open_table(META).unwrap().get(VERSION_KEY).unwrap().map(|value| decode_version(value.value()).unwrap());
+        assert_eq!(version, Some(SCHEMA_VERSION));
+        assert!(transaction.open_table(schema1::BY_SENSOR).is_err(), "old index tables are deleted");
+        assert!(transaction.open_table(schema1::BY_TIME).is_err());
+        let by_sensor = EventFilter::from_params(&HashMap::from([("sensor".to_owned(), "old".to_owned())])).unwrap();
+        let (page, _) = store.list_events(&by_sensor, None, 10).unwrap();
+        let mut expected = ids.clone();
+        expected.reverse();
+        assert_eq!(page.iter().map(|summary| summary.id).collect::<Vec<_>>(), expected, "the sensor index is rebuilt, newest first");
+        let ipv6 = page[0].client_ip.clone();
+        assert!(ipv6.contains(':'), "the fixture's client is IPv6: {ipv6}");
+        let by_ip = EventFilter::from_params(&HashMap::from([("ip".to_owned(), ipv6)])).unwrap();
+        let (page, _) = store.list_events(&by_ip, None, 10).unwrap();
+        assert_eq!(page.iter().map(|summary| summary.id).collect::<Vec<_>>(), vec![expected[0]]);
+    }
 }

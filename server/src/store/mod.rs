@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod events;
 mod migrate;
+pub mod postings;
 pub mod sensors;
 mod tables;
 pub mod writer;

@@ -18,7 +18,8 @@ pub const TOKENS_BY_HASH: TableDefinition<&[u8], &str> = TableDefinition::new("t
 /// Browser sessions: SHA-256 of the cookie secret → JSON [`SessionRecord`](super::accounts::SessionRecord).
 pub const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("sessions_v1");
 
-/// Stored events: id → JSON `EventSummary` (what lists need; small).
+/// Stored events: id → JSON `EventSummary` (what lists need; small). The JSON's `id` is
+/// not authoritative (summaries are encoded before the writer assigns ids): the key is the id.
 pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events_v1");
 
 /// The original upload of each event, zstd-compressed: id → bytes. Read only for detail/raw.
@@ -27,19 +28,22 @@ pub const RAW: TableDefinition<u64, &[u8]> = TableDefinition::new("raw_v1");
 /// Idempotency: (sensor, unique id) → revisions as repeated `id (8 bytes LE) + md5 (16 bytes)`.
 pub const DEDUPE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("dedupe_v1");
 
-/// Secondary indexes: (key, event id) → (). Newest first = reverse range scan per key.
-pub const BY_SENSOR: TableDefinition<(&str, u64), ()> = TableDefinition::new("by_sensor_v1");
-pub const BY_RULE: TableDefinition<(u32, u64), ()> = TableDefinition::new("by_rule_v1");
-/// Client IPs as 16 bytes (IPv4 mapped into IPv6).
-pub const BY_CLIENT_IP: TableDefinition<(&[u8], u64), ()> = TableDefinition::new("by_client_ip_v1");
-/// Hosts lowercased.
-pub const BY_HOST: TableDefinition<(&str, u64), ()> = TableDefinition::new("by_host_v1");
-/// Response status (0 when the entry had none).
-pub const BY_STATUS: TableDefinition<(u16, u64), ()> = TableDefinition::new("by_status_v1");
-/// Action: 0 blocked, 1 detected, 2 passed.
-pub const BY_ACTION: TableDefinition<(u8, u64), ()> = TableDefinition::new("by_action_v1");
-/// Event time (µs since the epoch; received time when the entry had none).
-pub const BY_TIME: TableDefinition<(i64, u64), ()> = TableDefinition::new("by_time_v1");
+/// The secondary index: (field, value, first id) → the later ids of that write batch with
+/// that value, as delta varints (see `postings.rs`). Newest first = reverse range scan.
+pub const POSTINGS: TableDefinition<(u8, &[u8], u64), &[u8]> = TableDefinition::new("postings_v1");
+
+/// Schema 1's per-field indexes `(key, id) → ()`, replaced by [`POSTINGS`] in schema 2; kept
+/// only so the migration can delete them.
+pub mod schema1 {
+    use redb::TableDefinition;
+    pub const BY_SENSOR: TableDefinition<(&str, u64), ()> = TableDefinition::new("by_sensor_v1");
+    pub const BY_RULE: TableDefinition<(u32, u64), ()> = TableDefinition::new("by_rule_v1");
+    pub const BY_CLIENT_IP: TableDefinition<(&[u8], u64), ()> = TableDefinition::new("by_client_ip_v1");
+    pub const BY_HOST: TableDefinition<(&str, u64), ()> = TableDefinition::new("by_host_v1");
+    pub const BY_STATUS: TableDefinition<(u16, u64), ()> = TableDefinition::new("by_status_v1");
+    pub const BY_ACTION: TableDefinition<(u8, u64), ()> = TableDefinition::new("by_action_v1");
+    pub const BY_TIME: TableDefinition<(i64, u64), ()> = TableDefinition::new("by_time_v1");
+}
 
 /// Per-minute counters for the dashboard: minute since the epoch → `MinuteCounts` (4 × u64 LE).
 pub const COUNTS_PER_MINUTE: TableDefinition<u64, &[u8]> = TableDefinition::new("counts_per_minute_v1");

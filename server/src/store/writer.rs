@@ -49,24 +49,18 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    let (events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().map(|job| (job.event, job.reply)).unzip();
-                    let summaries: Vec<_> = events.iter().map(|event| event.summary.clone()).collect();
-                    match store.write_events(events, &mut next_id) {
+                    let (mut events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().map(|job| (job.event, job.reply)).unzip();
+                    match store.write_events(&mut events, &mut next_id) {
                         Ok(outcomes) => {
+                            for (reply, outcome) in replies.into_iter().zip(&outcomes) {
+                                let _ = reply.send(Ok(*outcome));
+                            }
                             let stored: Vec<_> = outcomes
                                 .iter()
-                                .zip(summaries)
-                                .filter_map(|(outcome, mut summary)| match outcome {
-                                    WriteOutcome::Stored(id) => {
-                                        summary.id = *id;
-                                        Some(summary)
-                                    }
-                                    WriteOutcome::Duplicate(_) => None,
-                                })
+                                .zip(events)
+                                .filter(|(outcome, _)| matches!(outcome, WriteOutcome::Stored(_)))
+                                .map(|(_, event)| event.summary)
                                 .collect();
-                            for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                                let _ = reply.send(Ok(outcome));
-                            }
                             if !stored.is_empty() {
                                 on_commit(&stored);
                             }

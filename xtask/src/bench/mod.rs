@@ -28,7 +28,9 @@ body and X-ForensicLog-Summary, MD5 recomputed) with mlogc's exact headers over 
 connections (default 8) for S seconds (default 10) or N uploads, against
   1. `wafscope debug-sink --listen 127.0.0.1:0` (answers 200, stores nothing: the HTTP stack alone)
   2. `wafscope serve` with a fresh data dir and a sensor (`wafscope sensor add`)
-and prints uploads/s, p50/p99 latency, the serve/sink ratio and stored bytes per event vs raw.
+and prints uploads/s, p50/p99 latency, the server's CPU time per upload, the serve/sink ratio and
+stored bytes per event vs raw, then the CPU of each ingest step measured in-process (the server's
+`ingest_components` example: parse, md5, zstd, prepare, durable writes at several batch sizes).
 The binary defaults to target/release/wafscope (`cargo xtask build`).  --target benchmarks any
 running receiver instead (e.g. `cargo xtask lab stand-in`).
 ";
@@ -59,6 +61,8 @@ pub fn run(raw: &[String]) -> TaskResult {
 struct Row {
     name: &'static str,
     result: LoadResult,
+    /// CPU seconds the server process used during the run
+    server_cpu: Option<f64>,
 }
 
 fn ingest(args: &Args) -> TaskResult {
@@ -84,7 +88,7 @@ fn ingest(args: &Args) -> TaskResult {
         eprintln!("[bench] {target}");
         let result = load::run(&fixtures, &config_for(Url::parse(target)?, credentials), 0);
         println!("{header}");
-        print_table(&[Row { name: "target", result }]);
+        print_table(&[Row { name: "target", result, server_cpu: None }]);
         return Ok(());
     }
 
@@ -97,12 +101,28 @@ fn ingest(args: &Args) -> TaskResult {
     let _ = std::fs::remove_dir_all(&scratch);
     let (sink, serve, storage) = result?;
     println!("{header}");
-    print_table(&[Row { name: "debug-sink", result: sink }, Row { name: "wafscope serve", result: serve }]);
+    print_table(&[sink, serve]);
     println!("{storage}");
-    Ok(())
+    components()
 }
 
-type Measured = (LoadResult, LoadResult, String);
+/// Per-step CPU of an upload, measured in-process by the server's `ingest_components` example.
+fn components() -> TaskResult {
+    step(
+        "ingest components (cargo run --release -p server --example ingest_components)",
+        cargo().args(["run", "--quiet", "--release", "-p", "server", "--example", "ingest_components"]),
+    )
+}
+
+type Measured = (Row, Row, String);
+
+/// Runs `load` and reports the CPU the server used meanwhile.
+fn with_cpu(cpu: impl Fn() -> Option<f64>, load: impl FnOnce() -> LoadResult) -> (LoadResult, Option<f64>) {
+    let before = cpu();
+    let result = load();
+    let used = cpu().zip(before).map(|(after, before)| after - before);
+    (result, used)
+}
 
 fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_for: &dyn Fn(Url, String) -> LoadConfig) -> Result<Measured, String> {
     // (a) the do-nothing sink: same HTTP stack, no parsing, no storage
@@ -111,7 +131,7 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
     sink_command.args(["debug-sink", "--listen", "127.0.0.1:0"]).env("WAFSCOPE_LOG", "warn");
     let sink = ServerProcess::spawn(sink_command, scratch, "debug-sink")?;
     let sink_url = Url::parse(&format!("{}/rpc/auditLogReceiver", sink.url.base()))?;
-    let sink_result = load::run(fixtures, &config_for(sink_url, "bench:bench".to_owned()), 0);
+    let (sink_result, sink_cpu) = with_cpu(|| sink.cpu_seconds(), || load::run(fixtures, &config_for(sink_url, "bench:bench".to_owned()), 0));
     drop(sink);
 
     // (b) the real console with a fresh data dir and a sensor
@@ -119,15 +139,16 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
     let data = scratch.join("data");
     let logs = scratch.join("logs");
     std::fs::create_dir_all(&logs).map_err(|error| format!("{}: {error}", logs.display()))?;
-    let (serve_result, stored, data_bytes, data_allocated) = {
+    let (serve_result, serve_cpu, stored, data_bytes, data_allocated) = {
         let mut console = Wafscope::start(binary, &data, &logs, false)?;
         let sensor = console.add_sensor(&format!("bench-{}", random_secret().get(..6).unwrap_or("x")))?;
         let url = Url::parse(&sensor.console_uri)?;
-        let result = load::run(fixtures, &config_for(url, format!("{}:{}", sensor.user, sensor.pass)), 0);
+        let credentials = format!("{}:{}", sensor.user, sensor.pass);
+        let (result, cpu) = with_cpu(|| console.cpu_seconds(), || load::run(fixtures, &config_for(url, credentials), 0));
         let stored = console.stored_ids(&sensor);
         drop(console);
         let (bytes, allocated) = dir_size(&data);
-        (result, stored, bytes, allocated)
+        (result, cpu, stored, bytes, allocated)
     };
     let stored_events = match &stored {
         Ok(ids) => ids.len() as u64,
@@ -152,7 +173,11 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
         data_allocated as f64 / 1e6,
         if stored.is_ok() { " counted by the API" } else { " = 200 answers" },
     );
-    Ok((sink_result, serve_result, storage))
+    Ok((
+        Row { name: "debug-sink", result: sink_result, server_cpu: sink_cpu },
+        Row { name: "wafscope serve", result: serve_result, server_cpu: serve_cpu },
+        storage,
+    ))
 }
 
 /// (apparent bytes, allocated bytes) of every file below `dir`.
@@ -164,17 +189,19 @@ fn dir_size(dir: &Path) -> (u64, u64) {
 }
 
 fn print_table(rows: &[Row]) {
-    println!("{:<16} {:>10} {:>8} {:>8} {:>9} {:>7}", "target", "uploads/s", "p50 ms", "p99 ms", "uploads", "errors");
+    println!("{:<16} {:>10} {:>8} {:>8} {:>9} {:>7} {:>14}", "target", "uploads/s", "p50 ms", "p99 ms", "uploads", "errors", "server µs/upl");
     for row in rows {
         let result = &row.result;
+        let cpu_per_upload = row.server_cpu.map_or_else(|| "-".to_owned(), |cpu| format!("{:.0}", cpu * 1e6 / result.ok.max(1) as f64));
         println!(
-            "{:<16} {:>10.1} {:>8.2} {:>8.2} {:>9} {:>7}",
+            "{:<16} {:>10.1} {:>8.2} {:>8.2} {:>9} {:>7} {:>14}",
             row.name,
             result.per_second(),
             result.percentile_ms(50),
             result.percentile_ms(99),
             result.ok,
-            result.errors
+            result.errors,
+            cpu_per_upload,
         );
         if let Some(error) = &result.first_error {
             println!("  first error ({}): {error}", row.name);
@@ -182,5 +209,6 @@ fn print_table(rows: &[Row]) {
     }
     if let [sink, serve] = rows {
         println!("serve/sink ratio: {:.3}", serve.result.per_second() / sink.result.per_second().max(1e-9));
+        println!("(server µs/upl = CPU time of the server process, all threads, per upload answered 200; the load generator shares the same cores)");
     }
 }

@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A running server process whose stdout we read.
+/// `sysconf(_SC_CLK_TCK)` on Linux (xtask has no libc binding; it is 100 everywhere it runs).
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
+
 pub struct ServerProcess {
     child: Child,
     pub url: Url,
@@ -64,6 +67,16 @@ impl ServerProcess {
                 return Err(format!("{program} printed no `listening on` line within {} s", START_TIMEOUT.as_secs()));
             }
         }
+    }
+
+    /// CPU seconds (user + system, all threads) the process has used so far.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // fields after the parenthesised command name; utime and stime are fields 14 and 15
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / CLOCK_TICKS_PER_SECOND)
     }
 
     pub fn kill9(&mut self) {

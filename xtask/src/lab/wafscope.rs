@@ -53,6 +53,11 @@ impl Wafscope {
         Ok(())
     }
 
+    /// CPU seconds the running server has used (see [`ServerProcess::cpu_seconds`]).
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        self.server.as_ref().and_then(ServerProcess::cpu_seconds)
+    }
+
     /// Runs an admin subcommand; its stdout.
     fn admin(&self, args: &[&str], input: Option<&str>) -> Result<String, String> {
         let mut command = self.command();

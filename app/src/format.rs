@@ -1,4 +1,4 @@
-//! Human-readable numbers for the UI (pure, tested natively).
+//! Human-readable numbers, times and bytes for the UI (pure, tested natively).
 
 /// `93784` → `1d 2h 3m 4s`.
 pub fn format_duration(total_seconds: u64) -> String {
@@ -27,9 +27,241 @@ pub fn format_bytes(bytes: u64) -> String {
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }
 
+
+/// A calendar date and time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub millis: u32,
+}
+
+/// The wall-clock reading of `micros` (µs since the Unix epoch) at `offset_minutes` east of UTC.
+pub fn civil(micros: i64, offset_minutes: i32) -> Civil {
+    let local = micros.div_euclid(1000) + i64::from(offset_minutes) * 60_000;
+    let millis = local.rem_euclid(1000) as u32;
+    let seconds = local.div_euclid(1000);
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400) as u32;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    Civil { year, month, day, hour: of_day / 3600, minute: of_day / 60 % 60, second: of_day % 60, millis }
+}
+
+/// `14:32:07.412` (time of day with milliseconds).
+pub fn format_time_ms(micros: i64, offset_minutes: i32) -> String {
+    let c = civil(micros, offset_minutes);
+    format!("{:02}:{:02}:{:02}.{:03}", c.hour, c.minute, c.second, c.millis)
+}
+
+/// `2026-11-25 14:32:07.412`.
+pub fn format_datetime_ms(micros: i64, offset_minutes: i32) -> String {
+    let c = civil(micros, offset_minutes);
+    format!("{:04}-{:02}-{:02} {}", c.year, c.month, c.day, format_time_ms(micros, offset_minutes))
+}
+
+/// `+01:00`, `-05:30`, `+00:00`.
+pub fn format_offset(offset_minutes: i32) -> String {
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let magnitude = offset_minutes.unsigned_abs();
+    format!("{sign}{:02}:{:02}", magnitude / 60, magnitude % 60)
+}
+
+/// The event's own time, `2026-11-25 14:31:52.806 +01:00`, and the same instant in UTC,
+/// `2026-11-25 13:31:52.806 UTC`. Without a zone in the entry, the first is UTC too.
+pub fn format_event_time(micros: i64, offset_minutes: Option<i32>) -> (String, String) {
+    let offset = offset_minutes.unwrap_or(0);
+    let local = format!("{} {}", format_datetime_ms(micros, offset), format_offset(offset));
+    let utc = format!("{} UTC", format_datetime_ms(micros, 0));
+    (local, utc)
+}
+
+/// Whether bytes should open in the hex view: not UTF-8, or control characters other than
+/// tab, newline and carriage return (NUL, ESC, DEL, …).
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Err(_) => true,
+        Ok(text) => text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')),
+    }
+}
+
+/// One line of a hex dump: offset, up to 16 bytes in hex, the same bytes as ASCII
+/// (non-printable bytes as `.`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HexLine {
+    pub offset: String,
+    pub hex: String,
+    pub ascii: String,
+}
+
+/// Bytes per hex-dump line.
+pub const HEX_WIDTH: usize = 16;
+
+/// A hex dump, 16 bytes a line; the hex column is padded so the ASCII column lines up.
+pub fn hex_dump(bytes: &[u8]) -> Vec<HexLine> {
+    let offset_width = if bytes.len() > 0xffff { 8 } else { 4 };
+    bytes
+        .chunks(HEX_WIDTH)
+        .enumerate()
+        .map(|(index, chunk)| {
+            let mut hex = String::with_capacity(HEX_WIDTH * 3 + 1);
+            for position in 0..HEX_WIDTH {
+                if position > 0 {
+                    hex.push(' ');
+                }
+                if position == HEX_WIDTH / 2 {
+                    hex.push(' ');
+                }
+                match chunk.get(position) {
+                    Some(byte) => hex.push_str(&format!("{byte:02x}")),
+                    None => hex.push_str("  "),
+                }
+            }
+            let ascii = chunk.iter().map(|&byte| if (0x20..0x7f).contains(&byte) { char::from(byte) } else { '.' }).collect();
+            HexLine { offset: format!("{:0width$x}", index * HEX_WIDTH, width = offset_width), hex, ascii }
+        })
+        .collect()
+}
+
+/// `+N` for the rule ids beyond the first shown in a row, `None` for one or none.
+pub fn more_rules(count: usize) -> Option<String> {
+    (count > 1).then(|| format!("+{}", count - 1))
+}
+
+/// `38`, `4.2`, `0.3` events per second.
+pub fn format_rate(per_second: f64) -> String {
+    if !per_second.is_finite() || per_second <= 0.0 {
+        "0".to_owned()
+    } else if per_second >= 10.0 {
+        format!("{per_second:.0}")
+    } else {
+        format!("{per_second:.1}")
+    }
+}
+
+/// `34,218`.
+pub fn format_count(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+/// `blocked`, `detected`, `passed`.
+pub fn action_label(action: wafscope_parse::Action) -> &'static str {
+    match action {
+        wafscope_parse::Action::Blocked => "blocked",
+        wafscope_parse::Action::Detected => "detected",
+        wafscope_parse::Action::Passed => "passed",
+    }
+}
+
+/// The colour family of a severity: `critical` (red: emergency … error), `warning` (amber),
+/// `notice` (slate: notice, info, debug).
+pub fn severity_tone(severity: wafscope_parse::Severity) -> &'static str {
+    use wafscope_parse::Severity::*;
+    match severity {
+        Emergency | Alert | Critical | Error => "critical",
+        Warning => "warning",
+        Notice | Info | Debug => "notice",
+    }
+}
+
+/// Splits a URI into its path and `?query` (empty when there is none), for two-tone display.
+pub fn split_uri(uri: &str) -> (&str, &str) {
+    match uri.find('?') {
+        Some(index) => uri.split_at(index),
+        None => (uri, ""),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn civil_times_with_zones() {
+        // 2026-11-25T03:22:52.882185Z
+        let micros = 1_795_576_972_882_185;
+        assert_eq!(format_datetime_ms(micros, 0), "2026-11-25 03:22:52.882");
+        assert_eq!(format_time_ms(micros, 60), "04:22:52.882");
+        assert_eq!(format_datetime_ms(micros, -240), "2026-11-24 23:22:52.882");
+        assert_eq!(format_datetime_ms(0, 0), "1970-01-01 00:00:00.000");
+        assert_eq!(format_datetime_ms(-1, 0), "1969-12-31 23:59:59.999");
+        assert_eq!(format_datetime_ms(951_782_400_000_000, 0), "2000-02-29 00:00:00.000");
+        assert_eq!(format_offset(60), "+01:00");
+        assert_eq!(format_offset(-330), "-05:30");
+        assert_eq!(format_offset(0), "+00:00");
+        let (local, utc) = format_event_time(micros, Some(330));
+        assert_eq!(local, "2026-11-25 08:52:52.882 +05:30");
+        assert_eq!(utc, "2026-11-25 03:22:52.882 UTC");
+        assert_eq!(format_event_time(micros, None).0, "2026-11-25 03:22:52.882 +00:00");
+    }
+
+    #[test]
+    fn hex_dump_lines() {
+        let lines = hex_dump(b"q=%27+OR+%271%27\x00\xff<script>");
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].offset, "0000");
+        assert_eq!(lines[0].hex, "71 3d 25 32 37 2b 4f 52  2b 25 32 37 31 25 32 37");
+        assert_eq!(lines[0].ascii, "q=%27+OR+%271%27");
+        assert_eq!(lines[1].offset, "0010");
+        assert_eq!(lines[1].hex.len(), lines[0].hex.len(), "short lines are padded");
+        assert!(lines[1].hex.starts_with("00 ff 3c 73"), "{}", lines[1].hex);
+        assert_eq!(lines[1].ascii, "..<script>");
+        assert!(hex_dump(b"").is_empty());
+        assert_eq!(hex_dump(&vec![0u8; 0x10001])[0].offset, "00000000");
+    }
+
+    #[test]
+    fn binary_detection() {
+        assert!(!looks_binary(b"a=1&b=<script>alert(1)</script>\r\n\t"));
+        assert!(!looks_binary("é{{7*7}}".as_bytes()));
+        assert!(looks_binary(b"\xff\xfe"));
+        assert!(looks_binary(b"PK\x03\x04"));
+        assert!(looks_binary(b"\x1b[31m"));
+        assert!(!looks_binary(b""));
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(action_label(wafscope_parse::Action::Detected), "detected");
+        assert_eq!(severity_tone(wafscope_parse::Severity::Error), "critical");
+        assert_eq!(severity_tone(wafscope_parse::Severity::Warning), "warning");
+        assert_eq!(severity_tone(wafscope_parse::Severity::Info), "notice");
+        assert_eq!(split_uri("/search?q=<x>?"), ("/search", "?q=<x>?"));
+        assert_eq!(split_uri("/"), ("/", ""));
+    }
+
+    #[test]
+    fn small_numbers() {
+        assert_eq!(more_rules(0), None);
+        assert_eq!(more_rules(1), None);
+        assert_eq!(more_rules(4).as_deref(), Some("+3"));
+        assert_eq!(format_rate(38.4), "38");
+        assert_eq!(format_rate(4.25), "4.2");
+        assert_eq!(format_rate(0.0), "0");
+        assert_eq!(format_rate(f64::NAN), "0");
+        assert_eq!(format_count(34_218), "34,218");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(1_000_000), "1,000,000");
+    }
 
     #[test]
     fn durations() {

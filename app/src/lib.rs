@@ -7,8 +7,10 @@
 //!   an implementation the server provides through context.
 //! - `ui` (feature `ui`): the Leptos CSR application: route tree, pages, components.
 
+pub mod filters;
 pub mod format;
 pub mod model;
+pub mod neighbors;
 
 #[cfg(any(feature = "ui", feature = "ssr"))]
 pub mod actions;

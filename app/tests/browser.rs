@@ -38,3 +38,176 @@ fn status_table_shows_every_field_as_text() {
     assert_eq!(parent.query_selector_all("script").unwrap().length(), 0, "no element was created from data");
     assert_eq!(parent.query_selector_all("tr").unwrap().length(), 5);
 }
+
+mod events {
+    use super::container;
+    use app::filters::Condition;
+    use app::model::{Action, AuditEvent, EventDetail, EventSummary, Format, RuleMessage, Severity};
+    use app::ui::components::body_view::BodyView;
+    use app::ui::components::event_table::{EventRow, RowActions};
+    use app::ui::pages::event::EventDetailView;
+    use leptos::prelude::*;
+    use leptos_router::components::Router;
+    use std::sync::{Arc, Mutex};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+    use wafscope_parse::Body;
+
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    const IMG: &str = "<img src=x onerror=alert(2)>";
+    const SVG: &str = "<svg onload=alert(3)>";
+    const TEMPLATE: &str = "{{constructor.constructor('alert(4)')()}}";
+
+    fn summary() -> EventSummary {
+        EventSummary {
+            id: 1_795_576_972_913_255,
+            received_at: 1_795_576_972_913_255,
+            time: Some(1_795_576_972_882_185),
+            sensor: format!("web-01{SVG}"),
+            unique_id: "awZUjJcoj9eS2jw-PvIXVwAAAAA".into(),
+            client_ip: "2001:db8::7".into(),
+            host: format!("shop.example.com{IMG}"),
+            method: "GET".into(),
+            uri: format!("/search?q={SCRIPT}&t={TEMPLATE}"),
+            status: Some(403),
+            action: Action::Blocked,
+            rule_ids: vec![941100, 941110, 949110],
+            max_severity: Some(Severity::Critical),
+            anomaly_score: Some(15),
+            top_rule: Some(941100),
+            top_message: Some(format!("XSS Attack Detected via libinjection {SCRIPT}")),
+            parse_ok: true,
+            format: Format::ModSec2Native,
+            warning_count: 0,
+            hash_mismatch: false,
+            revision: 0,
+        }
+    }
+
+    fn no_markup_from_data(parent: &web_sys::HtmlElement) {
+        for tag in ["script", "img", "svg:not(.sparkline):not(.icon)", "iframe", "object"] {
+            assert_eq!(parent.query_selector_all(tag).unwrap().length(), 0, "a <{tag}> element was created from data");
+        }
+        let links = parent.query_selector_all("a[href]").unwrap();
+        for index in 0..links.length() {
+            let link: web_sys::Element = links.item(index).unwrap().unchecked_into();
+            let href = link.get_attribute("href").unwrap();
+            assert!(href.starts_with('/') && !href.starts_with("//"), "only same-origin routes: {href}");
+            assert!(!href.contains('<') && !href.contains(' '), "query values are encoded: {href}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn row_shows_payloads_as_text_and_filters_on_click() {
+        let parent = container();
+        let clicked = Arc::new(Mutex::new(Vec::<Condition>::new()));
+        let opened = Arc::new(Mutex::new(Vec::<u64>::new()));
+        let (clicked_in, opened_in) = (clicked.clone(), opened.clone());
+        let _handle = leptos::mount::mount_to(parent.clone(), move || {
+            let actions = RowActions {
+                on_filter: Callback::new(move |condition| clicked_in.lock().unwrap().push(condition)),
+                on_open: Callback::new(move |id| opened_in.lock().unwrap().push(id)),
+            };
+            view! { <Router><table><tbody><EventRow event=Arc::new(summary()) href="/events/1?rule=941100".to_owned() actions/></tbody></table></Router> }
+        });
+        let text = parent.text_content().unwrap();
+        for payload in [SCRIPT, IMG, SVG, TEMPLATE] {
+            assert!(text.contains(payload), "{payload} missing from {text}");
+        }
+        assert!(text.contains("941100") && text.contains("+2") && text.contains("CRITICAL") && text.contains("blocked"), "{text}");
+        assert!(text.contains("2001:db8::7") && text.contains("403") && text.contains("15"), "{text}");
+        no_markup_from_data(&parent);
+
+        let ip: web_sys::HtmlElement = parent.query_selector("td.col-ip button").unwrap().unwrap().unchecked_into();
+        ip.click();
+        let rule: web_sys::HtmlElement = parent.query_selector("td.col-rule button").unwrap().unwrap().unchecked_into();
+        rule.click();
+        let chips: Vec<String> = clicked.lock().unwrap().iter().map(Condition::chip_text).collect();
+        assert_eq!(chips, vec!["ip:2001:db8::7".to_owned(), "rule:941100".to_owned()]);
+        assert!(opened.lock().unwrap().is_empty(), "a value click does not open the event");
+        let uri: web_sys::HtmlElement = parent.query_selector("td.col-uri").unwrap().unwrap().unchecked_into();
+        uri.click();
+        assert_eq!(*opened.lock().unwrap(), vec![summary().id]);
+    }
+
+    /// Lets the reactive system run the effects a click scheduled.
+    async fn tick() {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10).unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn body_view_opens_binary_in_hex_and_toggles() {
+        let parent = container();
+        let bytes = b"\x00\xffPK<script>x</script>".to_vec();
+        let _handle = leptos::mount::mount_to(parent.clone(), move || view! { <BodyView bytes=bytes.clone()/> });
+        let hex: web_sys::HtmlElement = parent.query_selector("[data-testid=hexdump]").unwrap().unwrap().unchecked_into();
+        let hex_text = hex.text_content().unwrap();
+        assert!(hex_text.contains("00 ff 50 4b 3c 73"), "{hex_text}");
+        assert!(hex_text.contains("..PK<script>x</s"), "ASCII column keeps markup as text: {hex_text}");
+        let text_wrap = parent.query_selector(".body-text-wrap").unwrap().unwrap();
+        assert!(text_wrap.class_list().contains("hidden"), "binary opens in hex");
+        let buttons = parent.query_selector_all(".segmented button").unwrap();
+        let text_button: web_sys::HtmlElement = buttons.item(0).unwrap().unchecked_into();
+        text_button.click();
+        tick().await;
+        assert!(!text_wrap.class_list().contains("hidden"), "Text shows the text view");
+        assert_eq!(parent.query_selector_all("script").unwrap().length(), 0);
+
+        let printable = container();
+        let _second = leptos::mount::mount_to(printable.clone(), || view! { <BodyView bytes=format!("q={SCRIPT}").into_bytes()/> });
+        let text_wrap = printable.query_selector(".body-text-wrap").unwrap().unwrap();
+        assert!(!text_wrap.class_list().contains("hidden"), "printable bytes open as text");
+        assert!(printable.text_content().unwrap().contains(&format!("q={SCRIPT}")));
+    }
+
+    #[wasm_bindgen_test]
+    fn event_detail_links_rules_and_keeps_payloads_as_text() {
+        let parent = container();
+        let message = RuleMessage {
+            rule_id: Some(941100),
+            message: format!("XSS Attack Detected via libinjection {IMG}"),
+            data: format!("Matched Data: XSS data found within ARGS:q: {SCRIPT}"),
+            severity: Some(Severity::Critical),
+            tags: vec!["attack-xss".into(), "paranoia-level/1".into(), SVG.into()],
+            paranoia_level: Some(1),
+            matched_var: Some("ARGS:q".into()),
+            ..RuleMessage::default()
+        };
+        let event = AuditEvent {
+            unique_id: "awZUjJcoj9eS2jw-PvIXVwAAAAA".into(),
+            time_us: Some(1_795_576_972_882_185),
+            utc_offset_minutes: Some(60),
+            client_ip: "2001:db8::7".into(),
+            client_port: Some(51532),
+            host: "shop.example.com".into(),
+            method: "POST".into(),
+            uri: format!("/search?q={SCRIPT}"),
+            protocol: "HTTP/1.1".into(),
+            request_headers: vec![("User-Agent".into(), format!("javascript:alert(5) {TEMPLATE}"))],
+            request_body: Some(Body(format!("comment={SVG}").into_bytes())),
+            status: Some(403),
+            response_headers: vec![("X-Echo".into(), IMG.into())],
+            response_body: Some(Body(vec![0, 1, 2, 0xff])),
+            messages: vec![message],
+            phase: Some(2),
+            action: Action::Blocked,
+            inbound_score: Some(10),
+            ..AuditEvent::default()
+        };
+        let detail = EventDetail { summary: summary(), event, warnings: vec![format!("odd line {SCRIPT}")], raw_size: 1234, md5: "00".repeat(16) };
+        let _handle = leptos::mount::mount_to(parent.clone(), move || view! { <Router><EventDetailView detail=detail.clone()/></Router> });
+        let text = parent.text_content().unwrap();
+        for payload in [SCRIPT, IMG, SVG, TEMPLATE, "javascript:alert(5)"] {
+            assert!(text.contains(payload), "{payload} missing");
+        }
+        assert!(text.contains("Blocked 403 (phase 2)"), "{text}");
+        assert!(text.contains("2026-11-25 04:22:52.882 +01:00") && text.contains("2026-11-25 03:22:52.882 UTC"), "{text}");
+        let rule = parent.query_selector("[data-testid=rule-id]").unwrap().unwrap();
+        assert_eq!(rule.get_attribute("href").as_deref(), Some("/events?rule=941100"));
+        assert!(parent.query_selector("[data-testid=response-body] [data-testid=hexdump]").unwrap().is_some());
+        no_markup_from_data(&parent);
+    }
+}

@@ -77,12 +77,14 @@ test('a wrong password shows an error and sets no session', async () => {
   await page.context().close();
 });
 
-test('log in, see the Status page, log out', async () => {
+test('log in, land on Live, see the Status page, log out', async () => {
   const page = await watchedPage(browser);
   await page.goto(server.url + '/');
   await page.getByLabel('Username').fill('operator');
   await page.getByLabel('Password').fill('operator-pass-1');
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('live-state').waitFor();
+  await page.getByTestId('nav-status').click();
   const table = page.getByTestId('status-table');
   await table.waitFor();
   const text = await table.textContent();

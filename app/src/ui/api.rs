@@ -1,8 +1,13 @@
-//! The only place that talks HTTP to the JSON API (server functions have their own stubs).
+//! The only place that talks HTTP to the JSON API and opens the live stream (server functions
+//! have their own stubs).
 
-use crate::model::ApiError;
+use crate::model::{ApiError, EventDetail, EventPage, EventSummary, LiveStats};
+use crate::neighbors::{NewerSearch, OlderSearch, Step};
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{EventSource, MessageEvent};
 
 /// Why a request to the API did not give the expected JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,4 +48,135 @@ pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> 
             Err(ApiFailure::Status(code, message))
         }
     }
+}
+
+/// `/api/v1/events?<filter>&limit=&before=`: one page, newest first.
+/// `filter_query` is the API spelling of the filter (`Filter::api_query`).
+pub async fn list_events(filter_query: &str, before: Option<u64>, limit: usize) -> Result<EventPage, ApiFailure> {
+    let mut url = format!("/api/v1/events?limit={limit}");
+    if let Some(before) = before {
+        url.push_str(&format!("&before={before}"));
+    }
+    if !filter_query.is_empty() {
+        url.push('&');
+        url.push_str(filter_query);
+    }
+    get_json(&url).await
+}
+
+/// `/api/v1/events/{id}`: the event in full.
+pub async fn get_event(id: u64) -> Result<EventDetail, ApiFailure> {
+    get_json(&format!("/api/v1/events/{id}")).await
+}
+
+/// The same-origin address of an event's original bytes (for a download link).
+pub fn raw_url(id: u64) -> String {
+    format!("/api/v1/events/{id}/raw")
+}
+
+async fn drive(filter_query: &str, mut next: impl FnMut() -> Step, mut feed: impl FnMut(&[u64], Option<u64>)) -> Result<Option<u64>, ApiFailure> {
+    loop {
+        match next() {
+            Step::Query { before, limit } => {
+                let page = list_events(filter_query, before, limit).await?;
+                let ids: Vec<u64> = page.events.iter().map(|event| event.id).collect();
+                feed(&ids, page.next_before);
+            }
+            Step::Done(found) => return Ok(found),
+            Step::GaveUp => return Err(ApiFailure::Network("no answer after many requests".to_owned())),
+        }
+    }
+}
+
+/// The id of the newest event older than `id` that matches the filter.
+pub async fn older_neighbor(filter_query: &str, id: u64) -> Result<Option<u64>, ApiFailure> {
+    let search = std::cell::RefCell::new(OlderSearch::new(id));
+    drive(filter_query, || search.borrow().next(), |ids, next| search.borrow_mut().feed(ids, next)).await
+}
+
+/// The id of the oldest event newer than `id` that matches the filter.
+pub async fn newer_neighbor(filter_query: &str, id: u64) -> Result<Option<u64>, ApiFailure> {
+    let now_micros = (js_sys::Date::now() * 1000.0) as u64;
+    let search = std::cell::RefCell::new(NewerSearch::new(id, now_micros));
+    drive(filter_query, || search.borrow().next(), |ids, next| search.borrow_mut().feed(ids, next)).await
+}
+
+/// What the live stream delivers.
+#[derive(Debug, Clone)]
+pub enum LiveMessage {
+    /// The connection is open (first time or after a reconnect).
+    Open,
+    /// A committed event that passed the server-side filter.
+    Event(EventSummary),
+    Stats(LiveStats),
+    /// The server dropped us for lagging or could not replay; refetch and reopen.
+    Resync(String),
+    /// The connection failed; `closed` = the browser will not retry by itself (e.g. 401/400).
+    Error { closed: bool },
+}
+
+/// An open `/api/v1/live` EventSource; closed when dropped.
+pub struct LiveStream {
+    source: EventSource,
+    _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+impl Drop for LiveStream {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}
+
+/// Opens `/api/v1/live?<filter>` (resuming after `last_event_id` when given, so nothing between
+/// a list fetch and the stream is missed); `on_message` runs for every message.
+pub fn open_live(filter_query: &str, last_event_id: Option<u64>, on_message: impl Fn(LiveMessage) + 'static) -> Result<LiveStream, ApiFailure> {
+    let mut url = String::from("/api/v1/live");
+    let mut parameters: Vec<String> = Vec::new();
+    if !filter_query.is_empty() {
+        parameters.push(filter_query.to_owned());
+    }
+    if let Some(id) = last_event_id {
+        parameters.push(format!("last_event_id={id}"));
+    }
+    if !parameters.is_empty() {
+        url.push('?');
+        url.push_str(&parameters.join("&"));
+    }
+    let source = EventSource::new(&url).map_err(|error| ApiFailure::Network(format!("{error:?}")))?;
+    let on_message = std::rc::Rc::new(on_message);
+    let mut listeners = Vec::new();
+    let mut listen = |name: &str, handler: Box<dyn FnMut(web_sys::Event)>| {
+        let closure = Closure::wrap(handler);
+        let _ = source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
+        listeners.push(closure);
+    };
+    fn data(event: &web_sys::Event) -> String {
+        event.dyn_ref::<MessageEvent>().and_then(|message| message.data().as_string()).unwrap_or_default()
+    }
+    let handler = on_message.clone();
+    listen("open", Box::new(move |_| handler(LiveMessage::Open)));
+    let handler = on_message.clone();
+    listen(
+        "event",
+        Box::new(move |event| {
+            if let Ok(summary) = serde_json::from_str::<EventSummary>(&data(&event)) {
+                handler(LiveMessage::Event(summary));
+            }
+        }),
+    );
+    let handler = on_message.clone();
+    listen(
+        "stats",
+        Box::new(move |event| {
+            if let Ok(stats) = serde_json::from_str::<LiveStats>(&data(&event)) {
+                handler(LiveMessage::Stats(stats));
+            }
+        }),
+    );
+    let handler = on_message.clone();
+    listen("resync", Box::new(move |event| handler(LiveMessage::Resync(data(&event)))));
+    let handler = on_message;
+    let source_for_error = source.clone();
+    listen("error", Box::new(move |_| handler(LiveMessage::Error { closed: source_for_error.ready_state() == EventSource::CLOSED })));
+    Ok(LiveStream { source, _listeners: listeners })
 }

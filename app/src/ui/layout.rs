@@ -1,5 +1,6 @@
 //! The console's frame: side navigation, signed-in user and logout.
 
+use super::components::icons::{Icon, IconSvg};
 use super::CurrentSession;
 use crate::actions::Logout;
 use leptos::prelude::*;
@@ -26,7 +27,9 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <span class="brand-name">"wafscope"</span>
                 </div>
                 <ul class="nav">
-                    <li><A href="/status">"Status"</A></li>
+                    <li><A href="/live" attr:data-testid="nav-live"><span class="nav-icon"><IconSvg icon=Icon::Live/></span>"Live"</A></li>
+                    <li><A href="/events" attr:data-testid="nav-events"><span class="nav-icon"><IconSvg icon=Icon::Events/></span>"Events"</A></li>
+                    <li><A href="/status" attr:data-testid="nav-status"><span class="nav-icon"><IconSvg icon=Icon::Status/></span>"Status"</A></li>
                 </ul>
                 <div class="sidebar-foot">
                     <div class="whoami">

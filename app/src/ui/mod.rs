@@ -1,6 +1,9 @@
 //! The Leptos CSR application: session gate, layout and the route tree (all routes live here).
 
 mod api;
+mod clock;
+pub mod components;
+mod keys;
 mod layout;
 pub mod pages;
 
@@ -37,7 +40,10 @@ pub fn App() -> impl IntoView {
                 <Router>
                     <layout::Shell>
                         <Routes fallback=|| view! { <pages::not_found::NotFoundPage/> }>
-                            <Route path=path!("/") view=pages::status::StatusPage/>
+                            <Route path=path!("/") view=pages::live::LivePage/>
+                            <Route path=path!("/live") view=pages::live::LivePage/>
+                            <Route path=path!("/events") view=pages::events::EventsPage/>
+                            <Route path=path!("/events/:id") view=pages::event::EventPage/>
                             <Route path=path!("/status") view=pages::status::StatusPage/>
                         </Routes>
                     </layout::Shell>

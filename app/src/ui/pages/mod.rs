@@ -1,5 +1,8 @@
 //! One module per route.
 
+pub mod event;
+pub mod events;
+pub mod live;
 pub mod login;
 pub mod not_found;
 pub mod status;

@@ -9,7 +9,7 @@ pub fn NotFoundPage() -> impl IntoView {
     view! {
         <section class="empty-state">
             <h1>"No such page"</h1>
-            <p>"This address is not part of the console. " <A href="/status">"Go to Status"</A></p>
+            <p>"This address is not part of the console. " <A href="/live">"Go to Live"</A></p>
         </section>
     }
 }

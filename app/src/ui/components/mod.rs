@@ -1,0 +1,8 @@
+//! Components shared by several pages.
+
+pub mod badges;
+pub mod body_view;
+pub mod empty;
+pub mod event_table;
+pub mod filter_bar;
+pub mod icons;

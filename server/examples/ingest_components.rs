@@ -35,9 +35,11 @@ fn main() {
         let _ = std::fs::remove_dir_all(&tmp);
         let store = server::store::Store::open(&tmp).unwrap();
         let mut next = 1;
+        let mut deferred = server::store::DeferredIndex::default();
         let m = 4000.min(events.len());
         let t = Instant::now();
-        for chunk in events[..m].chunks(batch) { let mut c = chunk.to_vec(); store.write_events(&mut c, &mut next).unwrap(); }
+        for chunk in events[..m].chunks(batch) { let mut c = chunk.to_vec(); store.write_events(&mut c, &mut next, &mut deferred).unwrap(); }
+        store.flush_index(&mut deferred, next).unwrap();
         println!("  durable write, {batch:>2}/tx {:6.1}", t.elapsed().as_secs_f64() * 1e6 / m as f64);
     }
     let _ = std::fs::remove_dir_all(&tmp);

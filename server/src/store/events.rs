@@ -1,5 +1,6 @@
 //! Events: the batch write (dedupe, summary, raw, indexes, counters) and the reads.
 
+use super::deferred::{DeferredIndex, INDEXED_THROUGH_KEY};
 use super::postings::{self, IndexKey, PostingsBatch};
 use super::tables::*;
 use super::{Store, StoreError};
@@ -52,14 +53,14 @@ pub struct MinuteCounts {
 }
 
 impl MinuteCounts {
-    fn add(&mut self, other: &MinuteCounts) {
+    pub(super) fn add(&mut self, other: &MinuteCounts) {
         self.total += other.total;
         self.blocked += other.blocked;
         self.detected += other.detected;
         self.passed += other.passed;
     }
 
-    fn count(&mut self, action: Action) {
+    pub(super) fn count(&mut self, action: Action) {
         self.total += 1;
         match action {
             Action::Blocked => self.blocked += 1,
@@ -96,15 +97,14 @@ impl Store {
         Ok(events.last()?.map(|(key, _)| key.value()).unwrap_or(0))
     }
 
-    /// Writes a batch in ONE durable transaction; `next_id` is advanced for each stored event.
-    /// Index postings and minute counters are merged over the batch first, so they cost one
-    /// insert per distinct key, not per event.
-    /// Stored events get their `summary.id` and `summary.revision` set.
-    pub fn write_events(&self, batch: &mut [NewEvent], next_id: &mut u64) -> Result<Vec<WriteOutcome>, StoreError> {
+    /// Writes a batch in ONE durable transaction; `next_id` is advanced for each stored event,
+    /// whose `summary.id` and `summary.revision` are set. The batch's index postings and
+    /// minute counters join `deferred` (merged per distinct key); when it is due they are
+    /// written in this same transaction together with the `indexed_through` watermark.
+    pub fn write_events(&self, batch: &mut [NewEvent], next_id: &mut u64, deferred: &mut DeferredIndex) -> Result<Vec<WriteOutcome>, StoreError> {
         let transaction = self.database().begin_write()?;
         let mut outcomes = Vec::with_capacity(batch.len());
-        let mut postings = PostingsBatch::default();
-        let mut minutes: BTreeMap<u64, MinuteCounts> = BTreeMap::new();
+        let mut added = DeferredIndex::default();
         {
             let mut dedupe = transaction.open_table(DEDUPE)?;
             let mut events = transaction.open_table(EVENTS)?;
@@ -112,16 +112,53 @@ impl Store {
             for event in batch.iter_mut() {
                 let outcome = write_one(&mut dedupe, &mut events, &mut raw, event, next_id)?;
                 if let WriteOutcome::Stored(id) = outcome {
-                    postings.add(&event.index_keys, id);
-                    minutes.entry(minute_of(&event.summary)).or_default().count(event.summary.action);
+                    added.postings.add(&event.index_keys, id);
+                    added.minutes.entry(minute_of(&event.summary)).or_default().count(event.summary.action);
+                    added.events += 1;
                 }
                 outcomes.push(outcome);
             }
         }
-        write_postings(&transaction, &postings)?;
-        add_minute_counts(&transaction, &minutes)?;
+        let flush = deferred.is_due(added.events);
+        if flush {
+            // rows of `deferred` and of `added` never share a key (their ids differ)
+            write_postings(&transaction, &deferred.postings)?;
+            write_postings(&transaction, &added.postings)?;
+            add_minute_counts(&transaction, &deferred.minutes)?;
+            add_minute_counts(&transaction, &added.minutes)?;
+            set_indexed_through(&transaction, next_id.saturating_sub(1))?;
+        }
         transaction.commit()?;
+        if flush {
+            deferred.clear();
+        } else {
+            deferred.absorb(added);
+        }
         Ok(outcomes)
+    }
+
+    /// Writes what `deferred` holds (the writer calls this when it is due and no upload came).
+    pub fn flush_index(&self, deferred: &mut DeferredIndex, next_id: u64) -> Result<(), StoreError> {
+        if deferred.is_empty() {
+            return Ok(());
+        }
+        let transaction = self.database().begin_write()?;
+        write_postings(&transaction, &deferred.postings)?;
+        add_minute_counts(&transaction, &deferred.minutes)?;
+        set_indexed_through(&transaction, next_id.saturating_sub(1))?;
+        transaction.commit()?;
+        deferred.clear();
+        Ok(())
+    }
+
+    /// Indexes the events above the watermark (left by a crash or a kill between a commit and
+    /// its index flush); returns how many. Runs before the writer accepts uploads.
+    pub fn index_tail(&self) -> Result<u64, StoreError> {
+        let transaction = self.database().begin_write()?;
+        let through = indexed_through(&transaction.open_table(META)?)?;
+        let indexed = index_events_after(&transaction, through)?;
+        transaction.commit()?;
+        Ok(indexed)
     }
 
     /// One event's summary.
@@ -170,12 +207,26 @@ impl Store {
         };
         match filter.index_hint() {
             Some(hint) => {
+                // events above the watermark have no index rows yet: scan them first
+                let through = indexed_through(&transaction.open_table(META)?)?;
+                let mut more = true;
+                for entry in events.range(through.saturating_add(1)..upper)?.rev() {
+                    let (key, _) = entry?;
+                    if !visit(key.value())? {
+                        more = false;
+                        break;
+                    }
+                }
+                let bound = upper.min(through.saturating_add(1));
                 let (field, value) = postings::hint_key(&hint);
                 let index = transaction.open_table(POSTINGS)?;
-                'rows: for row in index.range((field, value.as_slice(), 0u64)..(field, value.as_slice(), upper))?.rev() {
+                'rows: for row in index.range((field, value.as_slice(), 0u64)..(field, value.as_slice(), bound))?.rev() {
+                    if !more {
+                        break;
+                    }
                     let (key, ids) = row?;
                     for id in postings::decode_ids(key.value().2, ids.value()).into_iter().rev() {
-                        if id < upper && !visit(id)? {
+                        if id < bound && !visit(id)? {
                             break 'rows;
                         }
                     }
@@ -224,12 +275,23 @@ impl Store {
     pub fn minute_counts(&self, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, MinuteCounts)>, StoreError> {
         let transaction = self.database().begin_read()?;
         let counts = transaction.open_table(COUNTS_PER_MINUTE)?;
-        let mut listed = Vec::new();
+        let mut listed = BTreeMap::new();
         for entry in counts.range(from_minute..to_minute)? {
             let (minute, value) = entry?;
-            listed.push((minute.value(), MinuteCounts::decode(value.value())));
+            listed.insert(minute.value(), MinuteCounts::decode(value.value()));
         }
-        Ok(listed)
+        // plus the events whose counters are not flushed yet
+        let through = indexed_through(&transaction.open_table(META)?)?;
+        let events = transaction.open_table(EVENTS)?;
+        for entry in events.range(through.saturating_add(1)..)? {
+            let (key, value) = entry?;
+            let summary = decode_summary(key.value(), value.value())?;
+            let minute = minute_of(&summary);
+            if (from_minute..to_minute).contains(&minute) {
+                listed.entry(minute).or_default().count(summary.action);
+            }
+        }
+        Ok(listed.into_iter().collect())
     }
 }
 
@@ -297,6 +359,55 @@ fn add_minute_counts(transaction: &WriteTransaction, minutes: &BTreeMap<u64, Min
     Ok(())
 }
 
+/// The `indexed_through` watermark (0 when absent: nothing stored yet).
+pub(super) fn indexed_through(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<u64, StoreError> {
+    match meta.get(INDEXED_THROUGH_KEY)? {
+        Some(value) => value
+            .value()
+            .try_into()
+            .map(u64::from_le_bytes)
+            .map_err(|_| StoreError::Corrupt("indexed_through is not 8 bytes".to_owned())),
+        None => Ok(0),
+    }
+}
+
+pub(super) fn set_indexed_through(transaction: &WriteTransaction, id: u64) -> Result<(), StoreError> {
+    transaction.open_table(META)?.insert(INDEXED_THROUGH_KEY, id.to_le_bytes().as_slice())?;
+    Ok(())
+}
+
+/// Writes postings and counters for every event with an id above `after`, in chunks like
+/// large write batches, and moves the watermark to the last one; returns how many.
+pub(super) fn index_events_after(transaction: &WriteTransaction, after: u64) -> Result<u64, StoreError> {
+    const CHUNK: usize = 4096;
+    let mut indexed = 0u64;
+    let mut last = after;
+    let mut chunk = DeferredIndex::default();
+    {
+        let events = transaction.open_table(EVENTS)?;
+        for entry in events.range(after.saturating_add(1)..)? {
+            let (key, value) = entry?;
+            let summary = decode_summary(key.value(), value.value())?;
+            chunk.postings.add(&postings::index_keys(&summary), summary.id);
+            chunk.minutes.entry(minute_of(&summary)).or_default().count(summary.action);
+            chunk.events += 1;
+            indexed += 1;
+            last = summary.id;
+            if chunk.events == CHUNK {
+                write_postings(transaction, &chunk.postings)?;
+                add_minute_counts(transaction, &chunk.minutes)?;
+                chunk.clear();
+            }
+        }
+    }
+    write_postings(transaction, &chunk.postings)?;
+    add_minute_counts(transaction, &chunk.minutes)?;
+    if last != after {
+        set_indexed_through(transaction, last)?;
+    }
+    Ok(indexed)
+}
+
 /// The counters' minute of an event: its own time, else when it was received.
 fn minute_of(summary: &EventSummary) -> u64 {
     (summary.time.unwrap_or(summary.received_at).max(0) / 60_000_000) as u64
@@ -345,14 +456,15 @@ mod tests {
     fn batches_dedupe_within_and_across_commits_and_ids_grow() {
         let store = Store::in_memory().unwrap();
         let mut next_id = 1;
+        let mut deferred = DeferredIndex::default();
         let outcomes = store
-            .write_events(&mut [event("s", "a", b"one", 10), event("s", "a", b"one", 11), event("s", "b", b"two", 5)], &mut next_id)
+            .write_events(&mut [event("s", "a", b"one", 10), event("s", "a", b"one", 11), event("s", "b", b"two", 5)], &mut next_id, &mut deferred)
             .unwrap();
         let WriteOutcome::Stored(first) = outcomes[0] else { panic!("{outcomes:?}") };
         assert_eq!(outcomes[1], WriteOutcome::Duplicate(first), "same key and md5 in one batch");
         let WriteOutcome::Stored(second) = outcomes[2] else { panic!("{outcomes:?}") };
         assert!(second > first, "ids grow even when the clock goes back");
-        let again = store.write_events(&mut [event("s", "a", b"one", 20), event("other", "a", b"one", 21)], &mut next_id).unwrap();
+        let again = store.write_events(&mut [event("s", "a", b"one", 20), event("other", "a", b"one", 21)], &mut next_id, &mut deferred).unwrap();
         assert_eq!(again[0], WriteOutcome::Duplicate(first));
         assert!(matches!(again[1], WriteOutcome::Stored(_)), "unique ids are per sensor");
         let (page, next) = store.list_events(&EventFilter::default(), None, 10).unwrap();
@@ -380,7 +492,7 @@ mod tests {
         };
         assert_eq!(store.get_event(first_id).unwrap().unwrap().unique_id, "x");
         let mut next_id = store.last_event_id().unwrap() + 1;
-        let outcome = store.write_events(&mut [event("s", "x", b"payload", 2_000)], &mut next_id).unwrap();
+        let outcome = store.write_events(&mut [event("s", "x", b"payload", 2_000)], &mut next_id, &mut DeferredIndex::default()).unwrap();
         assert_eq!(outcome, vec![WriteOutcome::Duplicate(first_id)]);
         let counts = store.minute_counts(0, u64::MAX).unwrap();
         assert_eq!(counts.iter().map(|(_, counts)| counts.total).sum::<u64>(), 1);
@@ -398,14 +510,18 @@ mod tests {
             .collect();
         bodies.sort();
         let mut next_id = 1;
+        // flushed every third batch of 7: older events come from postings, the newest from
+        // the unindexed tail, and a list crosses the watermark
+        let mut deferred = DeferredIndex::with_limits(std::time::Duration::from_secs(3600), 20);
         // several small batches, so values spread over many posting rows
         for (number, chunk) in bodies.chunks(7).enumerate() {
             let mut batch: Vec<_> = chunk
                 .iter()
                 .map(|path| crate::ingest::prepare_event(if number % 2 == 0 { "even" } else { "odd" }, &std::fs::read(path).unwrap(), None, None, 1))
                 .collect();
-            store.write_events(&mut batch, &mut next_id).unwrap();
+            store.write_events(&mut batch, &mut next_id, &mut deferred).unwrap();
         }
+        assert!(!deferred.is_empty(), "the newest events are not indexed yet");
         let (all, _) = store.list_events(&EventFilter::default(), None, 10_000).unwrap();
         assert_eq!(all.len(), bodies.len());
         let first = &all[all.len() / 2];
@@ -439,5 +555,33 @@ mod tests {
             }
             assert_eq!(paged, expected, "{name}={value} paged");
         }
+    }
+
+    #[test]
+    fn events_committed_but_not_indexed_before_a_kill_are_indexed_on_the_next_start() {
+        use std::collections::HashMap;
+        let directory = tempfile::tempdir().unwrap();
+        let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/protocol-samples/native-2.9.7-get-403.auditlog")).unwrap();
+        let stored = {
+            let store = Store::open(directory.path()).unwrap();
+            let mut next_id = 1;
+            let mut deferred = DeferredIndex::default();
+            let mut batch = vec![crate::ingest::prepare_event("s", &body, None, None, 5)];
+            let outcome = store.write_events(&mut batch, &mut next_id, &mut deferred).unwrap();
+            assert!(!deferred.is_empty(), "not due yet: the index rows are only in memory");
+            // dropped without a flush, as by kill -9
+            outcome
+        };
+        let WriteOutcome::Stored(id) = stored[0] else { panic!("{stored:?}") };
+        let store = Store::open(directory.path()).unwrap();
+        let summary = store.get_event(id).unwrap().unwrap();
+        let by_rule = EventFilter::from_params(&HashMap::from([("rule".to_owned(), summary.rule_ids[0].to_string())])).unwrap();
+        let ids = |store: &Store| store.list_events(&by_rule, None, 10).unwrap().0.iter().map(|summary| summary.id).collect::<Vec<_>>();
+        assert_eq!(ids(&store), vec![id], "found through the unindexed tail");
+        assert_eq!(store.minute_counts(0, u64::MAX).unwrap().iter().map(|(_, counts)| counts.total).sum::<u64>(), 1);
+        let _writer = Writer::start(store.clone(), 4, Box::new(|_| {})).unwrap();
+        assert_eq!(store.index_tail().unwrap(), 0, "the writer's start indexed it");
+        assert_eq!(ids(&store), vec![id], "found through the index");
+        assert_eq!(store.minute_counts(0, u64::MAX).unwrap().iter().map(|(_, counts)| counts.total).sum::<u64>(), 1, "counted once");
     }
 }

@@ -1,17 +1,16 @@
 //! Schema version bookkeeping: the version lives in `META`; upgrades are explicit steps.
 
-use super::events::decode_summary;
-use super::postings::{index_keys, PostingsBatch};
+use super::events::set_indexed_through;
 use super::tables::*;
 use super::StoreError;
 use redb::{ReadableTable, WriteTransaction};
 use std::path::Path;
 
-/// The schema this build writes. 2: the per-field `by_*` indexes became `POSTINGS`.
-pub const SCHEMA_VERSION: u64 = 2;
-
-/// Events indexed per posting row while migrating (like one large write batch).
-const MIGRATION_CHUNK: usize = 4096;
+/// The schema this build writes.
+/// 2: the per-field `by_*` indexes became `POSTINGS`.
+/// 3: postings and counters are written behind the acknowledgement, up to the
+///    `indexed_through` watermark in `META` (see `deferred.rs`).
+pub const SCHEMA_VERSION: u64 = 3;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -33,10 +32,17 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
                     known: SCHEMA_VERSION,
                 });
             }
-            Some(1) => {
+            Some(found @ (1 | 2)) => {
                 drop(meta);
-                migrate_1_to_2(&transaction)?;
+                if found == 1 {
+                    drop_schema_1_indexes(&transaction)?;
+                }
+                // schema 1: nothing is in POSTINGS: everything is the tail the writer indexes on
+                // start; schema 2 indexed every commit: everything is indexed
+                let through = if found == 1 { 0 } else { last_event_id(&transaction)? };
+                set_indexed_through(&transaction, through)?;
                 transaction.open_table(META)?.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
+                tracing::info!(from = found, to = SCHEMA_VERSION, "database schema upgraded");
             }
             Some(_) => {}
             None => {
@@ -60,36 +66,9 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
     Ok(())
 }
 
-/// Schema 1 → 2: rebuilds the index as posting lists from the stored summaries and deletes
-/// the per-field tables. Runs once, inside the opening transaction (all or nothing).
-fn migrate_1_to_2(transaction: &WriteTransaction) -> Result<(), StoreError> {
-    let started = std::time::Instant::now();
-    let mut migrated = 0u64;
-    {
-        let events = transaction.open_table(EVENTS)?;
-        let mut postings = transaction.open_table(POSTINGS)?;
-        let mut chunk = PostingsBatch::default();
-        let mut in_chunk = 0usize;
-        let mut flush = |chunk: &mut PostingsBatch| -> Result<(), StoreError> {
-            for (field, value, first, rest) in chunk.rows() {
-                postings.insert((field, value, first), rest.as_slice())?;
-            }
-            *chunk = PostingsBatch::default();
-            Ok(())
-        };
-        for entry in events.iter()? {
-            let (key, value) = entry?;
-            let summary = decode_summary(key.value(), value.value())?;
-            chunk.add(&index_keys(&summary), summary.id);
-            in_chunk += 1;
-            migrated += 1;
-            if in_chunk == MIGRATION_CHUNK {
-                flush(&mut chunk)?;
-                in_chunk = 0;
-            }
-        }
-        flush(&mut chunk)?;
-    }
+/// Schema 1 → 3: deletes the per-field tables; the writer rebuilds the index from `EVENTS`
+/// when it starts (`Store::index_tail`), and until then readers scan the events themselves.
+fn drop_schema_1_indexes(transaction: &WriteTransaction) -> Result<(), StoreError> {
     transaction.delete_table(schema1::BY_SENSOR)?;
     transaction.delete_table(schema1::BY_RULE)?;
     transaction.delete_table(schema1::BY_CLIENT_IP)?;
@@ -97,8 +76,12 @@ fn migrate_1_to_2(transaction: &WriteTransaction) -> Result<(), StoreError> {
     transaction.delete_table(schema1::BY_STATUS)?;
     transaction.delete_table(schema1::BY_ACTION)?;
     transaction.delete_table(schema1::BY_TIME)?;
-    tracing::info!(events = migrated, seconds = started.elapsed().as_secs_f64(), "migrated the event index to schema 2 (posting lists)");
     Ok(())
+}
+
+fn last_event_id(transaction: &WriteTransaction) -> Result<u64, StoreError> {
+    let events = transaction.open_table(EVENTS)?;
+    Ok(events.last()?.map(|(key, _)| key.value()).unwrap_or(0))
 }
 
 fn decode_version(bytes: &[u8]) -> Result<u64, StoreError> {
@@ -112,12 +95,14 @@ fn decode_version(bytes: &[u8]) -> Result<u64, StoreError> {
 mod tests {
     use super::*;
     use crate::filter::EventFilter;
+    use crate::store::deferred::DeferredIndex;
+    use std::time::Duration;
     use redb::ReadableDatabase;
     use crate::store::Store;
     use std::collections::HashMap;
 
     #[test]
-    fn schema_1_databases_get_posting_lists_and_lose_the_old_indexes() {
+    fn schema_1_databases_lose_the_old_indexes_and_get_posting_lists() {
         let directory = tempfile::tempdir().unwrap();
         let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/protocol-samples/native-2.9.7-ipv6-chain-200.auditlog")).unwrap();
         let ids = {
@@ -127,7 +112,7 @@ mod tests {
                 .map(|n| crate::ingest::prepare_event("old", format!("entry {n}").as_bytes(), None, None, 1_000 + n))
                 .collect();
             batch.push(crate::ingest::prepare_event("old", &body, None, None, 2_000));
-            store.write_events(&mut batch, &mut next_id).unwrap();
+            store.write_events(&mut batch, &mut next_id, &mut DeferredIndex::with_limits(Duration::ZERO, 0)).unwrap();
             // turn it into what schema 1 looked like: version 1, by_* tables, no postings
             let transaction = store.database().begin_write().unwrap();
             transaction.open_table(META).unwrap().insert(VERSION_KEY, 1u64.to_le_bytes().as_slice()).unwrap();
@@ -139,14 +124,23 @@ mod tests {
         };
         let store = Store::open(directory.path()).unwrap();
         let transaction = store.database().begin_read().unwrap();
+        assert_eq!(
+            transaction.open_table(META).unwrap().get(super::super::deferred::INDEXED_THROUGH_KEY).unwrap().map(|value| value.value().to_vec()),
+            Some(0u64.to_le_bytes().to_vec())
+        );
         let version = transaction.open_table(META).unwrap().get(VERSION_KEY).unwrap().map(|value| decode_version(value.value()).unwrap());
         assert_eq!(version, Some(SCHEMA_VERSION));
         assert!(transaction.open_table(schema1::BY_SENSOR).is_err(), "old index tables are deleted");
         assert!(transaction.open_table(schema1::BY_TIME).is_err());
+        drop(transaction);
         let by_sensor = EventFilter::from_params(&HashMap::from([("sensor".to_owned(), "old".to_owned())])).unwrap();
-        let (page, _) = store.list_events(&by_sensor, None, 10).unwrap();
         let mut expected = ids.clone();
         expected.reverse();
+        let (page, _) = store.list_events(&by_sensor, None, 10).unwrap();
+        assert_eq!(page.iter().map(|summary| summary.id).collect::<Vec<_>>(), expected, "unindexed events are found by scanning");
+        assert_eq!(store.index_tail().unwrap(), ids.len() as u64, "the writer's start indexes them");
+        assert_eq!(store.index_tail().unwrap(), 0, "once");
+        let (page, _) = store.list_events(&by_sensor, None, 10).unwrap();
         assert_eq!(page.iter().map(|summary| summary.id).collect::<Vec<_>>(), expected, "the sensor index is rebuilt, newest first");
         let ipv6 = page[0].client_ip.clone();
         assert!(ipv6.contains(':'), "the fixture's client is IPv6: {ipv6}");

@@ -6,6 +6,7 @@
 //! on the runtime directly.
 
 pub mod accounts;
+pub mod deferred;
 pub mod events;
 mod migrate;
 pub mod postings;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use accounts::{AccountError, SessionRecord, TokenRecord, UserRecord};
+pub use deferred::DeferredIndex;
 pub use events::{MinuteCounts, NewEvent, WriteOutcome};
 pub use sensors::{Rejection, SensorRecord};
 pub use writer::{Pending, WriteError, Writer};

@@ -89,6 +89,13 @@ impl PostingsBatch {
         self.lists.is_empty()
     }
 
+    /// Appends the postings of a later batch (all its ids are larger than ours).
+    pub fn append(&mut self, later: PostingsBatch) {
+        for (key, ids) in later.lists {
+            self.lists.entry(key).or_default().extend(ids);
+        }
+    }
+
     /// The rows to insert: `(field, value, first id, encoded rest)`.
     pub fn rows(&self) -> impl Iterator<Item = (u8, &[u8], u64, Vec<u8>)> {
         self.lists.iter().filter_map(|((field, value), ids)| {

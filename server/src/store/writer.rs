@@ -1,11 +1,15 @@
 //! The single writer thread: uploads queue on a bounded channel; the thread takes whatever
 //! is waiting (up to [`MAX_BATCH`]), writes it in one durable transaction (group commit),
 //! then answers every upload of the batch. A full queue is refused at once (503), never
-//! waited on, so a slow disk cannot pin HTTP connections.
+//! waited on, so a slow disk cannot pin HTTP connections. Index rows and counters follow in
+//! later transactions ([`DeferredIndex`]); when no upload comes the thread flushes them as
+//! soon as they are due.
 
+use super::deferred::DeferredIndex;
 use super::events::{NewEvent, WriteOutcome};
 use super::Store;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::mpsc::{self, RecvTimeoutError, TrySendError};
+use tokio::sync::oneshot;
 
 /// Uploads per transaction at most.
 pub const MAX_BATCH: usize = 512;
@@ -21,7 +25,7 @@ struct Job {
 /// Handle to the writer thread; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::Sender<Job>,
+    queue: mpsc::SyncSender<Job>,
 }
 
 /// Why an upload could not be written.
@@ -34,47 +38,18 @@ pub enum WriteError {
 }
 
 impl Writer {
-    /// Starts the thread; `capacity` bounds the uploads waiting for it.
+    /// Starts the thread; `capacity` bounds the uploads waiting for it. Events a previous
+    /// process committed but did not index are indexed first.
     pub fn start(store: Store, capacity: usize, on_commit: CommitHook) -> Result<Writer, super::StoreError> {
-        let mut next_id = store.last_event_id()? + 1;
-        let (queue, mut receiver) = mpsc::channel::<Job>(capacity.max(1));
+        let reindexed = store.index_tail()?;
+        if reindexed > 0 {
+            tracing::info!(events = reindexed, "indexed events committed before the last stop");
+        }
+        let next_id = store.last_event_id()? + 1;
+        let (queue, receiver) = mpsc::sync_channel::<Job>(capacity.max(1));
         std::thread::Builder::new()
             .name("wafscope-writer".to_owned())
-            .spawn(move || {
-                while let Some(first) = receiver.blocking_recv() {
-                    let mut jobs = vec![first];
-                    while jobs.len() < MAX_BATCH {
-                        match receiver.try_recv() {
-                            Ok(job) => jobs.push(job),
-                            Err(_) => break,
-                        }
-                    }
-                    let (mut events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().map(|job| (job.event, job.reply)).unzip();
-                    match store.write_events(&mut events, &mut next_id) {
-                        Ok(outcomes) => {
-                            for (reply, outcome) in replies.into_iter().zip(&outcomes) {
-                                let _ = reply.send(Ok(*outcome));
-                            }
-                            let stored: Vec<_> = outcomes
-                                .iter()
-                                .zip(events)
-                                .filter(|(outcome, _)| matches!(outcome, WriteOutcome::Stored(_)))
-                                .map(|(_, event)| event.summary)
-                                .collect();
-                            if !stored.is_empty() {
-                                on_commit(&stored);
-                            }
-                        }
-                        Err(error) => {
-                            tracing::error!(%error, "write transaction failed");
-                            let message = error.to_string();
-                            for reply in replies {
-                                let _ = reply.send(Err(message.clone()));
-                            }
-                        }
-                    }
-                }
-            })
+            .spawn(move || run(store, receiver, next_id, on_commit))
             .map_err(|error| super::StoreError::Corrupt(format!("cannot start the writer thread: {error}")))?;
         Ok(Writer { queue })
     }
@@ -82,7 +57,10 @@ impl Writer {
     /// Queues `event` and waits for its commit.
     pub async fn write(&self, event: NewEvent) -> Result<WriteOutcome, WriteError> {
         let (reply, answer) = oneshot::channel();
-        self.queue.try_send(Job { event, reply }).map_err(|_| WriteError::QueueFull)?;
+        self.queue.try_send(Job { event, reply }).map_err(|error| match error {
+            TrySendError::Full(_) => WriteError::QueueFull,
+            TrySendError::Disconnected(_) => WriteError::Storage("the writer stopped".to_owned()),
+        })?;
         settle(answer.await)
     }
 
@@ -91,9 +69,65 @@ impl Writer {
     pub fn submit_blocking(&self, event: NewEvent) -> Result<Pending, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .blocking_send(Job { event, reply })
+            .send(Job { event, reply })
             .map_err(|_| WriteError::Storage("the writer stopped".to_owned()))?;
         Ok(Pending(answer))
+    }
+}
+
+/// The writer thread's loop; ends when every [`Writer`] handle is gone (flushing first).
+fn run(store: Store, receiver: mpsc::Receiver<Job>, mut next_id: u64, on_commit: CommitHook) {
+    let mut deferred = DeferredIndex::default();
+    loop {
+        let first = match deferred.due_in() {
+            None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(wait) => receiver.recv_timeout(wait),
+        };
+        let first = match first {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(error) = store.flush_index(&mut deferred, next_id) {
+                    // the rows stay buffered and are retried; the events themselves are durable
+                    tracing::error!(%error, "index flush failed");
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let (mut events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().map(|job| (job.event, job.reply)).unzip();
+        match store.write_events(&mut events, &mut next_id, &mut deferred) {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(&outcomes) {
+                    let _ = reply.send(Ok(*outcome));
+                }
+                let stored: Vec<_> = outcomes
+                    .iter()
+                    .zip(events)
+                    .filter(|(outcome, _)| matches!(outcome, WriteOutcome::Stored(_)))
+                    .map(|(_, event)| event.summary)
+                    .collect();
+                if !stored.is_empty() {
+                    on_commit(&stored);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "write transaction failed");
+                let message = error.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(message.clone()));
+                }
+            }
+        }
+    }
+    if let Err(error) = store.flush_index(&mut deferred, next_id) {
+        tracing::warn!(%error, "final index flush failed; the next start indexes those events");
     }
 }
 

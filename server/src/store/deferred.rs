@@ -1,0 +1,89 @@
+//! Derived data written behind the durable acknowledgement: index postings and minute
+//! counters of committed events are kept in memory by the writer and flushed every
+//! [`FLUSH_INTERVAL`] or [`FLUSH_EVENTS`] events, inside a write transaction that also
+//! records the `indexed_through` watermark in `META`.
+//!
+//! Why: an upload's commit must be durable before mlogc hears 200, and redb writes every
+//! dirty page of a commit with its own `pwrite`; the index rows of a batch are scattered over
+//! the index (one per distinct value), so writing them with every small batch made commits
+//! two to three times larger. Deferred, one flush writes one row per distinct value for
+//! thousands of events.
+//!
+//! Nothing is lost: every event is in `EVENTS` (durable) before it is acknowledged. Readers
+//! scan the events above the watermark directly (`Store::list_events`, `Store::minute_counts`),
+//! and on start the writer re-indexes them from `EVENTS` (`Store::index_tail`).
+
+use super::events::MinuteCounts;
+use super::postings::PostingsBatch;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// Longest time committed events wait for their index rows.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(500);
+/// Most events waiting for their index rows.
+pub const FLUSH_EVENTS: usize = 8192;
+
+/// `META` key of the watermark: every event id ≤ it has its postings and counters written.
+pub const INDEXED_THROUGH_KEY: &str = "indexed_through";
+
+/// The postings and counters of committed events not yet written.
+#[derive(Debug, Default)]
+pub struct DeferredIndex {
+    pub(super) postings: PostingsBatch,
+    pub(super) minutes: BTreeMap<u64, MinuteCounts>,
+    pub(super) events: usize,
+    oldest: Option<Instant>,
+    limits: Limits,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    interval: Duration,
+    events: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { interval: FLUSH_INTERVAL, events: FLUSH_EVENTS }
+    }
+}
+
+impl DeferredIndex {
+    /// A buffer with other flush limits (tests: `events = 0` flushes with every batch).
+    pub fn with_limits(interval: Duration, events: usize) -> DeferredIndex {
+        DeferredIndex { limits: Limits { interval, events }, ..DeferredIndex::default() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events == 0
+    }
+
+    /// Whether the next transaction should flush, given `incoming` more events.
+    pub fn is_due(&self, incoming: usize) -> bool {
+        let total = self.events + incoming;
+        total > 0 && (total >= self.limits.events || self.oldest.is_some_and(|oldest| oldest.elapsed() >= self.limits.interval))
+    }
+
+    /// How long until the buffer is due by age (`None` when empty).
+    pub fn due_in(&self) -> Option<Duration> {
+        self.oldest.map(|oldest| self.limits.interval.saturating_sub(oldest.elapsed()))
+    }
+
+    /// Adds the rows of a batch committed after everything already here.
+    pub(super) fn absorb(&mut self, later: DeferredIndex) {
+        if later.events == 0 {
+            return;
+        }
+        self.postings.append(later.postings);
+        for (minute, counts) in later.minutes {
+            self.minutes.entry(minute).or_default().add(&counts);
+        }
+        self.events += later.events;
+        self.oldest.get_or_insert_with(Instant::now);
+    }
+
+    /// Empties the buffer after its rows were committed.
+    pub(super) fn clear(&mut self) {
+        *self = DeferredIndex { limits: self.limits, ..DeferredIndex::default() };
+    }
+}

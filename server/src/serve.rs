@@ -44,12 +44,13 @@ pub fn run_sink(listen: &str) -> anyhow::Result<()> {
     let address: SocketAddr = listen.parse().with_context(|| format!("{listen:?} is not a socket address"))?;
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
+        let shutdown = shutdown_signal();
         println!("wafscope debug-sink listening on http://{}", listener.local_addr()?);
         let app = Router::new().fallback(|body: axum::body::Bytes| async move {
             drop(body);
             "OK\n"
         });
-        accept_loop(listener, app, None, Duration::from_secs(crate::config::DEFAULT_CLIENT_TIMEOUT_SECONDS)).await;
+        accept_loop(listener, app, None, Duration::from_secs(crate::config::DEFAULT_CLIENT_TIMEOUT_SECONDS), shutdown).await;
         Ok(())
     })
 }
@@ -90,10 +91,12 @@ async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAccep
     if let Some((_, fingerprint)) = &tls {
         println!("TLS certificate SHA-256 fingerprint: {fingerprint}");
     }
+    // handlers are installed before we say we listen: a SIGTERM right after start is graceful too
+    let shutdown = shutdown_signal();
     println!("wafscope {} listening on {scheme}://{local}", env!("CARGO_PKG_VERSION"));
     tracing::info!(listen = %local, data_dir = %config.data_dir.display(), "serving");
     let client_timeout = Duration::from_secs(config.client_timeout_seconds);
-    accept_loop(listener, app, tls.map(|(acceptor, _)| acceptor), client_timeout).await;
+    accept_loop(listener, app, tls.map(|(acceptor, _)| acceptor), client_timeout, shutdown).await;
     if let Some(task) = admin_socket {
         task.abort();
     }
@@ -102,12 +105,18 @@ async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAccep
 }
 
 /// Accepts connections until SIGINT/SIGTERM, then lets open ones finish for a grace period.
-async fn accept_loop(listener: tokio::net::TcpListener, app: Router, tls: Option<tokio_rustls::TlsAcceptor>, client_timeout: Duration) {
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    client_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     // HTTP/1.1 only: mlogc and the v3/Coraza writers speak it, and it is all ALPN offers.
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(client_timeout).max_buf_size(MAX_HEADER_BYTES);
     let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -168,20 +177,24 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: Router, tls: Option
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// Resolves at SIGINT or SIGTERM. The handlers are registered when this is called, not when
+/// the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        let wait = |stream: std::io::Result<tokio::signal::unix::Signal>| async move {
+            match stream {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            () = wait(interrupt) => {},
+            () = wait(terminate) => {},
         }
-    };
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
     }
 }

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ARTIFACTS, cli, freshDataDir, launchBrowser, startServer, watchedPage } from './harness.js';
+import { ARTIFACTS, launchBrowser, startConsoleWithSensor, watchedPage } from './harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CAPTURES = join(root, 'fixtures', 'corpus', 'mlogc-captured');
@@ -19,7 +19,7 @@ const VIEWPORT = { width: 1440, height: 900 };
 
 let server;
 let browser;
-let dataDir;
+
 let adminPassword;
 const uploaded = new Map(); // unique id -> body (Buffer)
 
@@ -100,11 +100,7 @@ function noProblems(page) {
 }
 
 before(async () => {
-  dataDir = freshDataDir();
-  server = await startServer(dataDir);
-  adminPassword = server.stdout().match(/created user admin \(role admin\) with password (\S+)/)[1];
-  const added = cli(['sensor', 'add', SENSOR, '--password-stdin', '--data-dir', dataDir], SENSOR_PASSWORD + '\n');
-  assert.equal(added.status, 0, added.stderr);
+  ({ server, adminPassword } = await startConsoleWithSensor(SENSOR, SENSOR_PASSWORD));
   browser = await launchBrowser();
 });
 

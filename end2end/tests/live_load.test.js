@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ARTIFACTS, cli, freshDataDir, launchBrowser, startServer, watchedPage } from './harness.js';
+import { ARTIFACTS, launchBrowser, startConsoleWithSensor, watchedPage } from './harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CAPTURES = join(root, 'fixtures', 'corpus', 'mlogc-captured');
@@ -59,11 +59,7 @@ async function upload(body) {
 }
 
 before(async () => {
-  const dataDir = freshDataDir();
-  server = await startServer(dataDir);
-  adminPassword = server.stdout().match(/created user admin \(role admin\) with password (\S+)/)[1];
-  const added = cli(['sensor', 'add', SENSOR, '--password-stdin', '--data-dir', dataDir], SENSOR_PASSWORD + '\n');
-  assert.equal(added.status, 0, added.stderr);
+  ({ server, adminPassword } = await startConsoleWithSensor(SENSOR, SENSOR_PASSWORD));
   browser = await launchBrowser();
 });
 

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod live;
 pub mod serve;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod tls;

@@ -14,7 +14,8 @@
 //! and on start the writer re-indexes them from `EVENTS` (`Store::index_tail`).
 
 use super::events::MinuteCounts;
-use super::postings::PostingsBatch;
+use super::postings::{IndexKey, PostingsBatch};
+use app::model::EventSummary;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,10 @@ pub const INDEXED_THROUGH_KEY: &str = "indexed_through";
 pub struct DeferredIndex {
     pub(super) postings: PostingsBatch,
     pub(super) minutes: BTreeMap<u64, MinuteCounts>,
+    /// Dashboard counters: (minute, dimension, value) → counts.
+    pub(super) stats: BTreeMap<(u64, u8, Vec<u8>), MinuteCounts>,
+    /// Newest message of each top rule.
+    pub(super) rule_messages: BTreeMap<u32, String>,
     pub(super) events: usize,
     oldest: Option<Instant>,
     limits: Limits,
@@ -69,6 +74,20 @@ impl DeferredIndex {
         self.oldest.map(|oldest| self.limits.interval.saturating_sub(oldest.elapsed()))
     }
 
+    /// Adds one stored event (ids ascending).
+    pub(super) fn add(&mut self, summary: &EventSummary, index_keys: &[IndexKey], stat_keys: Vec<(u8, Vec<u8>)>, minute: u64) {
+        self.postings.add(index_keys, summary.id);
+        let counts = MinuteCounts::of(summary.action);
+        self.minutes.entry(minute).or_default().add(&counts);
+        for (dimension, value) in stat_keys {
+            self.stats.entry((minute, dimension, value)).or_default().add(&counts);
+        }
+        if let (Some(rule), Some(message)) = (summary.top_rule, summary.top_message.as_ref()) {
+            self.rule_messages.insert(rule, message.clone());
+        }
+        self.events += 1;
+    }
+
     /// Adds the rows of a batch committed after everything already here.
     pub(super) fn absorb(&mut self, later: DeferredIndex) {
         if later.events == 0 {
@@ -78,6 +97,10 @@ impl DeferredIndex {
         for (minute, counts) in later.minutes {
             self.minutes.entry(minute).or_default().add(&counts);
         }
+        for (key, counts) in later.stats {
+            self.stats.entry(key).or_default().add(&counts);
+        }
+        self.rule_messages.extend(later.rule_messages);
         self.events += later.events;
         self.oldest.get_or_insert_with(Instant::now);
     }

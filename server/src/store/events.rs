@@ -6,9 +6,8 @@ use super::tables::*;
 use super::{Store, StoreError};
 use crate::filter::EventFilter;
 use std::collections::BTreeMap;
-use app::model::{Action, EventSummary};
+use app::model::EventSummary;
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
-use serde::{Deserialize, Serialize};
 
 /// Everything the writer needs to store one upload, prepared off the writer thread so the
 /// one thread that serialises all writes only copies bytes into tables.
@@ -23,6 +22,8 @@ pub struct NewEvent {
     pub raw_zstd: Vec<u8>,
     /// What the event is indexed under ([`postings::index_keys`]).
     pub index_keys: Vec<IndexKey>,
+    /// What the event is counted under on the dashboard ([`crate::stats::stat_keys`]).
+    pub stat_keys: Vec<(u8, Vec<u8>)>,
 }
 
 impl NewEvent {
@@ -30,7 +31,8 @@ impl NewEvent {
     pub fn new(summary: EventSummary, md5: [u8; 16], raw_zstd: Vec<u8>) -> NewEvent {
         let record = encode_summary(&summary);
         let index_keys = postings::index_keys(&summary);
-        NewEvent { summary, record, md5, raw_zstd, index_keys }
+        let stat_keys = crate::stats::stat_keys(&summary);
+        NewEvent { summary, record, md5, raw_zstd, index_keys, stat_keys }
     }
 }
 
@@ -44,46 +46,7 @@ pub enum WriteOutcome {
 }
 
 /// Counts of one minute: total, blocked, detected, passed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MinuteCounts {
-    pub total: u64,
-    pub blocked: u64,
-    pub detected: u64,
-    pub passed: u64,
-}
-
-impl MinuteCounts {
-    pub(super) fn add(&mut self, other: &MinuteCounts) {
-        self.total += other.total;
-        self.blocked += other.blocked;
-        self.detected += other.detected;
-        self.passed += other.passed;
-    }
-
-    pub(super) fn count(&mut self, action: Action) {
-        self.total += 1;
-        match action {
-            Action::Blocked => self.blocked += 1,
-            Action::Detected => self.detected += 1,
-            Action::Passed => self.passed += 1,
-        }
-    }
-
-    fn decode(bytes: &[u8]) -> MinuteCounts {
-        let field = |index: usize| {
-            bytes.get(index * 8..index * 8 + 8).and_then(|slice| slice.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0)
-        };
-        MinuteCounts { total: field(0), blocked: field(1), detected: field(2), passed: field(3) }
-    }
-
-    fn encode(&self) -> [u8; 32] {
-        let mut bytes = [0u8; 32];
-        for (index, value) in [self.total, self.blocked, self.detected, self.passed].into_iter().enumerate() {
-            bytes[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
-        }
-        bytes
-    }
-}
+pub type MinuteCounts = crate::stats::ActionCounts;
 
 /// At most this many index or table rows are examined per list request; past it the page
 /// ends early and `next_before` lets the caller continue.
@@ -112,9 +75,8 @@ impl Store {
             for event in batch.iter_mut() {
                 let outcome = write_one(&mut dedupe, &mut events, &mut raw, event, next_id)?;
                 if let WriteOutcome::Stored(id) = outcome {
-                    added.postings.add(&event.index_keys, id);
-                    added.minutes.entry(minute_of(&event.summary)).or_default().count(event.summary.action);
-                    added.events += 1;
+                    added.add(&event.summary, &event.index_keys, event.stat_keys.clone(), minute_of(&event.summary));
+                    debug_assert_eq!(event.summary.id, id);
                 }
                 outcomes.push(outcome);
             }
@@ -122,10 +84,8 @@ impl Store {
         let flush = deferred.is_due(added.events);
         if flush {
             // rows of `deferred` and of `added` never share a key (their ids differ)
-            write_postings(&transaction, &deferred.postings)?;
-            write_postings(&transaction, &added.postings)?;
-            add_minute_counts(&transaction, &deferred.minutes)?;
-            add_minute_counts(&transaction, &added.minutes)?;
+            write_derived(&transaction, deferred)?;
+            write_derived(&transaction, &added)?;
             set_indexed_through(&transaction, next_id.saturating_sub(1))?;
         }
         transaction.commit()?;
@@ -143,8 +103,7 @@ impl Store {
             return Ok(());
         }
         let transaction = self.database().begin_write()?;
-        write_postings(&transaction, &deferred.postings)?;
-        add_minute_counts(&transaction, &deferred.minutes)?;
+        write_derived(&transaction, deferred)?;
         set_indexed_through(&transaction, next_id.saturating_sub(1))?;
         transaction.commit()?;
         deferred.clear();
@@ -273,25 +232,7 @@ impl Store {
 
     /// Per-minute counters in `[from_minute, to_minute)`.
     pub fn minute_counts(&self, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, MinuteCounts)>, StoreError> {
-        let transaction = self.database().begin_read()?;
-        let counts = transaction.open_table(COUNTS_PER_MINUTE)?;
-        let mut listed = BTreeMap::new();
-        for entry in counts.range(from_minute..to_minute)? {
-            let (minute, value) = entry?;
-            listed.insert(minute.value(), MinuteCounts::decode(value.value()));
-        }
-        // plus the events whose counters are not flushed yet
-        let through = indexed_through(&transaction.open_table(META)?)?;
-        let events = transaction.open_table(EVENTS)?;
-        for entry in events.range(through.saturating_add(1)..)? {
-            let (key, value) = entry?;
-            let summary = decode_summary(key.value(), value.value())?;
-            let minute = minute_of(&summary);
-            if (from_minute..to_minute).contains(&minute) {
-                listed.entry(minute).or_default().count(summary.action);
-            }
-        }
-        Ok(listed.into_iter().collect())
+        minute_counts_in(&self.database().begin_read()?, from_minute, to_minute)
     }
 }
 
@@ -346,6 +287,29 @@ fn write_postings(transaction: &WriteTransaction, batch: &PostingsBatch) -> Resu
     Ok(())
 }
 
+/// Writes everything `derived` holds: postings, minute counters, dashboard counters, rule
+/// messages.
+fn write_derived(transaction: &WriteTransaction, derived: &DeferredIndex) -> Result<(), StoreError> {
+    write_postings(transaction, &derived.postings)?;
+    add_minute_counts(transaction, &derived.minutes)?;
+    if !derived.stats.is_empty() {
+        let mut stats = transaction.open_table(STATS_PER_MINUTE)?;
+        for ((minute, dimension, value), added) in &derived.stats {
+            let key = (*minute, *dimension, value.as_slice());
+            let mut total = stats.get(key)?.map(|stored| MinuteCounts::decode(stored.value())).unwrap_or_default();
+            total.add(added);
+            stats.insert(key, total.encode().as_slice())?;
+        }
+    }
+    if !derived.rule_messages.is_empty() {
+        let mut messages = transaction.open_table(RULE_MESSAGES)?;
+        for (rule, message) in &derived.rule_messages {
+            messages.insert(*rule, message.as_str())?;
+        }
+    }
+    Ok(())
+}
+
 fn add_minute_counts(transaction: &WriteTransaction, minutes: &BTreeMap<u64, MinuteCounts>) -> Result<(), StoreError> {
     if minutes.is_empty() {
         return Ok(());
@@ -357,6 +321,29 @@ fn add_minute_counts(transaction: &WriteTransaction, minutes: &BTreeMap<u64, Min
         counts.insert(*minute, total.encode().as_slice())?;
     }
     Ok(())
+}
+
+/// Per-minute counters in `[from_minute, to_minute)` as `transaction` sees them, including the
+/// events above the watermark.
+pub(super) fn minute_counts_in(transaction: &redb::ReadTransaction, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, MinuteCounts)>, StoreError> {
+    let counts = transaction.open_table(COUNTS_PER_MINUTE)?;
+    let mut listed = BTreeMap::new();
+    for entry in counts.range(from_minute..to_minute)? {
+        let (minute, value) = entry?;
+        listed.insert(minute.value(), MinuteCounts::decode(value.value()));
+    }
+    // plus the events whose counters are not flushed yet
+    let through = indexed_through(&transaction.open_table(META)?)?;
+    let events = transaction.open_table(EVENTS)?;
+    for entry in events.range(through.saturating_add(1)..)? {
+        let (key, value) = entry?;
+        let summary = decode_summary(key.value(), value.value())?;
+        let minute = minute_of(&summary);
+        if (from_minute..to_minute).contains(&minute) {
+            listed.entry(minute).or_default().count(summary.action);
+        }
+    }
+    Ok(listed.into_iter().collect())
 }
 
 /// The `indexed_through` watermark (0 when absent: nothing stored yet).
@@ -388,20 +375,16 @@ pub(super) fn index_events_after(transaction: &WriteTransaction, after: u64) -> 
         for entry in events.range(after.saturating_add(1)..)? {
             let (key, value) = entry?;
             let summary = decode_summary(key.value(), value.value())?;
-            chunk.postings.add(&postings::index_keys(&summary), summary.id);
-            chunk.minutes.entry(minute_of(&summary)).or_default().count(summary.action);
-            chunk.events += 1;
+            chunk.add(&summary, &postings::index_keys(&summary), crate::stats::stat_keys(&summary), minute_of(&summary));
             indexed += 1;
             last = summary.id;
             if chunk.events == CHUNK {
-                write_postings(transaction, &chunk.postings)?;
-                add_minute_counts(transaction, &chunk.minutes)?;
+                write_derived(transaction, &chunk)?;
                 chunk.clear();
             }
         }
     }
-    write_postings(transaction, &chunk.postings)?;
-    add_minute_counts(transaction, &chunk.minutes)?;
+    write_derived(transaction, &chunk)?;
     if last != after {
         set_indexed_through(transaction, last)?;
     }
@@ -409,7 +392,7 @@ pub(super) fn index_events_after(transaction: &WriteTransaction, after: u64) -> 
 }
 
 /// The counters' minute of an event: its own time, else when it was received.
-fn minute_of(summary: &EventSummary) -> u64 {
+pub(super) fn minute_of(summary: &EventSummary) -> u64 {
     (summary.time.unwrap_or(summary.received_at).max(0) / 60_000_000) as u64
 }
 

@@ -7,10 +7,10 @@ use redb::{ReadableTable, WriteTransaction};
 use std::path::Path;
 
 /// The schema this build writes.
-/// 2: the per-field `by_*` indexes became `POSTINGS`.
-/// 3: postings and counters are written behind the acknowledgement, up to the
-///    `indexed_through` watermark in `META` (see `deferred.rs`).
-pub const SCHEMA_VERSION: u64 = 3;
+/// 2: the per-field `by_*` indexes became `POSTINGS`, written behind the acknowledgement up to
+///    the `indexed_through` watermark in `META` (see `deferred.rs`), with the dashboard's
+///    `STATS_PER_MINUTE` and `RULE_MESSAGES`.
+pub const SCHEMA_VERSION: u64 = 2;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -32,17 +32,13 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
                     known: SCHEMA_VERSION,
                 });
             }
-            Some(found @ (1 | 2)) => {
+            Some(1) => {
                 drop(meta);
-                if found == 1 {
-                    drop_schema_1_indexes(&transaction)?;
-                }
-                // schema 1: nothing is in POSTINGS: everything is the tail the writer indexes on
-                // start; schema 2 indexed every commit: everything is indexed
-                let through = if found == 1 { 0 } else { last_event_id(&transaction)? };
-                set_indexed_through(&transaction, through)?;
+                drop_schema_1_indexes(&transaction)?;
+                // nothing is indexed: every event is the tail the writer indexes when it starts
+                set_indexed_through(&transaction, 0)?;
                 transaction.open_table(META)?.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
-                tracing::info!(from = found, to = SCHEMA_VERSION, "database schema upgraded");
+                tracing::info!(from = 1, to = SCHEMA_VERSION, "database schema upgraded; events are re-indexed when the writer starts");
             }
             Some(_) => {}
             None => {
@@ -57,6 +53,8 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
         transaction.open_table(RAW)?;
         transaction.open_table(DEDUPE)?;
         transaction.open_table(POSTINGS)?;
+        transaction.open_table(STATS_PER_MINUTE)?;
+        transaction.open_table(RULE_MESSAGES)?;
         transaction.open_table(COUNTS_PER_MINUTE)?;
         transaction.open_table(REJECTIONS)?;
         transaction.open_table(SENSORS)?;
@@ -66,7 +64,7 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
     Ok(())
 }
 
-/// Schema 1 → 3: deletes the per-field tables; the writer rebuilds the index from `EVENTS`
+/// Schema 1 → 2: deletes the per-field tables; the writer rebuilds the index from `EVENTS`
 /// when it starts (`Store::index_tail`), and until then readers scan the events themselves.
 fn drop_schema_1_indexes(transaction: &WriteTransaction) -> Result<(), StoreError> {
     transaction.delete_table(schema1::BY_SENSOR)?;
@@ -77,11 +75,6 @@ fn drop_schema_1_indexes(transaction: &WriteTransaction) -> Result<(), StoreErro
     transaction.delete_table(schema1::BY_ACTION)?;
     transaction.delete_table(schema1::BY_TIME)?;
     Ok(())
-}
-
-fn last_event_id(transaction: &WriteTransaction) -> Result<u64, StoreError> {
-    let events = transaction.open_table(EVENTS)?;
-    Ok(events.last()?.map(|(key, _)| key.value()).unwrap_or(0))
 }
 
 fn decode_version(bytes: &[u8]) -> Result<u64, StoreError> {

@@ -11,6 +11,7 @@ pub mod events;
 mod migrate;
 pub mod postings;
 pub mod sensors;
+mod stats;
 mod tables;
 pub mod writer;
 

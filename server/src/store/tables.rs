@@ -48,6 +48,14 @@ pub mod schema1 {
 /// Per-minute counters for the dashboard: minute since the epoch → `MinuteCounts` (4 × u64 LE).
 pub const COUNTS_PER_MINUTE: TableDefinition<u64, &[u8]> = TableDefinition::new("counts_per_minute_v1");
 
+/// Dashboard counters: (minute since the epoch, `stats::Dimension`, value) → 4 × u64 LE
+/// (total, blocked, detected, passed). Minute first, so a flush writes a few adjacent pages and
+/// a time window is one range scan.
+pub const STATS_PER_MINUTE: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefinition::new("stats_per_minute_v1");
+
+/// The newest message seen for each rule id (labels of the dashboard's top rules).
+pub const RULE_MESSAGES: TableDefinition<u32, &str> = TableDefinition::new("rule_messages_v1");
+
 /// Uploads refused with 409 (over the size cap): id → JSON `Rejection`.
 pub const REJECTIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("rejections_v1");
 

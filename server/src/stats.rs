@@ -1,0 +1,317 @@
+//! Dashboard statistics (pure): the dimensions counted per minute at ingest, and the
+//! accumulator that turns counter rows, or event summaries, into `/api/v1/stats` answers.
+//!
+//! Both sources go through [`StatsAccumulator`], so an answer computed from the per-minute
+//! counters and one computed by scanning summaries for the same events are equal by
+//! construction (tested in `server/tests/stats.rs`).
+
+use app::model::{Action, EventSummary};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// What is counted per minute; the discriminant is the second element of a
+/// `STATS_PER_MINUTE` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Dimension {
+    Rule = 0,
+    ClientIp = 1,
+    Host = 2,
+    /// The URI up to `?`, at most [`MAX_PATH_BYTES`].
+    Path = 3,
+    Sensor = 4,
+    /// Decimal, or `none`.
+    Status = 5,
+    /// Lowercase label, or `none`.
+    Severity = 6,
+    /// Inbound anomaly score in decimal, or `none`.
+    Score = 7,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 8] = [
+        Dimension::Rule,
+        Dimension::ClientIp,
+        Dimension::Host,
+        Dimension::Path,
+        Dimension::Sensor,
+        Dimension::Status,
+        Dimension::Severity,
+        Dimension::Score,
+    ];
+
+    pub fn from_code(code: u8) -> Option<Dimension> {
+        Dimension::ALL.get(usize::from(code)).copied()
+    }
+}
+
+/// Longest path counted (longer ones are cut at a character boundary).
+pub const MAX_PATH_BYTES: usize = 256;
+/// Value of a dimension the event does not have.
+pub const NONE: &str = "none";
+
+/// The (dimension, value) pairs an event is counted under.
+pub fn stat_keys(summary: &EventSummary) -> Vec<(u8, Vec<u8>)> {
+    let mut keys = Vec::with_capacity(7 + summary.rule_ids.len());
+    let mut push = |dimension: Dimension, value: String| {
+        let key = (dimension as u8, value.into_bytes());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    for rule in &summary.rule_ids {
+        push(Dimension::Rule, rule.to_string());
+    }
+    push(Dimension::ClientIp, summary.client_ip.clone());
+    push(Dimension::Host, summary.host.to_ascii_lowercase());
+    push(Dimension::Path, path_of(&summary.uri).to_owned());
+    push(Dimension::Sensor, summary.sensor.clone());
+    push(Dimension::Status, summary.status.map_or_else(|| NONE.to_owned(), |status| status.to_string()));
+    push(Dimension::Severity, summary.max_severity.map_or_else(|| NONE.to_owned(), |severity| severity.label().to_owned()));
+    push(Dimension::Score, summary.anomaly_score.map_or_else(|| NONE.to_owned(), |score| score.to_string()));
+    keys
+}
+
+fn path_of(uri: &str) -> &str {
+    let path = uri.split('?').next().unwrap_or_default();
+    let mut end = path.len().min(MAX_PATH_BYTES);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
+}
+
+/// Counts by action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ActionCounts {
+    pub total: u64,
+    pub blocked: u64,
+    pub detected: u64,
+    pub passed: u64,
+}
+
+impl ActionCounts {
+    pub fn count(&mut self, action: Action) {
+        self.add(&ActionCounts::of(action));
+    }
+
+    pub fn of(action: Action) -> ActionCounts {
+        let mut counts = ActionCounts { total: 1, ..ActionCounts::default() };
+        match action {
+            Action::Blocked => counts.blocked = 1,
+            Action::Detected => counts.detected = 1,
+            Action::Passed => counts.passed = 1,
+        }
+        counts
+    }
+
+    pub fn add(&mut self, other: &ActionCounts) {
+        self.total += other.total;
+        self.blocked += other.blocked;
+        self.detected += other.detected;
+        self.passed += other.passed;
+    }
+
+    /// 4 × u64 little endian, the stored form.
+    pub fn encode(&self) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        for (index, value) in [self.total, self.blocked, self.detected, self.passed].into_iter().enumerate() {
+            bytes[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
+        }
+        bytes
+    }
+
+    pub fn decode(bytes: &[u8]) -> ActionCounts {
+        let field = |index: usize| {
+            bytes.get(index * 8..index * 8 + 8).and_then(|slice| slice.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0)
+        };
+        ActionCounts { total: field(0), blocked: field(1), detected: field(2), passed: field(3) }
+    }
+}
+
+/// One bar of a top list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopEntry {
+    pub value: String,
+    /// For rules: the message of the rule's most recent event seen by this answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(flatten)]
+    pub counts: ActionCounts,
+}
+
+/// One bin of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineBin {
+    /// Start of the bin, µs since the epoch.
+    pub start: i64,
+    #[serde(flatten)]
+    pub counts: ActionCounts,
+}
+
+/// `GET /api/v1/stats`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatsAnswer {
+    /// The window counted, µs (minute-aligned: counters are per minute).
+    pub from: i64,
+    pub to: i64,
+    pub bin_seconds: u64,
+    pub totals: ActionCounts,
+    pub timeline: Vec<TimelineBin>,
+    pub rules: Vec<TopEntry>,
+    pub client_ips: Vec<TopEntry>,
+    pub hosts: Vec<TopEntry>,
+    pub paths: Vec<TopEntry>,
+    pub sensors: Vec<TopEntry>,
+    pub statuses: Vec<TopEntry>,
+    pub severities: Vec<TopEntry>,
+    /// Anomaly score → counts, ascending by score (`none` last).
+    pub scores: Vec<TopEntry>,
+    /// `counters` (per-minute counters) or `scan` (summaries of matching events).
+    pub source: &'static str,
+    /// False when a scan stopped at its budget: the numbers are then a lower bound.
+    pub complete: bool,
+}
+
+/// Adds up counter rows or events of one window.
+#[derive(Debug, Default)]
+pub struct StatsAccumulator {
+    totals: ActionCounts,
+    minutes: BTreeMap<u64, ActionCounts>,
+    values: HashMap<(u8, Vec<u8>), ActionCounts>,
+    rule_labels: HashMap<u32, (u64, String)>,
+}
+
+impl StatsAccumulator {
+    /// One event (the scan path).
+    pub fn add_event(&mut self, summary: &EventSummary, minute: u64) {
+        let counts = ActionCounts::of(summary.action);
+        self.add_minute(minute, &counts);
+        for (dimension, value) in stat_keys(summary) {
+            self.add_value(dimension, value, &counts);
+        }
+        self.add_rule_label(summary);
+    }
+
+    /// The action counts of one minute (from `COUNTS_PER_MINUTE` on the counter path).
+    pub fn add_minute(&mut self, minute: u64, counts: &ActionCounts) {
+        self.totals.add(counts);
+        self.minutes.entry(minute).or_default().add(counts);
+    }
+
+    /// One counter row.
+    pub fn add_value(&mut self, dimension: u8, value: Vec<u8>, counts: &ActionCounts) {
+        self.values.entry((dimension, value)).or_default().add(counts);
+    }
+
+    /// Remembers the newest message of each rule (top rule of the event only).
+    pub fn add_rule_label(&mut self, summary: &EventSummary) {
+        if let (Some(rule), Some(message)) = (summary.top_rule, summary.top_message.as_ref()) {
+            let entry = self.rule_labels.entry(rule).or_insert((0, String::new()));
+            if summary.id >= entry.0 {
+                *entry = (summary.id, message.clone());
+            }
+        }
+    }
+
+    /// A rule's message from the store (the counter path; newer than any seen here).
+    pub fn set_rule_label(&mut self, rule: u32, message: String) {
+        self.rule_labels.insert(rule, (u64::MAX, message));
+    }
+
+    /// The rule ids of the top list.
+    pub fn top_rules(&self, top: usize) -> Vec<u32> {
+        self.top(Dimension::Rule, top).into_iter().filter_map(|entry| entry.value.parse().ok()).collect()
+    }
+
+    fn top(&self, dimension: Dimension, top: usize) -> Vec<TopEntry> {
+        let mut entries: Vec<TopEntry> = self
+            .values
+            .iter()
+            .filter(|((code, _), _)| *code == dimension as u8)
+            .map(|((_, value), counts)| TopEntry { value: String::from_utf8_lossy(value).into_owned(), label: None, counts: *counts })
+            .collect();
+        if dimension == Dimension::Score {
+            entries.sort_by_key(|entry| entry.value.parse::<u64>().unwrap_or(u64::MAX));
+            return entries;
+        }
+        entries.sort_by(|a, b| b.counts.total.cmp(&a.counts.total).then_with(|| a.value.cmp(&b.value)));
+        entries.truncate(top);
+        entries
+    }
+
+    /// The answer for `[from_minute, to_minute)` with bins of `bin_minutes`.
+    pub fn finish(self, from_minute: u64, to_minute: u64, bin_minutes: u64, top: usize, source: &'static str, complete: bool) -> StatsAnswer {
+        let bin_minutes = bin_minutes.max(1);
+        let mut timeline = Vec::new();
+        let mut start = from_minute;
+        let mut minutes = self.minutes.range(from_minute..to_minute).peekable();
+        while start < to_minute {
+            let end = start.saturating_add(bin_minutes).min(to_minute);
+            let mut counts = ActionCounts::default();
+            while let Some((_, minute_counts)) = minutes.next_if(|(minute, _)| **minute < end) {
+                counts.add(minute_counts);
+            }
+            timeline.push(TimelineBin { start: minute_start(start), counts });
+            start = end;
+        }
+        let mut rules = self.top(Dimension::Rule, top);
+        for entry in &mut rules {
+            entry.label = entry.value.parse::<u32>().ok().and_then(|rule| self.rule_labels.get(&rule)).map(|(_, label)| label.clone());
+        }
+        StatsAnswer {
+            from: minute_start(from_minute),
+            to: minute_start(to_minute),
+            bin_seconds: bin_minutes * 60,
+            totals: self.totals,
+            timeline,
+            rules,
+            client_ips: self.top(Dimension::ClientIp, top),
+            hosts: self.top(Dimension::Host, top),
+            paths: self.top(Dimension::Path, top),
+            sensors: self.top(Dimension::Sensor, top),
+            statuses: self.top(Dimension::Status, top),
+            severities: self.top(Dimension::Severity, top),
+            scores: self.top(Dimension::Score, usize::MAX),
+            source,
+            complete,
+        }
+    }
+}
+
+fn minute_start(minute: u64) -> i64 {
+    i64::try_from(minute).unwrap_or(i64::MAX / 60_000_000).saturating_mul(60_000_000)
+}
+
+/// Bin width for a window of `minutes`: at most about 200 bins, in steps an axis can label.
+pub fn bin_minutes_for(minutes: u64) -> u64 {
+    const STEPS: [u64; 10] = [1, 5, 10, 15, 30, 60, 180, 360, 720, 1440];
+    STEPS.into_iter().find(|step| minutes.div_ceil(*step) <= 200).unwrap_or(minutes.div_ceil(200).max(1440))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_stay_readable() {
+        assert_eq!(bin_minutes_for(15), 1);
+        assert_eq!(bin_minutes_for(60), 1);
+        assert_eq!(bin_minutes_for(24 * 60), 10);
+        assert_eq!(bin_minutes_for(7 * 24 * 60), 60);
+        assert_eq!(bin_minutes_for(90 * 24 * 60), 720);
+    }
+
+    #[test]
+    fn paths_drop_the_query_and_are_cut_at_a_character() {
+        assert_eq!(path_of("/a/b?x=<script>"), "/a/b");
+        let long = format!("/{}", "é".repeat(200));
+        assert!(path_of(&long).len() <= MAX_PATH_BYTES && long.starts_with(path_of(&long)));
+    }
+
+    #[test]
+    fn counts_round_trip() {
+        let counts = ActionCounts { total: 3, blocked: 1, detected: 1, passed: 1 };
+        assert_eq!(ActionCounts::decode(&counts.encode()), counts);
+    }
+}

@@ -1,0 +1,121 @@
+//! `/api/v1/stats` over the fixture corpus's real mlogc uploads: every number equals what
+//! counting the `/api/v1/events` answer for the same filter gives, before and after the
+//! counters are flushed, and the counter path equals the scan path.
+
+mod support;
+
+use app::model::Role;
+use axum::http::{header, Method, StatusCode};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use support::uploads::{all_events, basic, captured_uploads, put};
+use support::{body_json, request, TestApp};
+
+async fn stats(app: &TestApp, token: &str, query: &str) -> Value {
+    let response = app.send(request(Method::GET, &format!("/api/v1/stats?{query}")).header(header::AUTHORIZATION, format!("Bearer {token}"))).await;
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    body_json(response).await
+}
+
+/// value → total of one top list.
+fn totals(list: &Value) -> BTreeMap<String, u64> {
+    list.as_array().unwrap().iter().map(|entry| (entry["value"].as_str().unwrap().to_owned(), entry["total"].as_u64().unwrap())).collect()
+}
+
+/// What the same lists must say, counted from event summaries.
+fn expected(events: &[Value], key: impl Fn(&Value) -> Vec<String>) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for event in events {
+        for value in key(event) {
+            *counts.entry(value).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn or_none(value: &Value) -> String {
+    match value {
+        Value::Null => "none".to_owned(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn assert_matches_events(answer: &Value, events: &[Value], label: &str) {
+    let blocked = events.iter().filter(|event| event["action"] == "blocked").count() as u64;
+    assert_eq!(answer["totals"]["total"].as_u64(), Some(events.len() as u64), "{label}: total");
+    assert_eq!(answer["totals"]["blocked"].as_u64(), Some(blocked), "{label}: blocked");
+    let timeline: u64 = answer["timeline"].as_array().unwrap().iter().map(|bin| bin["total"].as_u64().unwrap()).sum();
+    assert_eq!(timeline, events.len() as u64, "{label}: the timeline adds up");
+    let rules = expected(events, |event| event["rule_ids"].as_array().unwrap().iter().map(|id| id.to_string()).collect());
+    assert!(rules.len() < 100, "top=100 lists every rule");
+    assert_eq!(totals(&answer["rules"]), rules, "{label}: rules");
+    assert_eq!(totals(&answer["client_ips"]), expected(events, |event| vec![or_none(&event["client_ip"])]), "{label}: client ips");
+    assert_eq!(totals(&answer["hosts"]), expected(events, |event| vec![event["host"].as_str().unwrap().to_ascii_lowercase()]), "{label}: hosts");
+    assert_eq!(totals(&answer["statuses"]), expected(events, |event| vec![or_none(&event["status"])]), "{label}: statuses");
+    assert_eq!(totals(&answer["severities"]), expected(events, |event| vec![or_none(&event["max_severity"])]), "{label}: severities");
+    assert_eq!(totals(&answer["scores"]), expected(events, |event| vec![or_none(&event["anomaly_score"])]), "{label}: scores");
+    assert_eq!(
+        totals(&answer["paths"]),
+        expected(events, |event| vec![event["uri"].as_str().unwrap().split('?').next().unwrap().to_owned()]),
+        "{label}: paths"
+    );
+    assert_eq!(totals(&answer["sensors"]), expected(events, |event| vec![or_none(&event["sensor"])]), "{label}: sensors");
+}
+
+#[tokio::test]
+async fn stats_equal_what_the_events_api_counts() {
+    let app = TestApp::new();
+    let (password, _) = app.create_sensor("web-01");
+    let token = app.create_token("dash", Role::Viewer);
+    let uploads = captured_uploads("mlogc-captured");
+    for upload in &uploads {
+        assert_eq!(put(&app, &basic("web-01", &password), upload).await.status(), StatusCode::OK);
+    }
+    let events = all_events(&app, &token, "").await;
+    assert_eq!(events.len(), uploads.len());
+    let times: Vec<i64> = events.iter().map(|event| event["time"].as_i64().unwrap()).collect();
+    let from = times.iter().min().unwrap() / 1_000_000 - 60;
+    let to = times.iter().max().unwrap() / 1_000_000 + 60;
+    let window = format!("from={from}&to={to}&top=100");
+
+    // right after ingest the counters are not flushed: the tail is counted from the events
+    let early = stats(&app, &token, &window).await;
+    assert_eq!(early["source"], "counters");
+    assert_eq!(early["complete"], true);
+    assert_matches_events(&early, &events, "unflushed");
+    // the top rule carries its message
+    let top = &early["rules"][0];
+    let labelled = events.iter().find(|event| event["top_rule"].as_u64().map(|id| id.to_string()) == top["value"].as_str().map(str::to_owned));
+    if let Some(event) = labelled {
+        assert_eq!(top["label"], event["top_message"]);
+    }
+
+    // after the writer's flush (every 500 ms) the same numbers come from the counters
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let flushed = stats(&app, &token, &window).await;
+    assert_eq!(flushed["timeline"], early["timeline"]);
+    assert_matches_events(&flushed, &events, "flushed");
+
+    // any other filter is answered by scanning what /api/v1/events returns for it
+    let sensor_only = stats(&app, &token, &format!("{window}&sensor=web-01")).await;
+    assert_eq!(sensor_only["source"], "scan");
+    for list in ["totals", "timeline", "rules", "client_ips", "hosts", "paths", "statuses", "severities", "scores"] {
+        assert_eq!(sensor_only[list], flushed[list], "scan and counters agree on {list}");
+    }
+    for filter in ["rule=942100", "status=403", "action=!blocked", "severity=critical"] {
+        let answer = stats(&app, &token, &format!("{window}&{filter}")).await;
+        let selected = all_events(&app, &token, &format!("&{filter}&from={from}&to={to}")).await;
+        assert!(!selected.is_empty(), "{filter} selects fixture events");
+        assert_matches_events(&answer, &selected, filter);
+    }
+
+    // the window is widened to whole minutes and said so; bad input is a 400
+    assert_eq!(flushed["from"].as_i64().unwrap() % 60_000_000, 0);
+    let response = app.send(request(Method::GET, "/api/v1/stats?top=0").header(header::AUTHORIZATION, format!("Bearer {token}"))).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = app.send(request(Method::GET, &format!("/api/v1/stats?from={to}&to={from}")).header(header::AUTHORIZATION, format!("Bearer {token}"))).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = app.send(request(Method::GET, "/api/v1/stats")).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}

@@ -75,7 +75,7 @@ impl Store {
             for event in batch.iter_mut() {
                 let outcome = write_one(&mut dedupe, &mut events, &mut raw, event, next_id)?;
                 if let WriteOutcome::Stored(id) = outcome {
-                    added.add(&event.summary, &event.index_keys, event.stat_keys.clone(), minute_of(&event.summary));
+                    added.add(&event.summary, &event.index_keys, std::mem::take(&mut event.stat_keys), minute_of(&event.summary));
                     debug_assert_eq!(event.summary.id, id);
                 }
                 outcomes.push(outcome);

@@ -78,9 +78,12 @@ pub struct PostingsBatch {
 impl PostingsBatch {
     pub fn add(&mut self, keys: &[IndexKey], id: u64) {
         for key in keys {
-            let ids = self.lists.entry(key.clone()).or_default();
-            if ids.last() != Some(&id) {
-                ids.push(id);
+            match self.lists.get_mut(key) {
+                Some(ids) if ids.last() == Some(&id) => {}
+                Some(ids) => ids.push(id),
+                None => {
+                    self.lists.insert(key.clone(), vec![id]);
+                }
             }
         }
     }

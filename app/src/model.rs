@@ -152,6 +152,36 @@ pub struct LiveStats {
     pub published_since_start: u64,
 }
 
+/// One sensor's health in `GET /api/v1/sensors`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensorHealth {
+    pub name: String,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// When wafscope last stored an event from it, µs since the epoch.
+    pub last_seen: Option<i64>,
+    /// Whole minutes since `last_seen` (None: never sent anything).
+    pub silent_minutes: Option<u64>,
+    pub events_total: u64,
+    /// Events stored per minute over the last 60 minutes, oldest first.
+    pub events_per_minute: Vec<u64>,
+    /// Uploads answered 409 (over the size cap).
+    pub rejected_uploads: u64,
+    /// Uploads refused with 401 for this sensor name since the server started.
+    pub auth_failures: u64,
+    /// Stored events whose entry had parse warnings.
+    pub parse_warnings: u64,
+    /// Receive time minus event time of its newest event, seconds (positive: the sensor's
+    /// clock is behind, or delivery is late).
+    pub clock_skew_seconds: Option<f64>,
+}
+
+/// `GET /api/v1/sensors`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensorList {
+    pub sensors: Vec<SensorHealth>,
+}
+
 /// `GET /api/v1/events/{id}`: everything about one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventDetail {

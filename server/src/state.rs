@@ -27,6 +27,9 @@ pub struct AppState {
     pub writer: Writer,
     /// Fan-out of committed events to live-stream subscribers.
     pub live: LiveHub,
+    /// 401s per known sensor name since start (in memory: a stream of bad logins must not
+    /// turn into disk writes; unknown names are not counted, so the map stays small).
+    pub auth_failures: Arc<std::sync::Mutex<std::collections::HashMap<String, u64>>>,
     pub started: Instant,
 }
 
@@ -50,8 +53,15 @@ impl AppState {
             password_checks: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_PASSWORD_CHECKS)),
             writer,
             live,
+            auth_failures: Arc::default(),
             started: Instant::now(),
         })
+    }
+
+    /// Counts a refused upload for a sensor that exists.
+    pub fn count_auth_failure(&self, sensor: &str) {
+        let mut failures = self.auth_failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *failures.entry(sensor.to_owned()).or_default() += 1;
     }
 
     /// Runs a store operation on the blocking pool (redb must never run on the runtime).

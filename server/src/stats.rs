@@ -283,6 +283,41 @@ fn minute_start(minute: u64) -> i64 {
     i64::try_from(minute).unwrap_or(i64::MAX / 60_000_000).saturating_mul(60_000_000)
 }
 
+/// What a sensor's stored events add up to (`SENSOR_ACTIVITY`, merged at each flush).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SensorActivity {
+    pub events: u64,
+    pub warnings: u64,
+    /// Largest `received_at` (µs) and the skew of that event (received − event time, µs).
+    pub last_seen: Option<i64>,
+    pub last_skew: Option<i64>,
+}
+
+impl SensorActivity {
+    pub fn add(&mut self, summary: &EventSummary) {
+        self.events += 1;
+        self.warnings += u64::from(summary.warning_count > 0);
+        if self.last_seen.is_none_or(|seen| summary.received_at >= seen) {
+            self.last_seen = Some(summary.received_at);
+            self.last_skew = summary.time.map(|time| summary.received_at - time);
+        }
+    }
+
+    pub fn merge(&mut self, later: &SensorActivity) {
+        self.events += later.events;
+        self.warnings += later.warnings;
+        if later.last_seen.is_some() && later.last_seen >= self.last_seen {
+            self.last_seen = later.last_seen;
+            self.last_skew = later.last_skew;
+        }
+    }
+}
+
+/// Minute of `received_at` (the sensors' activity is by arrival, the dashboard by event time).
+pub fn received_minute(summary: &EventSummary) -> u64 {
+    (summary.received_at.max(0) / 60_000_000) as u64
+}
+
 /// Bin width for a window of `minutes`: at most about 200 bins, in steps an axis can label.
 pub fn bin_minutes_for(minutes: u64) -> u64 {
     const STEPS: [u64; 10] = [1, 5, 10, 15, 30, 60, 180, 360, 720, 1440];

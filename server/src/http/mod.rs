@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod errors;
 pub mod events;
+pub mod sensors;
 pub mod stats;
 
 use crate::state::AppState;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/events/{id}", get(events::get_event))
         .route("/api/v1/events/{id}/raw", get(events::get_raw))
         .route("/api/v1/stats", get(stats::get_stats))
+        .route("/api/v1/sensors", get(sensors::list_sensors))
         .route("/api/v1/live", get(crate::live::sse::stream_live_events))
         .route("/api/fn/{*name}", post(actions::handle_server_fn))
         .merge(crate::ingest::router(&state.config.ingest_paths))

@@ -68,18 +68,23 @@ async fn authenticate_basic(state: &AppState, headers: &HeaderMap) -> Result<Str
         .blocking(move |store| {
             let generation = store.sensor_generation();
             if verifier.is_cached(&name, &password, generation) {
-                return Ok(true);
+                return Ok(Some(true));
             }
             Ok(match store.get_sensor(&name)? {
-                Some(record) => verifier.verify(&name, &record, &password, generation),
-                None => false,
+                Some(record) => Some(verifier.verify(&name, &record, &password, generation)),
+                None => None,
             })
         })
         .await;
     match verified {
-        Ok(true) => Ok(sensor),
-        Ok(false) => {
-            tracing::warn!(sensor = %sensor, "ingest refused: bad sensor credentials");
+        Ok(Some(true)) => Ok(sensor),
+        Ok(Some(false)) => {
+            tracing::warn!(sensor = %sensor, "ingest refused: wrong password for the sensor");
+            state.count_auth_failure(&sensor);
+            Err(unauthorized())
+        }
+        Ok(None) => {
+            tracing::warn!("ingest refused: unknown sensor name");
             Err(unauthorized())
         }
         Err(_) => Err(unavailable("storage is unavailable")),

@@ -15,6 +15,7 @@
 
 use super::events::MinuteCounts;
 use super::postings::{IndexKey, PostingsBatch};
+use crate::stats::{received_minute, SensorActivity};
 use app::model::EventSummary;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -36,6 +37,9 @@ pub struct DeferredIndex {
     pub(super) stats: BTreeMap<(u64, u8, Vec<u8>), MinuteCounts>,
     /// Newest message of each top rule.
     pub(super) rule_messages: BTreeMap<u32, String>,
+    pub(super) sensors: BTreeMap<String, SensorActivity>,
+    /// (sensor, minute of arrival) → events.
+    pub(super) sensor_minutes: BTreeMap<(String, u64), u64>,
     pub(super) events: usize,
     oldest: Option<Instant>,
     limits: Limits,
@@ -85,6 +89,15 @@ impl DeferredIndex {
         if let (Some(rule), Some(message)) = (summary.top_rule, summary.top_message.as_ref()) {
             self.rule_messages.insert(rule, message.clone());
         }
+        match self.sensors.get_mut(&summary.sensor) {
+            Some(activity) => activity.add(summary),
+            None => {
+                let mut activity = SensorActivity::default();
+                activity.add(summary);
+                self.sensors.insert(summary.sensor.clone(), activity);
+            }
+        }
+        *self.sensor_minutes.entry((summary.sensor.clone(), received_minute(summary))).or_default() += 1;
         self.events += 1;
     }
 
@@ -101,6 +114,12 @@ impl DeferredIndex {
             self.stats.entry(key).or_default().add(&counts);
         }
         self.rule_messages.extend(later.rule_messages);
+        for (sensor, activity) in later.sensors {
+            self.sensors.entry(sensor).or_default().merge(&activity);
+        }
+        for (key, count) in later.sensor_minutes {
+            *self.sensor_minutes.entry(key).or_default() += count;
+        }
         self.events += later.events;
         self.oldest.get_or_insert_with(Instant::now);
     }

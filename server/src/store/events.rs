@@ -307,6 +307,22 @@ fn write_derived(transaction: &WriteTransaction, derived: &DeferredIndex) -> Res
             messages.insert(*rule, message.as_str())?;
         }
     }
+    if !derived.sensors.is_empty() {
+        let mut activities = transaction.open_table(SENSOR_ACTIVITY)?;
+        for (sensor, added) in &derived.sensors {
+            let mut activity = match activities.get(sensor.as_str())? {
+                Some(stored) => serde_json::from_slice(stored.value()).unwrap_or_default(),
+                None => crate::stats::SensorActivity::default(),
+            };
+            activity.merge(added);
+            activities.insert(sensor.as_str(), serde_json::to_vec(&activity).expect("serialises").as_slice())?;
+        }
+        let mut minutes = transaction.open_table(SENSOR_MINUTES)?;
+        for ((sensor, minute), added) in &derived.sensor_minutes {
+            let stored = minutes.get((sensor.as_str(), *minute))?.map(|value| value.value()).unwrap_or(0);
+            minutes.insert((sensor.as_str(), *minute), stored + added)?;
+        }
+    }
     Ok(())
 }
 

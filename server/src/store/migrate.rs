@@ -55,6 +55,8 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
         transaction.open_table(POSTINGS)?;
         transaction.open_table(STATS_PER_MINUTE)?;
         transaction.open_table(RULE_MESSAGES)?;
+        transaction.open_table(SENSOR_ACTIVITY)?;
+        transaction.open_table(SENSOR_MINUTES)?;
         transaction.open_table(COUNTS_PER_MINUTE)?;
         transaction.open_table(REJECTIONS)?;
         transaction.open_table(SENSORS)?;

@@ -5,7 +5,9 @@ use super::events::{decode_summary, indexed_through, minute_counts_in, minute_of
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::filter::EventFilter;
-use crate::stats::{stat_keys, ActionCounts, StatsAccumulator, StatsAnswer};
+use crate::stats::{received_minute, stat_keys, ActionCounts, SensorActivity, StatsAccumulator, StatsAnswer};
+use app::model::SensorHealth;
+use std::collections::HashMap;
 use redb::ReadableDatabase;
 
 /// Most matching events a scan counts; past it the answer says `complete: false`.
@@ -70,5 +72,64 @@ impl Store {
             }
         };
         Ok(accumulator.finish(from_minute, to_minute, bin_minutes, top, "scan", complete))
+    }
+
+    /// Health of every sensor at `now` (µs): activity from `SENSOR_ACTIVITY` and
+    /// `SENSOR_MINUTES` plus the events not flushed into them yet, and the recorded 409s.
+    /// `auth_failures` are the server's in-memory counts.
+    pub fn sensor_health(&self, now: i64, auth_failures: &HashMap<String, u64>) -> Result<Vec<SensorHealth>, StoreError> {
+        const MINUTES: u64 = 60;
+        let now_minute = (now.max(0) / 60_000_000) as u64;
+        let first_minute = now_minute.saturating_add(1).saturating_sub(MINUTES);
+        let transaction = self.database().begin_read()?;
+        let mut activity: HashMap<String, SensorActivity> = HashMap::new();
+        let mut per_minute: HashMap<String, Vec<u64>> = HashMap::new();
+        let activities = transaction.open_table(SENSOR_ACTIVITY)?;
+        let minutes = transaction.open_table(SENSOR_MINUTES)?;
+        let sensors = self.list_sensors()?;
+        for (name, _) in &sensors {
+            if let Some(stored) = activities.get(name.as_str())? {
+                activity.insert(name.clone(), serde_json::from_slice(stored.value()).map_err(|error| StoreError::Corrupt(format!("sensor activity: {error}")))?);
+            }
+            let mut counts = vec![0u64; MINUTES as usize];
+            for row in minutes.range((name.as_str(), first_minute)..=(name.as_str(), now_minute))? {
+                let (key, count) = row?;
+                counts[(key.value().1 - first_minute) as usize] += count.value();
+            }
+            per_minute.insert(name.clone(), counts);
+        }
+        let through = indexed_through(&transaction.open_table(META)?)?;
+        let events = transaction.open_table(EVENTS)?;
+        for entry in events.range(through.saturating_add(1)..)? {
+            let (key, value) = entry?;
+            let summary = decode_summary(key.value(), value.value())?;
+            activity.entry(summary.sensor.clone()).or_default().add(&summary);
+            let minute = received_minute(&summary);
+            if let Some(counts) = per_minute.get_mut(&summary.sensor).filter(|_| (first_minute..=now_minute).contains(&minute)) {
+                counts[(minute - first_minute) as usize] += 1;
+            }
+        }
+        let mut rejected: HashMap<String, u64> = HashMap::new();
+        for rejection in self.list_rejections(usize::MAX)? {
+            *rejected.entry(rejection.sensor).or_default() += 1;
+        }
+        Ok(sensors
+            .into_iter()
+            .map(|(name, record)| {
+                let seen = activity.get(&name).copied().unwrap_or_default();
+                SensorHealth {
+                    created_at: record.created_at,
+                    last_seen: seen.last_seen,
+                    silent_minutes: seen.last_seen.map(|last| ((now - last).max(0) / 60_000_000) as u64),
+                    events_total: seen.events,
+                    events_per_minute: per_minute.remove(&name).unwrap_or_default(),
+                    rejected_uploads: rejected.get(&name).copied().unwrap_or(0),
+                    auth_failures: auth_failures.get(&name).copied().unwrap_or(0),
+                    parse_warnings: seen.warnings,
+                    clock_skew_seconds: seen.last_skew.map(|skew| skew as f64 / 1e6),
+                    name,
+                }
+            })
+            .collect())
     }
 }

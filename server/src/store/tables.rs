@@ -56,6 +56,12 @@ pub const STATS_PER_MINUTE: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefi
 /// The newest message seen for each rule id (labels of the dashboard's top rules).
 pub const RULE_MESSAGES: TableDefinition<u32, &str> = TableDefinition::new("rule_messages_v1");
 
+/// Per sensor: JSON `stats::SensorActivity` (events, warnings, last seen, clock skew).
+pub const SENSOR_ACTIVITY: TableDefinition<&str, &[u8]> = TableDefinition::new("sensor_activity_v1");
+
+/// Events stored per sensor and minute of arrival: (sensor, minute) → u64 LE.
+pub const SENSOR_MINUTES: TableDefinition<(&str, u64), u64> = TableDefinition::new("sensor_minutes_v1");
+
 /// Uploads refused with 409 (over the size cap): id → JSON `Rejection`.
 pub const REJECTIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("rejections_v1");
 

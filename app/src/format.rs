@@ -191,6 +191,31 @@ pub fn split_uri(uri: &str) -> (&str, &str) {
     }
 }
 
+/// Minutes without an event after which a sensor that has sent before counts as silent.
+pub const SILENT_AFTER_MINUTES: u64 = 5;
+
+/// How a sensor's state reads: `(label, tone)` with tone `ok`, `silent` or `never`.
+pub fn sensor_state(silent_minutes: Option<u64>) -> (String, &'static str) {
+    match silent_minutes {
+        None => ("never sent".to_owned(), "never"),
+        Some(minutes) if minutes >= SILENT_AFTER_MINUTES => (format!("silent {}", format_duration(minutes * 60)), "silent"),
+        Some(_) => ("sending".to_owned(), "ok"),
+    }
+}
+
+/// A clock skew in seconds as text (`+2.1 s`, `−3 min`); small skews are `in sync`.
+pub fn format_skew(seconds: f64) -> String {
+    let magnitude = seconds.abs();
+    let sign = if seconds < 0.0 { "−" } else { "+" };
+    if magnitude < 1.0 {
+        "in sync".to_owned()
+    } else if magnitude < 120.0 {
+        format!("{sign}{magnitude:.1} s")
+    } else {
+        format!("{sign}{}", format_duration(magnitude as u64))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +301,18 @@ mod tests {
         assert_eq!(format_bytes(999), "999 B");
         assert_eq!(format_bytes(1536), "1.5 KiB");
         assert_eq!(format_bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
+    }
+
+    #[test]
+    fn sensor_states_and_skews_read_plainly() {
+        assert_eq!(super::sensor_state(None), ("never sent".to_owned(), "never"));
+        assert_eq!(super::sensor_state(Some(0)).1, "ok");
+        assert_eq!(super::sensor_state(Some(super::SILENT_AFTER_MINUTES - 1)).1, "ok");
+        let (label, tone) = super::sensor_state(Some(14));
+        assert_eq!(tone, "silent");
+        assert!(label.starts_with("silent ") && label.contains("14"), "{label}");
+        assert_eq!(super::format_skew(0.2), "in sync");
+        assert_eq!(super::format_skew(-2.5), "−2.5 s");
+        assert!(super::format_skew(7.0 * 86_400.0).starts_with('+'));
     }
 }

@@ -81,11 +81,11 @@ export async function watchedPage(browser, options = {}) {
 
 /**
  * A fresh console with one sensor: starts `serve` on a new data dir, adds `sensor` with
- * `password` through the CLI (while serving). Resolves to { server, dataDir, adminPassword }.
+ * `password` through the CLI (while serving); `serveArgs` go to `serve`. Resolves to { server, dataDir, adminPassword }.
  */
-export async function startConsoleWithSensor(sensor, password) {
+export async function startConsoleWithSensor(sensor, password, serveArgs = []) {
   const dataDir = freshDataDir();
-  const server = await startServer(dataDir);
+  const server = await startServer(dataDir, serveArgs);
   const adminPassword = server.stdout().match(/created user admin \(role admin\) with password (\S+)/)[1];
   const added = cli(['sensor', 'add', sensor, '--password-stdin', '--data-dir', dataDir], password + '\n');
   if (added.status !== 0) throw new Error(`sensor add failed: ${added.stderr}`);

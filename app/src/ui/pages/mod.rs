@@ -5,4 +5,5 @@ pub mod events;
 pub mod live;
 pub mod login;
 pub mod not_found;
+pub mod sensors;
 pub mod status;

@@ -66,9 +66,12 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
     Ok(())
 }
 
-/// Schema 1 → 2: deletes the per-field tables; the writer rebuilds the index from `EVENTS`
-/// when it starts (`Store::index_tail`), and until then readers scan the events themselves.
+/// Schema 1 → 2: deletes the per-field tables and the minute counters (schema 1 counted at
+/// each commit; re-indexing from the watermark 0 counts every event again); the writer rebuilds
+/// all of it from `EVENTS` when it starts (`Store::index_tail`), and until then readers scan
+/// the events themselves.
 fn drop_schema_1_indexes(transaction: &WriteTransaction) -> Result<(), StoreError> {
+    transaction.delete_table(COUNTS_PER_MINUTE)?;
     transaction.delete_table(schema1::BY_SENSOR)?;
     transaction.delete_table(schema1::BY_RULE)?;
     transaction.delete_table(schema1::BY_CLIENT_IP)?;
@@ -111,7 +114,12 @@ mod tests {
             // turn it into what schema 1 looked like: version 1, by_* tables, no postings
             let transaction = store.database().begin_write().unwrap();
             transaction.open_table(META).unwrap().insert(VERSION_KEY, 1u64.to_le_bytes().as_slice()).unwrap();
+            transaction.open_table(META).unwrap().remove(super::super::deferred::INDEXED_THROUGH_KEY).unwrap();
             transaction.delete_table(POSTINGS).unwrap();
+            transaction.delete_table(STATS_PER_MINUTE).unwrap();
+            transaction.delete_table(RULE_MESSAGES).unwrap();
+            transaction.delete_table(SENSOR_ACTIVITY).unwrap();
+            transaction.delete_table(SENSOR_MINUTES).unwrap();
             transaction.open_table(schema1::BY_SENSOR).unwrap().insert(("old", 1), ()).unwrap();
             transaction.open_table(schema1::BY_TIME).unwrap().insert((5, 1), ()).unwrap();
             transaction.commit().unwrap();
@@ -133,7 +141,10 @@ mod tests {
         expected.reverse();
         let (page, _) = store.list_events(&by_sensor, None, 10).unwrap();
         assert_eq!(page.iter().map(|summary| summary.id).collect::<Vec<_>>(), expected, "unindexed events are found by scanning");
+        let counted = |store: &Store| store.minute_counts(0, u64::MAX).unwrap().iter().map(|(_, counts)| counts.total).sum::<u64>();
+        assert_eq!(counted(&store), ids.len() as u64, "counted once before re-indexing");
         assert_eq!(store.index_tail().unwrap(), ids.len() as u64, "the writer's start indexes them");
+        assert_eq!(counted(&store), ids.len() as u64, "and once after");
         assert_eq!(store.index_tail().unwrap(), 0, "once");
         let (page, _) = store.list_events(&by_sensor, None, 10).unwrap();
         assert_eq!(page.iter().map(|summary| summary.id).collect::<Vec<_>>(), expected, "the sensor index is rebuilt, newest first");

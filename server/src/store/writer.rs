@@ -11,6 +11,9 @@ use super::Store;
 use std::sync::mpsc::{self, RecvTimeoutError, TrySendError};
 use tokio::sync::oneshot;
 
+/// Pause after a failed index flush before the next attempt.
+const FLUSH_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Uploads per transaction at most.
 pub const MAX_BATCH: usize = 512;
 
@@ -87,8 +90,10 @@ fn run(store: Store, receiver: mpsc::Receiver<Job>, mut next_id: u64, on_commit:
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout) => {
                 if let Err(error) = store.flush_index(&mut deferred, next_id) {
-                    // the rows stay buffered and are retried; the events themselves are durable
-                    tracing::error!(%error, "index flush failed");
+                    // the rows stay buffered and are retried; the events themselves are durable.
+                    // Wait before the retry: a failing disk must not turn this into a busy loop.
+                    tracing::error!(%error, "index flush failed; retrying in a second");
+                    std::thread::sleep(FLUSH_RETRY);
                 }
                 continue;
             }

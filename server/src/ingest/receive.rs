@@ -13,11 +13,6 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use std::time::Duration;
 
-/// Uploads up to this size are parsed, hashed and compressed on the runtime thread that
-/// received them (tens of µs, within tokio's guidance for work between awaits, and cheaper
-/// than handing the upload to the blocking pool and back); larger ones go to the blocking
-/// pool so a multi-megabyte entry never stalls other connections.
-pub const INLINE_PREPARE_BYTES: usize = 64 * 1024;
 
 /// `PUT /rpc/auditLogReceiver`: mlogc with Basic auth.
 pub async fn receive_mlogc(State(state): State<AppState>, request: Request) -> Response {
@@ -115,21 +110,18 @@ async fn receive_upload(state: AppState, sensor: String, request: Request) -> Re
     };
     let size = raw.len();
     let received_at = crate::clock::unix_micros();
-    let event = if size <= INLINE_PREPARE_BYTES {
-        // ≈60 µs of CPU for a typical entry: cheaper than two thread hand-offs
-        prepare_event(&sensor, &raw, summary_header.as_deref(), content_hash.as_deref(), received_at)
-    } else {
-        let name = sensor.clone();
-        let prepared = tokio::task::spawn_blocking(move || {
-            prepare_event(&name, &raw, summary_header.as_deref(), content_hash.as_deref(), received_at)
-        })
-        .await;
-        match prepared {
-            Ok(event) => event,
-            Err(error) => {
-                tracing::error!(%error, "preparing an upload failed");
-                return unavailable("internal error");
-            }
+    // parsing, md5 and zstd are CPU work of tens of µs to seconds (a 64 MiB entry): never on
+    // the runtime threads that serve every other connection
+    let name = sensor.clone();
+    let prepared = tokio::task::spawn_blocking(move || {
+        prepare_event(&name, &raw, summary_header.as_deref(), content_hash.as_deref(), received_at)
+    })
+    .await;
+    let event = match prepared {
+        Ok(event) => event,
+        Err(error) => {
+            tracing::error!(%error, "preparing an upload failed");
+            return unavailable("internal error");
         }
     };
     match state.writer.write(event).await {

@@ -232,7 +232,15 @@ impl Store {
 
     /// Per-minute counters in `[from_minute, to_minute)`.
     pub fn minute_counts(&self, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, MinuteCounts)>, StoreError> {
-        minute_counts_in(&self.database().begin_read()?, from_minute, to_minute)
+        let transaction = self.database().begin_read()?;
+        let mut listed = flushed_minute_counts(&transaction, from_minute, to_minute)?;
+        for_each_unindexed(&transaction, |summary| {
+            let minute = minute_of(&summary);
+            if (from_minute..to_minute).contains(&minute) {
+                listed.entry(minute).or_default().count(summary.action);
+            }
+        })?;
+        Ok(listed.into_iter().collect())
     }
 }
 
@@ -339,27 +347,27 @@ fn add_minute_counts(transaction: &WriteTransaction, minutes: &BTreeMap<u64, Min
     Ok(())
 }
 
-/// Per-minute counters in `[from_minute, to_minute)` as `transaction` sees them, including the
-/// events above the watermark.
-pub(super) fn minute_counts_in(transaction: &redb::ReadTransaction, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, MinuteCounts)>, StoreError> {
+/// Calls `visit` with every event above the watermark (committed, not yet in the derived
+/// tables), oldest first: what readers of postings and counters must add themselves.
+pub(super) fn for_each_unindexed(transaction: &redb::ReadTransaction, mut visit: impl FnMut(EventSummary)) -> Result<(), StoreError> {
+    let through = indexed_through(&transaction.open_table(META)?)?;
+    let events = transaction.open_table(EVENTS)?;
+    for entry in events.range(through.saturating_add(1)..)? {
+        let (key, value) = entry?;
+        visit(decode_summary(key.value(), value.value())?);
+    }
+    Ok(())
+}
+
+/// The flushed per-minute counters in `[from_minute, to_minute)` (without the unindexed tail).
+pub(super) fn flushed_minute_counts(transaction: &redb::ReadTransaction, from_minute: u64, to_minute: u64) -> Result<BTreeMap<u64, MinuteCounts>, StoreError> {
     let counts = transaction.open_table(COUNTS_PER_MINUTE)?;
     let mut listed = BTreeMap::new();
     for entry in counts.range(from_minute..to_minute)? {
         let (minute, value) = entry?;
         listed.insert(minute.value(), MinuteCounts::decode(value.value()));
     }
-    // plus the events whose counters are not flushed yet
-    let through = indexed_through(&transaction.open_table(META)?)?;
-    let events = transaction.open_table(EVENTS)?;
-    for entry in events.range(through.saturating_add(1)..)? {
-        let (key, value) = entry?;
-        let summary = decode_summary(key.value(), value.value())?;
-        let minute = minute_of(&summary);
-        if (from_minute..to_minute).contains(&minute) {
-            listed.entry(minute).or_default().count(summary.action);
-        }
-    }
-    Ok(listed.into_iter().collect())
+    Ok(listed)
 }
 
 /// The `indexed_through` watermark (0 when absent: nothing stored yet).

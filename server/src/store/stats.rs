@@ -1,11 +1,11 @@
 //! Dashboard reads: `/api/v1/stats` from the per-minute counters, or by scanning the events
 //! a filter selects (the same scan `/api/v1/events` pages through).
 
-use super::events::{decode_summary, indexed_through, minute_counts_in, minute_of};
+use super::events::{flushed_minute_counts, for_each_unindexed, minute_of};
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::filter::EventFilter;
-use crate::stats::{received_minute, stat_keys, ActionCounts, SensorActivity, StatsAccumulator, StatsAnswer};
+use crate::stats::{received_minute, ActionCounts, SensorActivity, StatsAccumulator, StatsAnswer};
 use app::model::SensorHealth;
 use std::collections::HashMap;
 use redb::ReadableDatabase;
@@ -20,7 +20,7 @@ impl Store {
         let mut accumulator = StatsAccumulator::default();
         // one snapshot for every table, so totals and top lists agree
         let transaction = self.database().begin_read()?;
-        for (minute, counts) in minute_counts_in(&transaction, from_minute, to_minute)? {
+        for (minute, counts) in flushed_minute_counts(&transaction, from_minute, to_minute)? {
             accumulator.add_minute(minute, &counts);
         }
         let stats = transaction.open_table(STATS_PER_MINUTE)?;
@@ -30,20 +30,13 @@ impl Store {
             let (_, dimension, value) = key.value();
             accumulator.add_value(dimension, value.to_vec(), &ActionCounts::decode(counts.value()));
         }
-        // events above the watermark are in `minute_counts` already, not yet in STATS
-        let through = indexed_through(&transaction.open_table(META)?)?;
-        let events = transaction.open_table(EVENTS)?;
-        for entry in events.range(through.saturating_add(1)..)? {
-            let (key, value) = entry?;
-            let summary = decode_summary(key.value(), value.value())?;
-            if (from_minute..to_minute).contains(&minute_of(&summary)) {
-                let counts = ActionCounts::of(summary.action);
-                for (dimension, value) in stat_keys(&summary) {
-                    accumulator.add_value(dimension, value, &counts);
-                }
-                accumulator.add_rule_label(&summary);
+        // plus the events not flushed into the counters yet
+        for_each_unindexed(&transaction, |summary| {
+            let minute = minute_of(&summary);
+            if (from_minute..to_minute).contains(&minute) {
+                accumulator.add_event(&summary, minute);
             }
-        }
+        })?;
         let messages = transaction.open_table(RULE_MESSAGES)?;
         for rule in accumulator.top_rules(top) {
             if let Some(message) = messages.get(rule)? {
@@ -98,17 +91,13 @@ impl Store {
             }
             per_minute.insert(name.clone(), counts);
         }
-        let through = indexed_through(&transaction.open_table(META)?)?;
-        let events = transaction.open_table(EVENTS)?;
-        for entry in events.range(through.saturating_add(1)..)? {
-            let (key, value) = entry?;
-            let summary = decode_summary(key.value(), value.value())?;
+        for_each_unindexed(&transaction, |summary| {
             activity.entry(summary.sensor.clone()).or_default().add(&summary);
             let minute = received_minute(&summary);
             if let Some(counts) = per_minute.get_mut(&summary.sensor).filter(|_| (first_minute..=now_minute).contains(&minute)) {
                 counts[(minute - first_minute) as usize] += 1;
             }
-        }
+        })?;
         let mut rejected: HashMap<String, u64> = HashMap::new();
         for rejection in self.list_rejections(usize::MAX)? {
             *rejected.entry(rejection.sensor).or_default() += 1;

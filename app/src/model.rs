@@ -152,6 +152,83 @@ pub struct LiveStats {
     pub published_since_start: u64,
 }
 
+/// Counts by action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCounts {
+    pub total: u64,
+    pub blocked: u64,
+    pub detected: u64,
+    pub passed: u64,
+}
+
+impl ActionCounts {
+    pub fn count(&mut self, action: Action) {
+        self.add(&ActionCounts::of(action));
+    }
+
+    pub fn of(action: Action) -> ActionCounts {
+        let mut counts = ActionCounts { total: 1, ..ActionCounts::default() };
+        match action {
+            Action::Blocked => counts.blocked = 1,
+            Action::Detected => counts.detected = 1,
+            Action::Passed => counts.passed = 1,
+        }
+        counts
+    }
+
+    pub fn add(&mut self, other: &ActionCounts) {
+        self.total += other.total;
+        self.blocked += other.blocked;
+        self.detected += other.detected;
+        self.passed += other.passed;
+    }
+
+}
+/// One bar of a top list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopEntry {
+    pub value: String,
+    /// For rules: the message of the rule's most recent event seen by this answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(flatten)]
+    pub counts: ActionCounts,
+}
+
+/// One bin of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineBin {
+    /// Start of the bin, µs since the epoch.
+    pub start: i64,
+    #[serde(flatten)]
+    pub counts: ActionCounts,
+}
+
+/// `GET /api/v1/stats` (built by the server's `stats::StatsAccumulator`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsAnswer {
+    /// The window counted, µs (minute-aligned: counters are per minute).
+    pub from: i64,
+    pub to: i64,
+    pub bin_seconds: u64,
+    pub totals: ActionCounts,
+    pub timeline: Vec<TimelineBin>,
+    pub rules: Vec<TopEntry>,
+    pub client_ips: Vec<TopEntry>,
+    pub hosts: Vec<TopEntry>,
+    pub paths: Vec<TopEntry>,
+    pub sensors: Vec<TopEntry>,
+    pub statuses: Vec<TopEntry>,
+    pub severities: Vec<TopEntry>,
+    /// Anomaly score → counts, ascending by score (`none` last).
+    pub scores: Vec<TopEntry>,
+    /// `counters` (per-minute counters) or `scan` (summaries of matching events).
+    pub source: String,
+    /// False when a scan stopped at its budget: the numbers are then a lower bound.
+    pub complete: bool,
+}
+
+
 /// One sensor's health in `GET /api/v1/sensors`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SensorHealth {

@@ -5,7 +5,8 @@
 //! counters and one computed by scanning summaries for the same events are equal by
 //! construction (tested in `server/tests/stats.rs`).
 
-use app::model::{Action, EventSummary};
+pub use app::model::{ActionCounts, StatsAnswer, TimelineBin, TopEntry};
+use app::model::EventSummary;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -81,96 +82,18 @@ fn path_of(uri: &str) -> &str {
     &path[..end]
 }
 
-/// Counts by action.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct ActionCounts {
-    pub total: u64,
-    pub blocked: u64,
-    pub detected: u64,
-    pub passed: u64,
+/// The stored form of counts: 4 × u64 little endian (total, blocked, detected, passed).
+pub fn encode_counts(counts: &ActionCounts) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    for (index, value) in [counts.total, counts.blocked, counts.detected, counts.passed].into_iter().enumerate() {
+        bytes[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    bytes
 }
 
-impl ActionCounts {
-    pub fn count(&mut self, action: Action) {
-        self.add(&ActionCounts::of(action));
-    }
-
-    pub fn of(action: Action) -> ActionCounts {
-        let mut counts = ActionCounts { total: 1, ..ActionCounts::default() };
-        match action {
-            Action::Blocked => counts.blocked = 1,
-            Action::Detected => counts.detected = 1,
-            Action::Passed => counts.passed = 1,
-        }
-        counts
-    }
-
-    pub fn add(&mut self, other: &ActionCounts) {
-        self.total += other.total;
-        self.blocked += other.blocked;
-        self.detected += other.detected;
-        self.passed += other.passed;
-    }
-
-    /// 4 × u64 little endian, the stored form.
-    pub fn encode(&self) -> [u8; 32] {
-        let mut bytes = [0u8; 32];
-        for (index, value) in [self.total, self.blocked, self.detected, self.passed].into_iter().enumerate() {
-            bytes[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
-        }
-        bytes
-    }
-
-    pub fn decode(bytes: &[u8]) -> ActionCounts {
-        let field = |index: usize| {
-            bytes.get(index * 8..index * 8 + 8).and_then(|slice| slice.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0)
-        };
-        ActionCounts { total: field(0), blocked: field(1), detected: field(2), passed: field(3) }
-    }
-}
-
-/// One bar of a top list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TopEntry {
-    pub value: String,
-    /// For rules: the message of the rule's most recent event seen by this answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    #[serde(flatten)]
-    pub counts: ActionCounts,
-}
-
-/// One bin of the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TimelineBin {
-    /// Start of the bin, µs since the epoch.
-    pub start: i64,
-    #[serde(flatten)]
-    pub counts: ActionCounts,
-}
-
-/// `GET /api/v1/stats`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatsAnswer {
-    /// The window counted, µs (minute-aligned: counters are per minute).
-    pub from: i64,
-    pub to: i64,
-    pub bin_seconds: u64,
-    pub totals: ActionCounts,
-    pub timeline: Vec<TimelineBin>,
-    pub rules: Vec<TopEntry>,
-    pub client_ips: Vec<TopEntry>,
-    pub hosts: Vec<TopEntry>,
-    pub paths: Vec<TopEntry>,
-    pub sensors: Vec<TopEntry>,
-    pub statuses: Vec<TopEntry>,
-    pub severities: Vec<TopEntry>,
-    /// Anomaly score → counts, ascending by score (`none` last).
-    pub scores: Vec<TopEntry>,
-    /// `counters` (per-minute counters) or `scan` (summaries of matching events).
-    pub source: &'static str,
-    /// False when a scan stopped at its budget: the numbers are then a lower bound.
-    pub complete: bool,
+pub fn decode_counts(bytes: &[u8]) -> ActionCounts {
+    let field = |index: usize| bytes.get(index * 8..index * 8 + 8).and_then(|slice| slice.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0);
+    ActionCounts { total: field(0), blocked: field(1), detected: field(2), passed: field(3) }
 }
 
 /// Adds up counter rows or events of one window.
@@ -273,7 +196,7 @@ impl StatsAccumulator {
             statuses: self.top(Dimension::Status, top),
             severities: self.top(Dimension::Severity, top),
             scores: self.top(Dimension::Score, usize::MAX),
-            source,
+            source: source.to_owned(),
             complete,
         }
     }
@@ -347,6 +270,6 @@ mod tests {
     #[test]
     fn counts_round_trip() {
         let counts = ActionCounts { total: 3, blocked: 1, detected: 1, passed: 1 };
-        assert_eq!(ActionCounts::decode(&counts.encode()), counts);
+        assert_eq!(decode_counts(&encode_counts(&counts)), counts);
     }
 }

@@ -304,9 +304,9 @@ fn write_derived(transaction: &WriteTransaction, derived: &DeferredIndex) -> Res
         let mut stats = transaction.open_table(STATS_PER_MINUTE)?;
         for ((minute, dimension, value), added) in &derived.stats {
             let key = (*minute, *dimension, value.as_slice());
-            let mut total = stats.get(key)?.map(|stored| MinuteCounts::decode(stored.value())).unwrap_or_default();
+            let mut total = stats.get(key)?.map(|stored| crate::stats::decode_counts(stored.value())).unwrap_or_default();
             total.add(added);
-            stats.insert(key, total.encode().as_slice())?;
+            stats.insert(key, crate::stats::encode_counts(&total).as_slice())?;
         }
     }
     if !derived.rule_messages.is_empty() {
@@ -340,9 +340,9 @@ fn add_minute_counts(transaction: &WriteTransaction, minutes: &BTreeMap<u64, Min
     }
     let mut counts = transaction.open_table(COUNTS_PER_MINUTE)?;
     for (minute, added) in minutes {
-        let mut total = counts.get(*minute)?.map(|value| MinuteCounts::decode(value.value())).unwrap_or_default();
+        let mut total = counts.get(*minute)?.map(|value| crate::stats::decode_counts(value.value())).unwrap_or_default();
         total.add(added);
-        counts.insert(*minute, total.encode().as_slice())?;
+        counts.insert(*minute, crate::stats::encode_counts(&total).as_slice())?;
     }
     Ok(())
 }
@@ -365,7 +365,7 @@ pub(super) fn flushed_minute_counts(transaction: &redb::ReadTransaction, from_mi
     let mut listed = BTreeMap::new();
     for entry in counts.range(from_minute..to_minute)? {
         let (minute, value) = entry?;
-        listed.insert(minute.value(), MinuteCounts::decode(value.value()));
+        listed.insert(minute.value(), crate::stats::decode_counts(value.value()));
     }
     Ok(listed)
 }

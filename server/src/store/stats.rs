@@ -5,7 +5,7 @@ use super::events::{flushed_minute_counts, for_each_unindexed, minute_of};
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::filter::EventFilter;
-use crate::stats::{received_minute, ActionCounts, SensorActivity, StatsAccumulator, StatsAnswer};
+use crate::stats::{received_minute, SensorActivity, StatsAccumulator, StatsAnswer};
 use app::model::SensorHealth;
 use std::collections::HashMap;
 use redb::ReadableDatabase;
@@ -28,7 +28,7 @@ impl Store {
         for row in stats.range((from_minute, 0u8, empty)..(to_minute, 0u8, empty))? {
             let (key, counts) = row?;
             let (_, dimension, value) = key.value();
-            accumulator.add_value(dimension, value.to_vec(), &ActionCounts::decode(counts.value()));
+            accumulator.add_value(dimension, value.to_vec(), &crate::stats::decode_counts(counts.value()));
         }
         // plus the events not flushed into the counters yet
         for_each_unindexed(&transaction, |summary| {

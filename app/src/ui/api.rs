@@ -3,7 +3,9 @@
 
 use crate::model::{ApiError, EventDetail, EventPage, EventSummary, LiveStats};
 use crate::neighbors::{NewerSearch, OlderSearch, Step};
+use crate::ui::CurrentSession;
 use gloo_net::http::Request;
+use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -179,4 +181,21 @@ pub fn open_live(filter_query: &str, last_event_id: Option<u64>, on_message: imp
     let source_for_error = source.clone();
     listen("error", Box::new(move |_| handler(LiveMessage::Error { closed: source_for_error.ready_state() == EventSource::CLOSED })));
     Ok(LiveStream { source, _listeners: listeners })
+}
+
+/// A JSON resource for a page: fetched on mount and again whenever the returned counter is
+/// bumped (a Refresh button, a timer); a 401 ends the session so the login page shows.
+pub fn refreshable<T: DeserializeOwned + Clone + 'static>(path: &'static str) -> (LocalResource<Result<T, ApiFailure>>, RwSignal<u32>) {
+    let CurrentSession(session) = expect_context::<CurrentSession>();
+    let refresh = RwSignal::new(0u32);
+    let resource = LocalResource::new(move || {
+        refresh.track();
+        get_json::<T>(path)
+    });
+    Effect::new(move |_| {
+        if let Some(Err(ApiFailure::Unauthorized)) = resource.get() {
+            session.set(None);
+        }
+    });
+    (resource, refresh)
 }

@@ -2,10 +2,9 @@
 
 use crate::format::{format_count, format_datetime_ms, format_skew, sensor_state};
 use crate::model::{SensorHealth, SensorList};
-use crate::ui::api::{self, ApiFailure};
+use crate::ui::api;
 use crate::ui::clock::local_offset_minutes;
 use crate::ui::components::empty::NoEventsYet;
-use crate::ui::CurrentSession;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -14,20 +13,10 @@ pub const REFRESH: Duration = Duration::from_secs(15);
 
 #[component]
 pub fn SensorsPage() -> impl IntoView {
-    let CurrentSession(session) = expect_context::<CurrentSession>();
-    let refresh = RwSignal::new(0u32);
-    let sensors = LocalResource::new(move || {
-        refresh.track();
-        api::get_json::<SensorList>("/api/v1/sensors")
-    });
+    let (sensors, refresh) = api::refreshable::<SensorList>("/api/v1/sensors");
     if let Ok(timer) = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH) {
         on_cleanup(move || timer.clear());
     }
-    Effect::new(move |_| {
-        if let Some(Err(ApiFailure::Unauthorized)) = sensors.get() {
-            session.set(None);
-        }
-    });
     view! {
         <header class="page-head">
             <h1>"Sensors"</h1>

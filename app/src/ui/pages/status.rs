@@ -2,24 +2,13 @@
 
 use crate::format::{format_bytes, format_duration};
 use crate::model::ServerStatus;
-use crate::ui::api::{self, ApiFailure};
-use crate::ui::CurrentSession;
+use crate::ui::api;
 use leptos::prelude::*;
 
 /// Version, uptime, listener and data-directory size, refreshed on demand.
 #[component]
 pub fn StatusPage() -> impl IntoView {
-    let CurrentSession(session) = expect_context::<CurrentSession>();
-    let refresh = RwSignal::new(0u32);
-    let status = LocalResource::new(move || {
-        refresh.track();
-        api::get_json::<ServerStatus>("/api/v1/status")
-    });
-    Effect::new(move |_| {
-        if let Some(Err(ApiFailure::Unauthorized)) = status.get() {
-            session.set(None);
-        }
-    });
+    let (status, refresh) = api::refreshable::<ServerStatus>("/api/v1/status");
 
     view! {
         <header class="page-head">

@@ -1,14 +1,14 @@
-//! Server functions: the UI's session actions, served by `leptos_axum` under
+//! Server functions: the UI's session and sensor actions, served by `leptos_axum` under
 //! [`SERVER_FN_PREFIX`].
 //!
 //! The bodies only delegate to an [`ActionBackend`] that the server provides through Leptos
 //! context, so this crate never depends on the server's storage or HTTP stack. Expected
-//! refusals (wrong password, rate limit) are `Ok` values, not errors, so the browser never
-//! sees an HTTP error for them.
+//! refusals (wrong password, rate limit, not an admin, unknown sensor) are `Ok` values, not
+//! errors, so the browser never sees an HTTP error for them.
 //!
 //! [`SERVER_FN_PREFIX`]: crate::model::SERVER_FN_PREFIX
 
-use crate::model::{LoginOutcome, SessionInfo};
+use crate::model::{LoginOutcome, SensorCredentialsOutcome, SensorRemovalOutcome, SessionInfo};
 use leptos::prelude::*;
 
 /// Verifies a username and password and, on success, starts a session (sets the cookie).
@@ -29,6 +29,24 @@ pub async fn current_user() -> Result<Option<SessionInfo>, ServerFnError> {
     backend()?.current_user().await.map_err(ServerFnError::new)
 }
 
+/// Admins only: adds a sensor with a generated password; answers its secrets (shown once).
+#[server(prefix = "/api/fn", endpoint = "sensor_add")]
+pub async fn sensor_add(name: String) -> Result<SensorCredentialsOutcome, ServerFnError> {
+    backend()?.sensor_add(name).await.map_err(ServerFnError::new)
+}
+
+/// Admins only: gives a sensor a new password and ingest URL; the old ones stop working.
+#[server(prefix = "/api/fn", endpoint = "sensor_rotate")]
+pub async fn sensor_rotate(name: String) -> Result<SensorCredentialsOutcome, ServerFnError> {
+    backend()?.sensor_rotate(name).await.map_err(ServerFnError::new)
+}
+
+/// Admins only: removes a sensor's credentials; the events it sent stay stored.
+#[server(prefix = "/api/fn", endpoint = "sensor_remove")]
+pub async fn sensor_remove(name: String) -> Result<SensorRemovalOutcome, ServerFnError> {
+    backend()?.sensor_remove(name).await.map_err(ServerFnError::new)
+}
+
 #[cfg(feature = "ssr")]
 pub use backend::{ActionBackend, ActionFuture};
 
@@ -40,7 +58,7 @@ fn backend() -> Result<std::sync::Arc<dyn ActionBackend>, ServerFnError> {
 
 #[cfg(feature = "ssr")]
 mod backend {
-    use crate::model::{LoginOutcome, SessionInfo};
+    use crate::model::{LoginOutcome, SensorCredentialsOutcome, SensorRemovalOutcome, SessionInfo};
     use std::future::Future;
     use std::pin::Pin;
 
@@ -54,5 +72,8 @@ mod backend {
         fn login(&self, username: String, password: String) -> ActionFuture<LoginOutcome>;
         fn logout(&self) -> ActionFuture<()>;
         fn current_user(&self) -> ActionFuture<Option<SessionInfo>>;
+        fn sensor_add(&self, name: String) -> ActionFuture<SensorCredentialsOutcome>;
+        fn sensor_rotate(&self, name: String) -> ActionFuture<SensorCredentialsOutcome>;
+        fn sensor_remove(&self, name: String) -> ActionFuture<SensorRemovalOutcome>;
     }
 }

@@ -259,6 +259,65 @@ pub struct SensorList {
     pub sensors: Vec<SensorHealth>,
 }
 
+/// A sensor's new secrets as the `sensor_add` and `sensor_rotate` server functions answer
+/// them: shown to the admin once, never stored in clear text.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SensorCredentials {
+    pub name: String,
+    /// The password for mlogc's Basic auth (`SensorPassword`).
+    pub password: String,
+    /// The `ConsoleURI`, `SensorUsername` and `SensorPassword` lines for mlogc.conf.
+    pub mlogc_fragment: String,
+    /// Where libmodsecurity 3 and Coraza post (`SecAuditLog <url>`); its last segment is a secret.
+    pub ingest_url: String,
+}
+
+impl std::fmt::Debug for SensorCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SensorCredentials").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// Why a sensor server function changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SensorRefusal {
+    /// No valid session: sign in again.
+    NotSignedIn,
+    /// The caller is signed in with this role, and only admins manage sensors.
+    NotAdmin(Role),
+    /// The request itself was refused: invalid name, unknown or duplicate sensor.
+    Rejected(String),
+}
+
+impl std::fmt::Display for SensorRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SensorRefusal::NotSignedIn => f.write_str("your session has ended; sign in again"),
+            SensorRefusal::NotAdmin(role) => write!(f, "only admins manage sensors (you are signed in as {role})"),
+            SensorRefusal::Rejected(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// What `sensor_add` and `sensor_rotate` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SensorCredentialsOutcome {
+    /// Done: the new secrets (for a rotation the old ones stopped working).
+    Issued(SensorCredentials),
+    Refused(SensorRefusal),
+}
+
+/// What `sensor_remove` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SensorRemovalOutcome {
+    /// The sensor's credentials are gone (its uploads are refused); its stored events stay.
+    Removed(String),
+    Refused(SensorRefusal),
+}
+
 /// `GET /api/v1/events/{id}`: everything about one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventDetail {

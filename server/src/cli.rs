@@ -241,14 +241,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sensor(SensorCommand::Add { name, password_stdin, url }) => AdminRequest::SensorAdd {
             name,
             password: read_password(password_stdin)?,
-            url_base: url.unwrap_or_else(|| default_url_base(&config)),
+            url_base: url.unwrap_or_else(|| admin::sensors::default_url_base(&config)),
         },
         Command::Sensor(SensorCommand::List) => AdminRequest::SensorList,
         Command::Sensor(SensorCommand::Remove { name }) => AdminRequest::SensorRemove { name },
         Command::Sensor(SensorCommand::Passwd { name, password_stdin, url }) => AdminRequest::SensorPasswd {
             name,
             password: read_password(password_stdin)?,
-            url_base: url.unwrap_or_else(|| default_url_base(&config)),
+            url_base: url.unwrap_or_else(|| admin::sensors::default_url_base(&config)),
         },
         Command::User(UserCommand::Add { name, role, password_stdin }) => {
             AdminRequest::UserAdd { name, role, password: read_password(password_stdin)? }
@@ -285,17 +285,6 @@ pub fn admin_request(config: &Config, request: &AdminRequest) -> anyhow::Result<
         Err(StoreError::Locked(_)) => admin::socket::send(&config.data_dir, request).map_err(anyhow::Error::msg),
         Err(error) => Err(error).context(format!("opening data dir {}", config.data_dir.display())),
     }
-}
-
-/// `http(s)://<listen>` with wildcard addresses replaced by a placeholder to edit.
-fn default_url_base(config: &Config) -> String {
-    let scheme = if config.tls == crate::config::TlsMode::Off { "http" } else { "https" };
-    let host = if config.listen.ip().is_unspecified() {
-        format!("YOUR-WAFSCOPE-HOST:{}", config.listen.port())
-    } else {
-        config.listen.to_string()
-    };
-    format!("{scheme}://{host}")
 }
 
 /// The first line of standard input when `--password-stdin` was given.

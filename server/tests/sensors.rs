@@ -65,3 +65,42 @@ async fn sensor_health_counts_what_each_sensor_sent_and_what_was_refused() {
     check(&sensors(&app, &token).await, "after the flush");
     assert_eq!(app.send(request(Method::GET, "/api/v1/sensors")).await.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Health of `name` as the store reports it at `now` (µs), with no 401 counts.
+fn health_at(app: &TestApp, name: &str, now: i64) -> app::model::SensorHealth {
+    let list = app.state.store.sensor_health(now, &std::collections::HashMap::new()).unwrap();
+    list.into_iter().find(|sensor| sensor.name == name).unwrap_or_else(|| panic!("{name} listed"))
+}
+
+#[tokio::test]
+async fn a_sensor_that_stops_sending_turns_silent() {
+    use app::format::{sensor_state, SILENT_AFTER_MINUTES};
+    const MINUTE: i64 = 60_000_000;
+    let app = TestApp::new();
+    let (password, _) = app.create_sensor("web-01");
+    for upload in captured_uploads("mlogc-captured").iter().take(3) {
+        assert_eq!(put(&app, &basic("web-01", &password), upload).await.status(), StatusCode::OK);
+    }
+    let uploaded = server::clock::unix_micros();
+    let check = |label: &str| {
+        let just_after = health_at(&app, "web-01", uploaded);
+        let last_seen = just_after.last_seen.unwrap_or_else(|| panic!("{label}: seen"));
+        assert!(last_seen <= uploaded && uploaded - last_seen < MINUTE, "{label}");
+        assert_eq!(just_after.silent_minutes, Some(0), "{label}: just after the upload");
+        assert_eq!(sensor_state(just_after.silent_minutes), ("sending".to_owned(), "ok"), "{label}");
+
+        let almost = health_at(&app, "web-01", last_seen + SILENT_AFTER_MINUTES as i64 * MINUTE - 1);
+        assert_eq!(almost.silent_minutes, Some(SILENT_AFTER_MINUTES - 1), "{label}");
+        assert_eq!(sensor_state(almost.silent_minutes).1, "ok", "{label}: not silent before the threshold");
+
+        let later = health_at(&app, "web-01", last_seen + 6 * MINUTE + 30_000_000);
+        assert_eq!(later.silent_minutes, Some(6), "{label}: whole minutes since the last event");
+        assert_eq!(sensor_state(later.silent_minutes), ("silent 6m 0s".to_owned(), "silent"), "{label}");
+        assert_eq!(later.last_seen, Some(last_seen), "{label}");
+        assert_eq!(later.events_total, 3, "{label}");
+        assert_eq!(later.events_per_minute.iter().sum::<u64>(), 3, "{label}: the hour still holds its uploads");
+    };
+    check("before the flush");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    check("after the flush");
+}

@@ -1,8 +1,9 @@
 //! [`AdminRequest`] and [`execute`]: what each admin subcommand does to the store.
 
 use crate::auth::{secrets, unix_now};
-use crate::ingest::{prepare_event, MLOGC_PATH, V3_PATH};
-use crate::store::{SensorRecord, Store, StoreError, TokenRecord, UserRecord, WriteOutcome, Writer};
+use crate::ingest::prepare_event;
+use super::sensors::{self, SensorChangeError, SensorSecrets};
+use crate::store::{Store, StoreError, TokenRecord, UserRecord, WriteOutcome, Writer};
 use base64::Engine;
 use app::model::Role;
 use serde::{Deserialize, Serialize};
@@ -127,26 +128,11 @@ fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, St
                 Err(format!("no token called {name:?}"))
             }
         }
-        AdminRequest::SensorAdd { name, password, url_base } => {
-            if let Err(problem) = check_name(&name) {
-                return Ok(Err(problem));
-            }
-            let (password, _) = match choose_password(password) {
-                Ok(chosen) => chosen,
-                Err(problem) => return Ok(Err(problem)),
-            };
-            let url_secret = secrets::generate_secret("");
-            let url_hash = secrets::secret_hash(&url_secret);
-            let record = SensorRecord {
-                password_hash: secrets::hash_password(&password),
-                url_secret_sha256: hex::encode(url_hash),
-                created_at: unix_now(),
-            };
-            if !store.create_sensor(&name, &record, &url_hash)? {
-                return Ok(Err(format!("sensor {name:?} already exists (use `sensor passwd` to rotate its secrets)")));
-            }
-            Ok(format!("created sensor {name}; its secrets are shown only once.\n{}", sensor_instructions(&name, &password, &url_secret, &url_base)))
-        }
+        AdminRequest::SensorAdd { name, password, url_base } => match sensors::add_sensor(store, &name, password) {
+            Ok(secrets) => Ok(format!("created sensor {name}; its secrets are shown only once.\n{}", sensor_instructions(&name, &secrets, &url_base))),
+            Err(SensorChangeError::Exists(_)) => Err(format!("sensor {name:?} already exists (use `sensor passwd` to rotate its secrets)")),
+            Err(error) => sensor_refusal(error)?,
+        },
         AdminRequest::SensorList => {
             let sensors = store.list_sensors()?;
             if sensors.is_empty() {
@@ -158,28 +144,17 @@ fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, St
             }
             Ok(text)
         }
-        AdminRequest::SensorRemove { name } => {
-            if store.remove_sensor(&name)? {
-                Ok(format!("removed sensor {name}: its uploads are refused from now on; its stored events stay"))
-            } else {
-                Err(format!("no sensor called {name:?}"))
-            }
-        }
-        AdminRequest::SensorPasswd { name, password, url_base } => {
-            let (password, _) = match choose_password(password) {
-                Ok(chosen) => chosen,
-                Err(problem) => return Ok(Err(problem)),
-            };
-            let url_secret = secrets::generate_secret("");
-            let url_hash = secrets::secret_hash(&url_secret);
-            if !store.rotate_sensor(&name, &secrets::hash_password(&password), &url_hash)? {
-                return Ok(Err(format!("no sensor called {name:?}")));
-            }
-            Ok(format!(
+        AdminRequest::SensorRemove { name } => match sensors::remove_sensor(store, &name) {
+            Ok(()) => Ok(format!("removed sensor {name}: its uploads are refused from now on; its stored events stay")),
+            Err(error) => sensor_refusal(error)?,
+        },
+        AdminRequest::SensorPasswd { name, password, url_base } => match sensors::rotate_sensor(store, &name, password) {
+            Ok(secrets) => Ok(format!(
                 "rotated the secrets of sensor {name}: the old password and ingest URL stop working now.\n{}",
-                sensor_instructions(&name, &password, &url_secret, &url_base)
-            ))
-        }
+                sensor_instructions(&name, &secrets, &url_base)
+            )),
+            Err(error) => sensor_refusal(error)?,
+        },
         AdminRequest::Import { sensor, entries } => {
             if let Err(problem) = check_name(&sensor) {
                 return Ok(Err(problem));
@@ -208,19 +183,25 @@ fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, St
     })
 }
 
-/// The mlogc.conf fragment and the v3/Coraza URL for a sensor.
-fn sensor_instructions(name: &str, password: &str, url_secret: &str, url_base: &str) -> String {
-    let base = url_base.trim_end_matches('/');
+/// What `sensor add` and `sensor passwd` print after their first line: the mlogc.conf
+/// fragment and the v3/Coraza URL (the URL on the last line).
+fn sensor_instructions(name: &str, secrets: &SensorSecrets, url_base: &str) -> String {
     format!(
-        "\n# ModSecurity 2 + mlogc: put these lines into mlogc.conf\n\
-         ConsoleURI \"{base}{MLOGC_PATH}\"\n\
-         SensorUsername \"{name}\"\n\
-         SensorPassword \"{password}\"\n\
+        "\n# ModSecurity 2 + mlogc: put these lines into mlogc.conf\n{}\n\
          \n# libmodsecurity 3 / Coraza: SecAuditLogType HTTPS, SecAuditLog <this URL>\n\
-         v3/Coraza URL: {base}{V3_PATH}/{url_secret}"
+         v3/Coraza URL: {}",
+        sensors::mlogc_fragment(name, &secrets.password, url_base),
+        sensors::ingest_url(url_base, &secrets.url_secret)
     )
 }
 
+/// A refused sensor change as the operator's message; storage failures stay errors.
+fn sensor_refusal(error: SensorChangeError) -> Result<AdminOutcome, StoreError> {
+    match error {
+        SensorChangeError::Store(error) => Err(error),
+        refused => Ok(Err(refused.to_string())),
+    }
+}
 
 fn choose_password(given: Option<String>) -> Result<(String, bool), String> {
     match given {

@@ -1,10 +1,12 @@
-//! Account administration (`wafscope user …`, `wafscope token …`).
+//! Administration (`wafscope user …`, `token …`, `sensor …`); [`sensors`] is also what the
+//! UI's sensor server functions call.
 //!
 //! The same [`AdminRequest`] runs either directly on the data dir's store (no server
 //! running) or, when `serve` holds the data dir, through the server's admin socket
 //! (`<data dir>/admin.sock`, mode 0600), so operators never see "database is locked".
 
 pub mod commands;
+pub mod sensors;
 pub mod socket;
 
 pub use commands::{execute, AdminContext, AdminRequest};

@@ -1,16 +1,29 @@
 //! The server side of the UI's server functions (`app::actions`): served by `leptos_axum`
 //! under `/api/fn/*`, with [`RequestActions`] provided through Leptos context.
+//!
+//! The sensor functions need a session of an admin (bearer tokens are for the read API, not
+//! for the UI's actions) and do what `wafscope sensor add|passwd|remove` do, through the same
+//! `admin::sensors` functions. The mlogc.conf fragment and ingest URL they answer are built
+//! on the address the admin's browser used (the `Host` header, `https` when the request came
+//! over TLS): the console's own view of its address is often a wildcard or a loopback. Without
+//! a usable `Host` header they fall back to what the CLI prints by default (listen address and
+//! TLS setting).
 
+use crate::admin::sensors::{self, SensorChangeError, SensorSecrets};
 use crate::auth::{secrets, unix_now, SESSION_COOKIE};
 use crate::auth::principal::session_cookie;
+use crate::config::Config;
 use crate::state::AppState;
 use crate::store::SessionRecord;
 use app::actions::{ActionBackend, ActionFuture};
-use app::model::{LoginOutcome, SessionInfo};
+use app::model::{
+    LoginOutcome, Role, SensorCredentials, SensorCredentialsOutcome, SensorRefusal, SensorRemovalOutcome, SessionInfo,
+};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{HOST, SET_COOKIE};
 use axum::http::request::Parts;
+use axum::http::uri::Authority;
 use axum::http::HeaderValue;
 use axum::response::IntoResponse;
 use leptos::prelude::{provide_context, use_context};
@@ -117,6 +130,143 @@ impl ActionBackend for RequestActions {
             Ok(())
         })
     }
+
+    fn sensor_add(&self, name: String) -> ActionFuture<SensorCredentialsOutcome> {
+        let request = SensorRequest::current(&self.state);
+        Box::pin(async move {
+            let admin = match request.admin().await? {
+                Ok(admin) => admin,
+                Err(refusal) => return Ok(SensorCredentialsOutcome::Refused(refusal)),
+            };
+            let sensor = name.clone();
+            match request.run(move |store| sensors::add_sensor(store, &sensor, None)).await? {
+                Ok(secrets) => {
+                    tracing::info!(sensor = %name, admin = %admin, "sensor added from the UI");
+                    Ok(SensorCredentialsOutcome::Issued(request.credentials(name, secrets)))
+                }
+                Err(SensorChangeError::Exists(_)) => Ok(SensorCredentialsOutcome::Refused(SensorRefusal::Rejected(format!(
+                    "sensor {name:?} already exists (rotate its password to get new secrets)"
+                )))),
+                Err(refused) => Ok(SensorCredentialsOutcome::Refused(SensorRefusal::Rejected(refused.to_string()))),
+            }
+        })
+    }
+
+    fn sensor_rotate(&self, name: String) -> ActionFuture<SensorCredentialsOutcome> {
+        let request = SensorRequest::current(&self.state);
+        Box::pin(async move {
+            let admin = match request.admin().await? {
+                Ok(admin) => admin,
+                Err(refusal) => return Ok(SensorCredentialsOutcome::Refused(refusal)),
+            };
+            let sensor = name.clone();
+            match request.run(move |store| sensors::rotate_sensor(store, &sensor, None)).await? {
+                Ok(secrets) => {
+                    tracing::info!(sensor = %name, admin = %admin, "sensor secrets rotated from the UI");
+                    Ok(SensorCredentialsOutcome::Issued(request.credentials(name, secrets)))
+                }
+                Err(refused) => Ok(SensorCredentialsOutcome::Refused(SensorRefusal::Rejected(refused.to_string()))),
+            }
+        })
+    }
+
+    fn sensor_remove(&self, name: String) -> ActionFuture<SensorRemovalOutcome> {
+        let request = SensorRequest::current(&self.state);
+        Box::pin(async move {
+            let admin = match request.admin().await? {
+                Ok(admin) => admin,
+                Err(refusal) => return Ok(SensorRemovalOutcome::Refused(refusal)),
+            };
+            let sensor = name.clone();
+            match request.run(move |store| sensors::remove_sensor(store, &sensor)).await? {
+                Ok(()) => {
+                    tracing::info!(sensor = %name, admin = %admin, "sensor removed from the UI");
+                    Ok(SensorRemovalOutcome::Removed(name))
+                }
+                Err(refused) => Ok(SensorRemovalOutcome::Refused(SensorRefusal::Rejected(refused.to_string()))),
+            }
+        })
+    }
+}
+
+/// What a sensor server function needs from its request, read while the request's Leptos
+/// owner is current (before the first `.await`).
+struct SensorRequest {
+    state: AppState,
+    session_secret: Option<String>,
+    url_base: String,
+}
+
+impl SensorRequest {
+    fn current(state: &AppState) -> SensorRequest {
+        let parts = use_context::<Parts>();
+        let session_secret = parts.as_ref().and_then(|parts| session_cookie(&parts.headers).map(str::to_owned));
+        let url_base = match &parts {
+            Some(parts) => url_base(parts, &state.config),
+            None => sensors::default_url_base(&state.config),
+        };
+        SensorRequest { state: state.clone(), session_secret, url_base }
+    }
+
+    /// The signed-in admin's username, or why the caller may not manage sensors.
+    async fn admin(&self) -> Result<Result<String, SensorRefusal>, String> {
+        let Some(secret) = &self.session_secret else { return Ok(Err(SensorRefusal::NotSignedIn)) };
+        let hash = secrets::secret_hash(secret);
+        let now = unix_now();
+        let found = self
+            .state
+            .blocking(move |store| store.find_session(&hash, now))
+            .await
+            .map_err(|_| "sessions are unavailable right now".to_owned())?;
+        Ok(match found {
+            None => Err(SensorRefusal::NotSignedIn),
+            Some((session, user)) if user.role == Role::Admin => Ok(session.username),
+            Some((session, user)) => {
+                tracing::warn!(user = %session.username, role = %user.role, "sensor change refused: not an admin");
+                Err(SensorRefusal::NotAdmin(user.role))
+            }
+        })
+    }
+
+    /// Runs a sensor change on the blocking pool (argon2 and redb); a storage failure is
+    /// logged and becomes a generic error, refusals stay values.
+    async fn run<T: Send + 'static>(
+        &self,
+        change: impl FnOnce(&crate::store::Store) -> Result<T, SensorChangeError> + Send + 'static,
+    ) -> Result<Result<T, SensorChangeError>, String> {
+        let unavailable = || "sensor changes are unavailable right now".to_owned();
+        let outcome = self.state.blocking(move |store| Ok(change(store))).await.map_err(|_| unavailable())?;
+        match outcome {
+            Err(SensorChangeError::Store(error)) => {
+                tracing::error!(%error, "sensor change failed");
+                Err(unavailable())
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn credentials(&self, name: String, secrets: SensorSecrets) -> SensorCredentials {
+        SensorCredentials {
+            mlogc_fragment: sensors::mlogc_fragment(&name, &secrets.password, &self.url_base),
+            ingest_url: sensors::ingest_url(&self.url_base, &secrets.url_secret),
+            password: secrets.password,
+            name,
+        }
+    }
+}
+
+/// `http(s)://<Host header>` when the header is a plain `host[:port]`, otherwise the CLI's
+/// default from the configuration.
+fn url_base(parts: &Parts, config: &Config) -> String {
+    let scheme = if parts.extensions.get::<OverTls>().is_some() { "https" } else { "http" };
+    parts
+        .headers
+        .get(HOST)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<Authority>().ok())
+        .filter(|authority| !authority.as_str().contains('@') && !authority.host().is_empty())
+        .map(|authority| format!("{scheme}://{authority}"))
+        .unwrap_or_else(|| sensors::default_url_base(config))
 }
 
 /// An argon2id hash of a random password, verified against when the user does not exist.

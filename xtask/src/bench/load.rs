@@ -1,8 +1,8 @@
 //! The load generator: N threads, each with one keep-alive connection, PUT uploads exactly as
-//! mlogc does (same headers, same order) until a duration or a count is reached; throughput
-//! and latency percentiles.
+//! mlogc does (same headers, same order) until a duration or a count is reached, as fast as
+//! the server answers or at a steady rate; throughput and latency percentiles.
 
-use super::uploads::Fixture;
+use super::uploads::Upload;
 use crate::lab::http::{self, Url};
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
@@ -13,12 +13,14 @@ use std::time::{Duration, Instant};
 /// Where and how hard to push.
 pub struct LoadConfig {
     pub url: Url,
-    /// `user:pass` for Basic auth
-    pub credentials: String,
+    /// `user:pass` for Basic auth; upload number `n` uses entry `n % len` (several sensors)
+    pub credentials: Vec<String>,
     pub connections: usize,
     pub duration: Duration,
     /// stop after this many uploads (instead of at `duration`)
     pub count: Option<u64>,
+    /// uploads per second over all connections (`None`: as fast as answered)
+    pub rate: Option<f64>,
 }
 
 /// What one run measured.
@@ -56,9 +58,9 @@ fn request_head(config: &LoadConfig, authorization: &str, summary: &str, content
     )
 }
 
-/// Replays `fixtures` round-robin with unique ids `first_id`, `first_id + 1`, …
-pub fn run(fixtures: &[Fixture], config: &LoadConfig, first_id: u64) -> LoadResult {
-    let authorization = http::base64(config.credentials.as_bytes());
+/// Sends `make(first + n)` for n = 0, 1, … (`make` must give each number its own unique id).
+pub fn run(make: &(dyn Fn(u64) -> Upload + Sync), config: &LoadConfig, first: u64) -> LoadResult {
+    let authorizations: Vec<String> = config.credentials.iter().map(|credentials| http::base64(credentials.as_bytes())).collect();
     let next = AtomicU64::new(0);
     let merged = Mutex::new(LoadResult::default());
     let started = Instant::now();
@@ -77,9 +79,13 @@ pub fn run(fixtures: &[Fixture], config: &LoadConfig, first_id: u64) -> LoadResu
                     if done {
                         break;
                     }
-                    let fixture = &fixtures[(sequence % fixtures.len() as u64) as usize];
-                    let upload = fixture.rewrite(first_id + sequence);
-                    let mut bytes = request_head(config, &authorization, &upload.summary, &upload.content_hash, upload.body.len()).into_bytes();
+                    if let Some(rate) = config.rate {
+                        let due = started + Duration::from_secs_f64(sequence as f64 / rate.max(1e-3));
+                        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                    }
+                    let upload = make(first + sequence);
+                    let authorization = &authorizations[(sequence % authorizations.len().max(1) as u64) as usize];
+                    let mut bytes = request_head(config, authorization, &upload.summary, &upload.content_hash, upload.body.len()).into_bytes();
                     bytes.extend_from_slice(&upload.body);
                     let sent = Instant::now();
                     let outcome = (|| -> Result<(u16, String), String> {

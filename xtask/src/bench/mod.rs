@@ -1,11 +1,14 @@
 //! `cargo xtask bench ingest`: replays mlogc's captured uploads (unique ids rewritten, MD5s
 //! recomputed) over keep-alive connections against `wafscope debug-sink` (the same HTTP stack,
 //! storing nothing) and against `wafscope serve` with a fresh data dir; prints uploads/s,
-//! latency percentiles and stored bytes per event.  A benchmark, not a test.
+//! latency percentiles and stored bytes per event.  `cargo xtask bench query` (query.rs):
+//! read-API latency over a million events while ingest runs.  Benchmarks, not tests.
 
 mod load;
 pub mod md5;
+mod query;
 mod uploads;
+mod varied;
 
 use crate::lab::args::Args;
 use crate::lab::http::Url;
@@ -40,7 +43,7 @@ const RELEASE_MARK: &str = "XTASK_BENCH_OPTIMISED";
 
 /// Runs `cargo xtask bench ARGS`.
 pub fn run(raw: &[String]) -> TaskResult {
-    if cfg!(debug_assertions) && std::env::var_os(RELEASE_MARK).is_none() && raw.first().is_some_and(|word| word == "ingest") {
+    if cfg!(debug_assertions) && std::env::var_os(RELEASE_MARK).is_none() && raw.first().is_some_and(|word| word == "ingest" || word == "query") {
         // the load generator (MD5 per upload) must not be the bottleneck: run it optimised
         // (xtask has no dependencies, so its release build takes seconds)
         return step(
@@ -50,8 +53,9 @@ pub fn run(raw: &[String]) -> TaskResult {
     }
     match raw.first().map(String::as_str) {
         Some("ingest") => ingest(&Args::parse(&raw[1..], &["--connections", "--duration", "--count", "--binary", "--target", "--user", "--pass"], &[])?),
+        Some("query") => query::run(&Args::parse(&raw[1..], &["--events", "--rate", "--duration", "--data-dir", "--binary"], &[])?),
         Some("help" | "--help" | "-h") | None => {
-            print!("{HELP}");
+            print!("{HELP}\n{}", query::HELP);
             Ok(())
         }
         Some(other) => Err(format!("unknown bench {other:?}\n\n{HELP}")),
@@ -77,7 +81,7 @@ fn ingest(args: &Args) -> TaskResult {
         Some(count) => format!("{count} uploads per target"),
         None => format!("{:.0} s per target", duration.as_secs_f64()),
     };
-    let config_for = |url: Url, credentials: String| LoadConfig { url, credentials, connections, duration, count };
+    let config_for = |url: Url, credentials: String| LoadConfig { url, credentials: vec![credentials], connections, duration, count, rate: None };
     let header = format!(
         "bench ingest: {} mlogc uploads replayed (fixtures/corpus/mlogc-captured, mean body {mean_body:.0} B), {connections} keep-alive connections, {budget}",
         fixtures.len()
@@ -86,7 +90,7 @@ fn ingest(args: &Args) -> TaskResult {
     if let Some(target) = args.value("--target") {
         let credentials = format!("{}:{}", args.value("--user").unwrap_or("bench"), args.value("--pass").unwrap_or("bench"));
         eprintln!("[bench] {target}");
-        let result = load::run(&fixtures, &config_for(Url::parse(target)?, credentials), 0);
+        let result = load::run(&|sequence| uploads::replay(&fixtures, sequence), &config_for(Url::parse(target)?, credentials), 0);
         println!("{header}");
         print_table(&[Row { name: "target", result, server_cpu: None }]);
         return Ok(());
@@ -131,7 +135,7 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
     sink_command.args(["debug-sink", "--listen", "127.0.0.1:0"]).env("WAFSCOPE_LOG", "warn");
     let sink = ServerProcess::spawn(sink_command, scratch, "debug-sink")?;
     let sink_url = Url::parse(&format!("{}/rpc/auditLogReceiver", sink.url.base()))?;
-    let (sink_result, sink_cpu) = with_cpu(|| sink.cpu_seconds(), || load::run(fixtures, &config_for(sink_url, "bench:bench".to_owned()), 0));
+    let (sink_result, sink_cpu) = with_cpu(|| sink.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(sink_url, "bench:bench".to_owned()), 0));
     drop(sink);
 
     // (b) the real console with a fresh data dir and a sensor
@@ -144,7 +148,7 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
         let sensor = console.add_sensor(&format!("bench-{}", random_secret().get(..6).unwrap_or("x")))?;
         let url = Url::parse(&sensor.console_uri)?;
         let credentials = format!("{}:{}", sensor.user, sensor.pass);
-        let (result, cpu) = with_cpu(|| console.cpu_seconds(), || load::run(fixtures, &config_for(url, credentials), 0));
+        let (result, cpu) = with_cpu(|| console.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(url, credentials), 0));
         let stored = console.stored_ids(&sensor);
         drop(console);
         let (bytes, allocated) = dir_size(&data);

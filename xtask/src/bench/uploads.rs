@@ -61,6 +61,11 @@ pub fn load(dir: &Path) -> Result<Vec<Fixture>, String> {
     Ok(fixtures)
 }
 
+/// Upload number `sequence` of a replay: the fixtures round-robin, each with a fresh unique id.
+pub fn replay(fixtures: &[Fixture], sequence: u64) -> Upload {
+    fixtures[(sequence % fixtures.len() as u64) as usize].rewrite(sequence)
+}
+
 /// Replaces every occurrence of `from` by `to` (same length) in place.
 fn replace_all(haystack: &mut [u8], from: &[u8], to: &[u8]) {
     debug_assert_eq!(from.len(), to.len());

@@ -5,7 +5,7 @@
 
 mod apache;
 pub mod args;
-mod cases;
+pub mod cases;
 mod console;
 mod expected;
 pub mod http;

@@ -58,6 +58,11 @@ impl Wafscope {
         self.server.as_ref().and_then(ServerProcess::cpu_seconds)
     }
 
+    /// Resident memory of the running server, KiB.
+    pub fn rss_kib(&self) -> Option<u64> {
+        self.server.as_ref().and_then(ServerProcess::rss_kib)
+    }
+
     /// Runs an admin subcommand; its stdout.
     fn admin(&self, args: &[&str], input: Option<&str>) -> Result<String, String> {
         let mut command = self.command();
@@ -81,7 +86,7 @@ impl Wafscope {
     }
 
     /// GET with the bearer token: (status, body); https goes through `curl -sk`.
-    fn get(&mut self, path: &str) -> Result<(u16, Vec<u8>), String> {
+    pub fn get(&mut self, path: &str) -> Result<(u16, Vec<u8>), String> {
         let token = self.token()?;
         let url = Url::parse(&format!("{}{path}", self.base_url()))?;
         let authorization = format!("Bearer {token}");

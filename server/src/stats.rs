@@ -101,7 +101,8 @@ pub fn decode_counts(bytes: &[u8]) -> ActionCounts {
 pub struct StatsAccumulator {
     totals: ActionCounts,
     minutes: BTreeMap<u64, ActionCounts>,
-    values: HashMap<(u8, Vec<u8>), ActionCounts>,
+    /// dimension → value → counts
+    values: BTreeMap<u8, HashMap<Vec<u8>, ActionCounts>>,
     rule_labels: HashMap<u32, (u64, String)>,
 }
 
@@ -111,7 +112,7 @@ impl StatsAccumulator {
         let counts = ActionCounts::of(summary.action);
         self.add_minute(minute, &counts);
         for (dimension, value) in stat_keys(summary) {
-            self.add_value(dimension, value, &counts);
+            self.add_value(dimension, &value, &counts);
         }
         self.add_rule_label(summary);
     }
@@ -123,8 +124,13 @@ impl StatsAccumulator {
     }
 
     /// One counter row.
-    pub fn add_value(&mut self, dimension: u8, value: Vec<u8>, counts: &ActionCounts) {
-        self.values.entry((dimension, value)).or_default().add(counts);
+    pub fn add_value(&mut self, dimension: u8, value: &[u8], counts: &ActionCounts) {
+        // (look up before allocating: most rows of a long window repeat a known value)
+        let values = self.values.entry(dimension).or_default();
+        match values.get_mut(value) {
+            Some(known) => known.add(counts),
+            None => values.entry(value.to_vec()).or_default().add(counts),
+        }
     }
 
     /// Remembers the newest message of each rule (top rule of the event only).
@@ -150,9 +156,10 @@ impl StatsAccumulator {
     fn top(&self, dimension: Dimension, top: usize) -> Vec<TopEntry> {
         let mut entries: Vec<TopEntry> = self
             .values
-            .iter()
-            .filter(|((code, _), _)| *code == dimension as u8)
-            .map(|((_, value), counts)| TopEntry { value: String::from_utf8_lossy(value).into_owned(), label: None, counts: *counts })
+            .get(&(dimension as u8))
+            .into_iter()
+            .flatten()
+            .map(|(value, counts)| TopEntry { value: String::from_utf8_lossy(value).into_owned(), label: None, counts: *counts })
             .collect();
         if dimension == Dimension::Score {
             entries.sort_by_key(|entry| entry.value.parse::<u64>().unwrap_or(u64::MAX));
@@ -247,9 +254,68 @@ pub fn bin_minutes_for(minutes: u64) -> u64 {
     STEPS.into_iter().find(|step| minutes.div_ceil(*step) <= 200).unwrap_or(minutes.div_ceil(200).max(1440))
 }
 
+/// The counters' granularities in minutes: per minute, and the hourly and daily roll-ups
+/// (`STATS_PER_HOUR`, `STATS_PER_DAY`, keyed by the first minute of their hour or day, UTC).
+pub const TIERS: [u64; 3] = [1, 60, 1440];
+
+/// Blocks of one tier: `(tier minutes, start, end)`, start and end multiples of the tier.
+pub type Block = (u64, u64, u64);
+
+/// Splits `[from, to)` (minutes) into aligned blocks of [`TIERS`], the coarsest that fit: at
+/// most 59 minutes and 23 hours at each end and whole days in between, so a window's counter
+/// rows grow with its days, not with its minutes.
+pub fn cover(from: u64, to: u64) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    cover_with(&TIERS, from, to, &mut blocks);
+    blocks.sort_by_key(|&(_, start, _)| start);
+    blocks
+}
+
+fn cover_with(tiers: &[u64], from: u64, to: u64, blocks: &mut Vec<Block>) {
+    let Some((&tier, finer)) = tiers.split_last() else { return };
+    if from >= to {
+        return;
+    }
+    let start = from.div_ceil(tier).saturating_mul(tier);
+    let end = to / tier * tier;
+    if finer.is_empty() || start >= end {
+        if finer.is_empty() {
+            blocks.push((tier, from, to));
+        } else {
+            cover_with(finer, from, to, blocks);
+        }
+        return;
+    }
+    cover_with(finer, from, start, blocks);
+    blocks.push((tier, start, end));
+    cover_with(finer, end, to, blocks);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_are_covered_exactly_by_aligned_blocks() {
+        let day = 1440;
+        let cases = [(0, 1), (5, 65), (59, 61), (61, 119), (1439, 1441), (100, 100 + 7 * day), (3 * day, 10 * day), (17, 17 + day), (29_000_000, 29_000_000 + 30 * day + 77)];
+        for (from, to) in cases {
+            let blocks = cover(from, to);
+            let mut at = from;
+            for &(tier, start, end) in &blocks {
+                assert_eq!(start, at, "contiguous: {blocks:?}");
+                assert!(start < end && TIERS.contains(&tier), "{blocks:?}");
+                assert!(start % tier == 0 && end % tier == 0, "aligned: {blocks:?}");
+                at = end;
+            }
+            assert_eq!(at, to, "covers [{from}, {to}): {blocks:?}");
+            let fine: u64 = blocks.iter().filter(|block| block.0 == 1).map(|block| block.2 - block.1).sum();
+            let hours: u64 = blocks.iter().filter(|block| block.0 == 60).map(|block| (block.2 - block.1) / 60).sum();
+            assert!(fine <= 2 * 59 && hours <= 2 * 23, "coarsest blocks: {blocks:?}");
+        }
+        assert_eq!(cover(60, 120), vec![(60, 60, 120)]);
+        assert_eq!(cover(7, 7), vec![]);
+    }
 
     #[test]
     fn bins_stay_readable() {

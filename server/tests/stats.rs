@@ -97,6 +97,16 @@ async fn stats_equal_what_the_events_api_counts() {
     assert_eq!(flushed["timeline"], early["timeline"]);
     assert_matches_events(&flushed, &events, "flushed");
 
+    // a window of days reads the events' day (or hours) from the roll-ups, the ends per minute
+    let wide = format!("from={}&to={}&top=100", from - 3 * 86_400 + 7 * 60, to + 2 * 86_400 + 13 * 60);
+    let rolled = stats(&app, &token, &wide).await;
+    assert_eq!(rolled["source"], "counters");
+    assert_matches_events(&rolled, &events, "rolled up");
+    let rolled_scan = stats(&app, &token, &format!("{wide}&sensor=web-01")).await;
+    for list in ["totals", "timeline", "rules", "client_ips", "hosts", "paths", "statuses", "severities", "scores"] {
+        assert_eq!(rolled_scan[list], rolled[list], "scan and roll-ups agree on {list}");
+    }
+
     // any other filter is answered by scanning what /api/v1/events returns for it
     let sensor_only = stats(&app, &token, &format!("{window}&sensor=web-01")).await;
     assert_eq!(sensor_only["source"], "scan");

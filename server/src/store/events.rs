@@ -301,12 +301,13 @@ fn write_derived(transaction: &WriteTransaction, derived: &DeferredIndex) -> Res
     write_postings(transaction, &derived.postings)?;
     add_minute_counts(transaction, &derived.minutes)?;
     if !derived.stats.is_empty() {
-        let mut stats = transaction.open_table(STATS_PER_MINUTE)?;
-        for ((minute, dimension, value), added) in &derived.stats {
-            let key = (*minute, *dimension, value.as_slice());
-            let mut total = stats.get(key)?.map(|stored| crate::stats::decode_counts(stored.value())).unwrap_or_default();
-            total.add(added);
-            stats.insert(key, crate::stats::encode_counts(&total).as_slice())?;
+        for tier in crate::stats::TIERS {
+            // the minute rows rolled up into this tier's buckets
+            let mut rolled: BTreeMap<(u64, u8, &[u8]), MinuteCounts> = BTreeMap::new();
+            for ((minute, dimension, value), added) in &derived.stats {
+                rolled.entry((minute / tier * tier, *dimension, value.as_slice())).or_default().add(added);
+            }
+            add_stats(transaction, tier, &rolled)?;
         }
     }
     if !derived.rule_messages.is_empty() {
@@ -330,6 +331,17 @@ fn write_derived(transaction: &WriteTransaction, derived: &DeferredIndex) -> Res
             let stored = minutes.get((sensor.as_str(), *minute))?.map(|value| value.value()).unwrap_or(0);
             minutes.insert((sensor.as_str(), *minute), stored + added)?;
         }
+    }
+    Ok(())
+}
+
+/// Adds `rows` to the counters of `tier` (see `stats::TIERS`).
+pub(super) fn add_stats(transaction: &WriteTransaction, tier: u64, rows: &BTreeMap<(u64, u8, &[u8]), MinuteCounts>) -> Result<(), StoreError> {
+    let mut stats = transaction.open_table(stats_table(tier))?;
+    for (key, added) in rows {
+        let mut total = stats.get(*key)?.map(|stored| crate::stats::decode_counts(stored.value())).unwrap_or_default();
+        total.add(added);
+        stats.insert(*key, crate::stats::encode_counts(&total).as_slice())?;
     }
     Ok(())
 }

@@ -10,7 +10,9 @@ use std::path::Path;
 /// 2: the per-field `by_*` indexes became `POSTINGS`, written behind the acknowledgement up to
 ///    the `indexed_through` watermark in `META` (see `deferred.rs`), with the dashboard's
 ///    `STATS_PER_MINUTE` and `RULE_MESSAGES`.
-pub const SCHEMA_VERSION: u64 = 2;
+/// 3: hourly and daily roll-ups of the dashboard counters (`STATS_PER_HOUR`, `STATS_PER_DAY`),
+///    built from `STATS_PER_MINUTE` by the upgrade.
+pub const SCHEMA_VERSION: u64 = 3;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -40,6 +42,12 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
                 transaction.open_table(META)?.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
                 tracing::info!(from = 1, to = SCHEMA_VERSION, "database schema upgraded; events are re-indexed when the writer starts");
             }
+            Some(2) => {
+                drop(meta);
+                let rows = roll_up_minute_counters(&transaction)?;
+                transaction.open_table(META)?.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
+                tracing::info!(from = 2, to = SCHEMA_VERSION, minute_rows = rows, "database schema upgraded; dashboard counters rolled up by hour and day");
+            }
             Some(_) => {}
             None => {
                 meta.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
@@ -54,6 +62,8 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
         transaction.open_table(DEDUPE)?;
         transaction.open_table(POSTINGS)?;
         transaction.open_table(STATS_PER_MINUTE)?;
+        transaction.open_table(STATS_PER_HOUR)?;
+        transaction.open_table(STATS_PER_DAY)?;
         transaction.open_table(RULE_MESSAGES)?;
         transaction.open_table(SENSOR_ACTIVITY)?;
         transaction.open_table(SENSOR_MINUTES)?;
@@ -82,6 +92,41 @@ fn drop_schema_1_indexes(transaction: &WriteTransaction) -> Result<(), StoreErro
     Ok(())
 }
 
+/// Schema 2 → 3: the hourly and daily roll-ups of every minute counter row, a day at a time
+/// (rows are minute-first, so a day's rows are adjacent); returns the minute rows read.
+fn roll_up_minute_counters(transaction: &WriteTransaction) -> Result<u64, StoreError> {
+    use crate::store::events::{add_stats, MinuteCounts};
+    use std::collections::BTreeMap;
+    type Rows = BTreeMap<(u64, u8, Vec<u8>), MinuteCounts>;
+    let write = |day: &Rows| -> Result<(), StoreError> {
+        for tier in [60, 1440] {
+            let mut rolled = BTreeMap::new();
+            for ((minute, dimension, value), counts) in day {
+                rolled.entry((minute / tier * tier, *dimension, value.as_slice())).or_insert_with(MinuteCounts::default).add(counts);
+            }
+            add_stats(transaction, tier, &rolled)?;
+        }
+        Ok(())
+    };
+    let minutes = transaction.open_table(STATS_PER_MINUTE)?;
+    let mut day: Rows = BTreeMap::new();
+    let mut current_day = None;
+    let mut read = 0u64;
+    for row in minutes.iter()? {
+        let (key, counts) = row?;
+        let (minute, dimension, value) = key.value();
+        if current_day.is_some_and(|current| current != minute / 1440) {
+            write(&day)?;
+            day.clear();
+        }
+        current_day = Some(minute / 1440);
+        day.insert((minute, dimension, value.to_vec()), crate::stats::decode_counts(counts.value()));
+        read += 1;
+    }
+    write(&day)?;
+    Ok(read)
+}
+
 fn decode_version(bytes: &[u8]) -> Result<u64, StoreError> {
     let array: [u8; 8] = bytes
         .try_into()
@@ -95,7 +140,7 @@ mod tests {
     use crate::filter::EventFilter;
     use crate::store::deferred::DeferredIndex;
     use std::time::Duration;
-    use redb::ReadableDatabase;
+    use redb::{ReadableDatabase, ReadableTableMetadata};
     use crate::store::Store;
     use std::collections::HashMap;
 
@@ -154,4 +199,50 @@ mod tests {
         let (page, _) = store.list_events(&by_ip, None, 10).unwrap();
         assert_eq!(page.iter().map(|summary| summary.id).collect::<Vec<_>>(), vec![expected[0]]);
     }
+
+    #[test]
+    fn schema_2_databases_get_their_counters_rolled_up() {
+        let directory = tempfile::tempdir().unwrap();
+        let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/protocol-samples/native-2.9.7-ipv6-chain-200.auditlog")).unwrap();
+        let day_us = 86_400_000_000i64;
+        let fixture = crate::ingest::prepare_event("old", &body, None, None, 1);
+        let minute = (fixture.summary.time.unwrap() / 60_000_000) as u64;
+        let window = move |store: &Store| {
+            // four days around the fixture's minute, ragged ends: day, hour and minute rows count
+            let answer = store.counter_stats(minute - 1440 - 23, minute + 2 * 1440 + 5, 60, 10).unwrap();
+            serde_json::to_value(answer).unwrap()
+        };
+        let before = {
+            let store = Store::open(directory.path()).unwrap();
+            let mut next_id = 1;
+            // events without a time of their own count at their arrival, over three days
+            let first = minute as i64 * 60_000_000 - day_us;
+            let mut batch: Vec<_> = (0..6)
+                .map(|n| crate::ingest::prepare_event("old", format!("entry {n}").as_bytes(), None, None, first + n * day_us / 2 + 90_000_000))
+                .collect();
+            batch.push(fixture);
+            store.write_events(&mut batch, &mut next_id, &mut DeferredIndex::with_limits(Duration::ZERO, 0)).unwrap();
+            let before = window(&store);
+            assert_eq!(before["totals"]["total"], 7, "{before}");
+            assert!(!before["rules"].as_array().unwrap().is_empty(), "the fixture's rules: {before}");
+            // what schema 2 looked like: no roll-ups
+            let transaction = store.database().begin_write().unwrap();
+            transaction.open_table(META).unwrap().insert(VERSION_KEY, 2u64.to_le_bytes().as_slice()).unwrap();
+            transaction.delete_table(STATS_PER_HOUR).unwrap();
+            transaction.delete_table(STATS_PER_DAY).unwrap();
+            transaction.commit().unwrap();
+            before
+        };
+        let store = Store::open(directory.path()).unwrap();
+        let transaction = store.database().begin_read().unwrap();
+        let version = transaction.open_table(META).unwrap().get(VERSION_KEY).unwrap().map(|value| decode_version(value.value()).unwrap());
+        assert_eq!(version, Some(SCHEMA_VERSION));
+        assert!(transaction.open_table(STATS_PER_DAY).unwrap().len().unwrap() > 0, "day rows were built");
+        drop(transaction);
+        assert_eq!(window(&store), before, "the same answer from the rebuilt roll-ups");
+        drop(store);
+        let store = Store::open(directory.path()).unwrap();
+        assert_eq!(window(&store), before, "upgraded once: reopening adds nothing");
+    }
+
 }

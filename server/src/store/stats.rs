@@ -15,7 +15,8 @@ pub const SCAN_STATS_BUDGET: usize = 500_000;
 
 impl Store {
     /// Statistics of the events with event time in `[from_minute, to_minute)`, from the
-    /// counters (plus the events not flushed into them yet).
+    /// counters (whole days and hours from the roll-ups, the ends per minute) plus the events
+    /// not flushed into them yet.
     pub fn counter_stats(&self, from_minute: u64, to_minute: u64, bin_minutes: u64, top: usize) -> Result<StatsAnswer, StoreError> {
         let mut accumulator = StatsAccumulator::default();
         // one snapshot for every table, so totals and top lists agree
@@ -23,12 +24,14 @@ impl Store {
         for (minute, counts) in flushed_minute_counts(&transaction, from_minute, to_minute)? {
             accumulator.add_minute(minute, &counts);
         }
-        let stats = transaction.open_table(STATS_PER_MINUTE)?;
         let empty: &[u8] = &[];
-        for row in stats.range((from_minute, 0u8, empty)..(to_minute, 0u8, empty))? {
-            let (key, counts) = row?;
-            let (_, dimension, value) = key.value();
-            accumulator.add_value(dimension, value.to_vec(), &crate::stats::decode_counts(counts.value()));
+        for (tier, start, end) in crate::stats::cover(from_minute, to_minute) {
+            let stats = transaction.open_table(stats_table(tier))?;
+            for row in stats.range((start, 0u8, empty)..(end, 0u8, empty))? {
+                let (key, counts) = row?;
+                let (_, dimension, value) = key.value();
+                accumulator.add_value(dimension, value, &crate::stats::decode_counts(counts.value()));
+            }
         }
         // plus the events not flushed into the counters yet
         for_each_unindexed(&transaction, |summary| {

@@ -53,6 +53,20 @@ pub const COUNTS_PER_MINUTE: TableDefinition<u64, &[u8]> = TableDefinition::new(
 /// a time window is one range scan.
 pub const STATS_PER_MINUTE: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefinition::new("stats_per_minute_v1");
 
+/// Roll-ups of [`STATS_PER_MINUTE`] with the same key and value, keyed by the first minute
+/// of the hour / of the UTC day: a long window reads whole hours and days (`stats::cover`).
+pub const STATS_PER_HOUR: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefinition::new("stats_per_hour_v1");
+pub const STATS_PER_DAY: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefinition::new("stats_per_day_v1");
+
+/// The counter table of each granularity in `stats::TIERS`.
+pub fn stats_table(tier: u64) -> TableDefinition<'static, (u64, u8, &'static [u8]), &'static [u8]> {
+    match tier {
+        1 => STATS_PER_MINUTE,
+        60 => STATS_PER_HOUR,
+        _ => STATS_PER_DAY,
+    }
+}
+
 /// The newest message seen for each rule id (labels of the dashboard's top rules).
 pub const RULE_MESSAGES: TableDefinition<u32, &str> = TableDefinition::new("rule_messages_v1");
 

@@ -46,6 +46,15 @@ impl Dimension {
     }
 }
 
+/// The dimensions the counters are also kept *within* (`SCOPED_STATS_PER_*`): a dashboard
+/// filtered to one sensor or one host is answered from counters as well.
+pub const SCOPES: [Dimension; 2] = [Dimension::Sensor, Dimension::Host];
+
+/// Whether counters are kept within values of `dimension` (see [`SCOPES`]).
+pub fn is_scope(dimension: u8) -> bool {
+    SCOPES.iter().any(|scope| *scope as u8 == dimension)
+}
+
 /// Longest path counted (longer ones are cut at a character boundary).
 pub const MAX_PATH_BYTES: usize = 256;
 /// Value of a dimension the event does not have.

@@ -1,6 +1,7 @@
 //! `/api/v1/stats` over the fixture corpus's real mlogc uploads: every number equals what
 //! counting the `/api/v1/events` answer for the same filter gives, before and after the
-//! counters are flushed, and the counter path equals the scan path.
+//! counters are flushed, within one sensor or host too, and the counter path equals the scan
+//! path.
 
 mod support;
 
@@ -102,13 +103,15 @@ async fn stats_equal_what_the_events_api_counts() {
     let rolled = stats(&app, &token, &wide).await;
     assert_eq!(rolled["source"], "counters");
     assert_matches_events(&rolled, &events, "rolled up");
-    let rolled_scan = stats(&app, &token, &format!("{wide}&sensor=web-01")).await;
+    // (`status=!999` selects every event but is no counter scope: it is answered by a scan)
+    let rolled_scan = stats(&app, &token, &format!("{wide}&status=!999")).await;
+    assert_eq!(rolled_scan["source"], "scan");
     for list in ["totals", "timeline", "rules", "client_ips", "hosts", "paths", "statuses", "severities", "scores"] {
         assert_eq!(rolled_scan[list], rolled[list], "scan and roll-ups agree on {list}");
     }
 
     // any other filter is answered by scanning what /api/v1/events returns for it
-    let sensor_only = stats(&app, &token, &format!("{window}&sensor=web-01")).await;
+    let sensor_only = stats(&app, &token, &format!("{window}&status=!999")).await;
     assert_eq!(sensor_only["source"], "scan");
     for list in ["totals", "timeline", "rules", "client_ips", "hosts", "paths", "statuses", "severities", "scores"] {
         assert_eq!(sensor_only[list], flushed[list], "scan and counters agree on {list}");
@@ -119,6 +122,26 @@ async fn stats_equal_what_the_events_api_counts() {
         assert!(!selected.is_empty(), "{filter} selects fixture events");
         assert_matches_events(&answer, &selected, filter);
     }
+
+    // one sensor or one host is answered from the counters kept within it
+    let (other, _) = app.create_sensor("web-02");
+    for upload in uploads.iter().take(7) {
+        assert_eq!(put(&app, &basic("web-02", &other), upload).await.status(), StatusCode::OK);
+    }
+    let host = events[0]["host"].as_str().unwrap().to_owned();
+    for settled in [false, true] {
+        if settled {
+            tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        }
+        for filter in ["sensor=web-01".to_owned(), "sensor=web-02".to_owned(), format!("host={}", host.to_ascii_uppercase())] {
+            let answer = stats(&app, &token, &format!("{wide}&{filter}")).await;
+            assert_eq!(answer["source"], "counters", "{filter}");
+            let selected = all_events(&app, &token, &format!("&{filter}")).await;
+            assert_matches_events(&answer, &selected, &format!("{filter} (flushed: {settled})"));
+        }
+    }
+    let second = stats(&app, &token, &format!("{wide}&sensor=web-02")).await;
+    assert_eq!(second["totals"]["total"], 7, "only web-02's events");
 
     // the window is widened to whole minutes and said so; bad input is a 400
     assert_eq!(flushed["from"].as_i64().unwrap() % 60_000_000, 0);

@@ -35,6 +35,9 @@ pub struct DeferredIndex {
     pub(super) minutes: BTreeMap<u64, MinuteCounts>,
     /// Dashboard counters: (minute, dimension, value) → counts.
     pub(super) stats: BTreeMap<(u64, u8, Vec<u8>), MinuteCounts>,
+    /// The same within each scope (`stats::SCOPES`): (scope, scope value) → (minute, dimension,
+    /// value) → counts.
+    pub(super) scoped: BTreeMap<(u8, Vec<u8>), BTreeMap<(u64, u8, Vec<u8>), MinuteCounts>>,
     /// Newest message of each top rule.
     pub(super) rule_messages: BTreeMap<u32, String>,
     pub(super) sensors: BTreeMap<String, SensorActivity>,
@@ -83,6 +86,15 @@ impl DeferredIndex {
         self.postings.add(index_keys, summary.id);
         let counts = MinuteCounts::of(summary.action);
         self.minutes.entry(minute).or_default().add(&counts);
+        for (scope, scope_value) in stat_keys.iter().filter(|(dimension, _)| crate::stats::is_scope(*dimension)) {
+            let rows = match self.scoped.get_mut(&(*scope, scope_value.clone())) {
+                Some(rows) => rows,
+                None => self.scoped.entry((*scope, scope_value.clone())).or_default(),
+            };
+            for (dimension, value) in &stat_keys {
+                rows.entry((minute, *dimension, value.clone())).or_default().add(&counts);
+            }
+        }
         for (dimension, value) in stat_keys {
             self.stats.entry((minute, dimension, value)).or_default().add(&counts);
         }
@@ -112,6 +124,12 @@ impl DeferredIndex {
         }
         for (key, counts) in later.stats {
             self.stats.entry(key).or_default().add(&counts);
+        }
+        for (scope, rows) in later.scoped {
+            let known = self.scoped.entry(scope).or_default();
+            for (key, counts) in rows {
+                known.entry(key).or_default().add(&counts);
+            }
         }
         self.rule_messages.extend(later.rule_messages);
         for (sensor, activity) in later.sensors {

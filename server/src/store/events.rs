@@ -308,6 +308,19 @@ fn write_derived(transaction: &WriteTransaction, derived: &DeferredIndex) -> Res
                 rolled.entry((minute / tier * tier, *dimension, value.as_slice())).or_default().add(added);
             }
             add_stats(transaction, tier, &rolled)?;
+            let mut table = transaction.open_table(scoped_stats_table(tier))?;
+            for ((scope, scope_value), rows) in &derived.scoped {
+                let mut rolled: BTreeMap<(u64, u8, &[u8]), MinuteCounts> = BTreeMap::new();
+                for ((minute, dimension, value), added) in rows {
+                    rolled.entry((minute / tier * tier, *dimension, value.as_slice())).or_default().add(added);
+                }
+                for ((bucket, dimension, value), added) in rolled {
+                    let key = (*scope, scope_value.as_slice(), bucket, dimension, value);
+                    let mut total = table.get(key)?.map(|stored| crate::stats::decode_counts(stored.value())).unwrap_or_default();
+                    total.add(&added);
+                    table.insert(key, crate::stats::encode_counts(&total).as_slice())?;
+                }
+            }
         }
     }
     if !derived.rule_messages.is_empty() {

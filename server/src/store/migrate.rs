@@ -10,8 +10,8 @@ use std::path::Path;
 /// 2: the per-field `by_*` indexes became `POSTINGS`, written behind the acknowledgement up to
 ///    the `indexed_through` watermark in `META` (see `deferred.rs`), with the dashboard's
 ///    `STATS_PER_MINUTE` and `RULE_MESSAGES`.
-/// 3: hourly and daily roll-ups of the dashboard counters (`STATS_PER_HOUR`, `STATS_PER_DAY`),
-///    built from `STATS_PER_MINUTE` by the upgrade.
+/// 3: hourly and daily roll-ups of the dashboard counters (`STATS_PER_HOUR`, `STATS_PER_DAY`)
+///    and the counters within each sensor and host (`SCOPED_STATS_PER_*`).
 pub const SCHEMA_VERSION: u64 = 3;
 
 const VERSION_KEY: &str = "schema_version";
@@ -34,19 +34,13 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
                     known: SCHEMA_VERSION,
                 });
             }
-            Some(1) => {
+            Some(found @ (1 | 2)) => {
                 drop(meta);
-                drop_schema_1_indexes(&transaction)?;
+                drop_derived_tables(&transaction)?;
                 // nothing is indexed: every event is the tail the writer indexes when it starts
                 set_indexed_through(&transaction, 0)?;
                 transaction.open_table(META)?.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
-                tracing::info!(from = 1, to = SCHEMA_VERSION, "database schema upgraded; events are re-indexed when the writer starts");
-            }
-            Some(2) => {
-                drop(meta);
-                let rows = roll_up_minute_counters(&transaction)?;
-                transaction.open_table(META)?.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
-                tracing::info!(from = 2, to = SCHEMA_VERSION, minute_rows = rows, "database schema upgraded; dashboard counters rolled up by hour and day");
+                tracing::info!(from = found, to = SCHEMA_VERSION, "database schema upgraded; every event is re-indexed when the writer starts (readers scan meanwhile)");
             }
             Some(_) => {}
             None => {
@@ -64,6 +58,9 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
         transaction.open_table(STATS_PER_MINUTE)?;
         transaction.open_table(STATS_PER_HOUR)?;
         transaction.open_table(STATS_PER_DAY)?;
+        transaction.open_table(SCOPED_STATS_PER_MINUTE)?;
+        transaction.open_table(SCOPED_STATS_PER_HOUR)?;
+        transaction.open_table(SCOPED_STATS_PER_DAY)?;
         transaction.open_table(RULE_MESSAGES)?;
         transaction.open_table(SENSOR_ACTIVITY)?;
         transaction.open_table(SENSOR_MINUTES)?;
@@ -76,12 +73,12 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
     Ok(())
 }
 
-/// Schema 1 → 2: deletes the per-field tables and the minute counters (schema 1 counted at
-/// each commit; re-indexing from the watermark 0 counts every event again); the writer rebuilds
-/// all of it from `EVENTS` when it starts (`Store::index_tail`), and until then readers scan
-/// the events themselves.
-fn drop_schema_1_indexes(transaction: &WriteTransaction) -> Result<(), StoreError> {
-    transaction.delete_table(COUNTS_PER_MINUTE)?;
+/// Upgrades from schema 1 or 2 delete every derived table (schema 1's per-field indexes, the
+/// postings, counters and sensor activity; tables a schema did not have are skipped) and set
+/// the watermark to 0: the writer rebuilds all of it from `EVENTS` when it starts
+/// (`Store::index_tail`), and until then readers scan the events themselves. Nothing is counted
+/// twice, because nothing derived survives.
+fn drop_derived_tables(transaction: &WriteTransaction) -> Result<(), StoreError> {
     transaction.delete_table(schema1::BY_SENSOR)?;
     transaction.delete_table(schema1::BY_RULE)?;
     transaction.delete_table(schema1::BY_CLIENT_IP)?;
@@ -89,42 +86,16 @@ fn drop_schema_1_indexes(transaction: &WriteTransaction) -> Result<(), StoreErro
     transaction.delete_table(schema1::BY_STATUS)?;
     transaction.delete_table(schema1::BY_ACTION)?;
     transaction.delete_table(schema1::BY_TIME)?;
-    Ok(())
-}
-
-/// Schema 2 → 3: the hourly and daily roll-ups of every minute counter row, a day at a time
-/// (rows are minute-first, so a day's rows are adjacent); returns the minute rows read.
-fn roll_up_minute_counters(transaction: &WriteTransaction) -> Result<u64, StoreError> {
-    use crate::store::events::{add_stats, MinuteCounts};
-    use std::collections::BTreeMap;
-    type Rows = BTreeMap<(u64, u8, Vec<u8>), MinuteCounts>;
-    let write = |day: &Rows| -> Result<(), StoreError> {
-        for tier in [60, 1440] {
-            let mut rolled = BTreeMap::new();
-            for ((minute, dimension, value), counts) in day {
-                rolled.entry((minute / tier * tier, *dimension, value.as_slice())).or_insert_with(MinuteCounts::default).add(counts);
-            }
-            add_stats(transaction, tier, &rolled)?;
-        }
-        Ok(())
-    };
-    let minutes = transaction.open_table(STATS_PER_MINUTE)?;
-    let mut day: Rows = BTreeMap::new();
-    let mut current_day = None;
-    let mut read = 0u64;
-    for row in minutes.iter()? {
-        let (key, counts) = row?;
-        let (minute, dimension, value) = key.value();
-        if current_day.is_some_and(|current| current != minute / 1440) {
-            write(&day)?;
-            day.clear();
-        }
-        current_day = Some(minute / 1440);
-        day.insert((minute, dimension, value.to_vec()), crate::stats::decode_counts(counts.value()));
-        read += 1;
+    transaction.delete_table(POSTINGS)?;
+    transaction.delete_table(COUNTS_PER_MINUTE)?;
+    for tier in crate::stats::TIERS {
+        transaction.delete_table(stats_table(tier))?;
+        transaction.delete_table(scoped_stats_table(tier))?;
     }
-    write(&day)?;
-    Ok(read)
+    transaction.delete_table(RULE_MESSAGES)?;
+    transaction.delete_table(SENSOR_ACTIVITY)?;
+    transaction.delete_table(SENSOR_MINUTES)?;
+    Ok(())
 }
 
 fn decode_version(bytes: &[u8]) -> Result<u64, StoreError> {
@@ -201,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn schema_2_databases_get_their_counters_rolled_up() {
+    fn schema_2_databases_are_re_indexed_with_roll_ups_and_scopes() {
         let directory = tempfile::tempdir().unwrap();
         let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/protocol-samples/native-2.9.7-ipv6-chain-200.auditlog")).unwrap();
         let day_us = 86_400_000_000i64;
@@ -209,8 +180,14 @@ mod tests {
         let minute = (fixture.summary.time.unwrap() / 60_000_000) as u64;
         let window = move |store: &Store| {
             // four days around the fixture's minute, ragged ends: day, hour and minute rows count
-            let answer = store.counter_stats(minute - 1440 - 23, minute + 2 * 1440 + 5, 60, 10).unwrap();
-            serde_json::to_value(answer).unwrap()
+            let (from, to) = (minute - 1440 - 23, minute + 2 * 1440 + 5);
+            let filter = EventFilter { from: Some(from as i64 * 60_000_000), to: Some(to as i64 * 60_000_000), ..EventFilter::default() };
+            let answer = serde_json::to_value(store.counter_stats(&filter, None, from, to, 60, 10).unwrap()).unwrap();
+            // every event is the sensor's: its scope's counters say the same
+            let scoped = EventFilter { sensor: Some(crate::filter::Condition { value: "old".to_owned(), negated: false }), ..filter };
+            let within = serde_json::to_value(store.counter_stats(&scoped, Some((crate::stats::Dimension::Sensor, b"old")), from, to, 60, 10).unwrap()).unwrap();
+            assert_eq!(within, answer, "scoped and global counters agree");
+            answer
         };
         let before = {
             let store = Store::open(directory.path()).unwrap();
@@ -230,6 +207,9 @@ mod tests {
             transaction.open_table(META).unwrap().insert(VERSION_KEY, 2u64.to_le_bytes().as_slice()).unwrap();
             transaction.delete_table(STATS_PER_HOUR).unwrap();
             transaction.delete_table(STATS_PER_DAY).unwrap();
+            for tier in crate::stats::TIERS {
+                transaction.delete_table(scoped_stats_table(tier)).unwrap();
+            }
             transaction.commit().unwrap();
             before
         };
@@ -237,9 +217,15 @@ mod tests {
         let transaction = store.database().begin_read().unwrap();
         let version = transaction.open_table(META).unwrap().get(VERSION_KEY).unwrap().map(|value| decode_version(value.value()).unwrap());
         assert_eq!(version, Some(SCHEMA_VERSION));
-        assert!(transaction.open_table(STATS_PER_DAY).unwrap().len().unwrap() > 0, "day rows were built");
+        assert_eq!(transaction.open_table(STATS_PER_DAY).unwrap().len().unwrap(), 0, "nothing derived survives");
         drop(transaction);
-        assert_eq!(window(&store), before, "the same answer from the rebuilt roll-ups");
+        assert_eq!(window(&store), before, "the same answer from the unindexed events");
+        assert_eq!(store.index_tail().unwrap(), 7, "the writer's start re-indexes every event");
+        let transaction = store.database().begin_read().unwrap();
+        assert!(transaction.open_table(STATS_PER_DAY).unwrap().len().unwrap() > 0, "day rows were built");
+        assert!(transaction.open_table(SCOPED_STATS_PER_HOUR).unwrap().len().unwrap() > 0, "scoped rows were built");
+        drop(transaction);
+        assert_eq!(window(&store), before, "the same answer from the rebuilt counters");
         drop(store);
         let store = Store::open(directory.path()).unwrap();
         assert_eq!(window(&store), before, "upgraded once: reopening adds nothing");

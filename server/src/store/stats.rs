@@ -5,7 +5,7 @@ use super::events::{flushed_minute_counts, for_each_unindexed, minute_of};
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::filter::EventFilter;
-use crate::stats::{received_minute, SensorActivity, StatsAccumulator, StatsAnswer};
+use crate::stats::{received_minute, ActionCounts, Dimension, SensorActivity, StatsAccumulator, StatsAnswer};
 use app::model::SensorHealth;
 use std::collections::HashMap;
 use redb::ReadableDatabase;
@@ -14,30 +14,61 @@ use redb::ReadableDatabase;
 pub const SCAN_STATS_BUDGET: usize = 500_000;
 
 impl Store {
-    /// Statistics of the events with event time in `[from_minute, to_minute)`, from the
-    /// counters (whole days and hours from the roll-ups, the ends per minute) plus the events
-    /// not flushed into them yet.
-    pub fn counter_stats(&self, from_minute: u64, to_minute: u64, bin_minutes: u64, top: usize) -> Result<StatsAnswer, StoreError> {
+    /// Statistics of the events with event time in `[from_minute, to_minute)` (within one
+    /// sensor or host when `scope` is given), from the counters — whole days and hours from the
+    /// roll-ups, the window's ends per minute — plus the events not flushed into them yet, those
+    /// `filter` (the same window and scope as a filter) selects.
+    pub fn counter_stats(&self, filter: &EventFilter, scope: Option<(Dimension, &[u8])>, from_minute: u64, to_minute: u64, bin_minutes: u64, top: usize) -> Result<StatsAnswer, StoreError> {
         let mut accumulator = StatsAccumulator::default();
         // one snapshot for every table, so totals and top lists agree
         let transaction = self.database().begin_read()?;
-        for (minute, counts) in flushed_minute_counts(&transaction, from_minute, to_minute)? {
-            accumulator.add_minute(minute, &counts);
+        match scope {
+            None => {
+                for (minute, counts) in flushed_minute_counts(&transaction, from_minute, to_minute)? {
+                    accumulator.add_minute(minute, &counts);
+                }
+            }
+            Some((dimension, value)) => {
+                // the scope's own row of each minute is its timeline
+                let minutes = transaction.open_table(STATS_PER_MINUTE)?;
+                for minute in from_minute..to_minute {
+                    if let Some(counts) = minutes.get((minute, dimension as u8, value))? {
+                        accumulator.add_minute(minute, &crate::stats::decode_counts(counts.value()));
+                    }
+                }
+            }
         }
         let empty: &[u8] = &[];
         for (tier, start, end) in crate::stats::cover(from_minute, to_minute) {
-            let stats = transaction.open_table(stats_table(tier))?;
-            for row in stats.range((start, 0u8, empty)..(end, 0u8, empty))? {
-                let (key, counts) = row?;
-                let (_, dimension, value) = key.value();
-                accumulator.add_value(dimension, value, &crate::stats::decode_counts(counts.value()));
+            let mut add = |row: Result<(u8, &[u8], ActionCounts), StoreError>| -> Result<(), StoreError> {
+                let (dimension, value, counts) = row?;
+                accumulator.add_value(dimension, value, &counts);
+                Ok(())
+            };
+            match scope {
+                None => {
+                    let stats = transaction.open_table(stats_table(tier))?;
+                    for row in stats.range((start, 0u8, empty)..(end, 0u8, empty))? {
+                        let (key, counts) = row?;
+                        let (_, dimension, value) = key.value();
+                        add(Ok((dimension, value, crate::stats::decode_counts(counts.value()))))?;
+                    }
+                }
+                Some((scope, scope_value)) => {
+                    let stats = transaction.open_table(scoped_stats_table(tier))?;
+                    let scope = scope as u8;
+                    for row in stats.range((scope, scope_value, start, 0u8, empty)..(scope, scope_value, end, 0u8, empty))? {
+                        let (key, counts) = row?;
+                        let (_, _, _, dimension, value) = key.value();
+                        add(Ok((dimension, value, crate::stats::decode_counts(counts.value()))))?;
+                    }
+                }
             }
         }
         // plus the events not flushed into the counters yet
         for_each_unindexed(&transaction, |summary| {
-            let minute = minute_of(&summary);
-            if (from_minute..to_minute).contains(&minute) {
-                accumulator.add_event(&summary, minute);
+            if filter.matches(&summary) {
+                accumulator.add_event(&summary, minute_of(&summary));
             }
         })?;
         let messages = transaction.open_table(RULE_MESSAGES)?;

@@ -58,6 +58,23 @@ pub const STATS_PER_MINUTE: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefi
 pub const STATS_PER_HOUR: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefinition::new("stats_per_hour_v1");
 pub const STATS_PER_DAY: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefinition::new("stats_per_day_v1");
 
+/// The same counters within one sensor or one host (`stats::SCOPES`): (scope dimension, scope
+/// value, first minute of the minute/hour/day, dimension, value) → 4 × u64 LE. Scope first, so
+/// a scoped window is one range scan per `stats::cover` block.
+pub const SCOPED_STATS_PER_MINUTE: ScopedStats = TableDefinition::new("scoped_stats_per_minute_v1");
+pub const SCOPED_STATS_PER_HOUR: ScopedStats = TableDefinition::new("scoped_stats_per_hour_v1");
+pub const SCOPED_STATS_PER_DAY: ScopedStats = TableDefinition::new("scoped_stats_per_day_v1");
+pub type ScopedStats = TableDefinition<'static, (u8, &'static [u8], u64, u8, &'static [u8]), &'static [u8]>;
+
+/// The scoped counter table of each granularity in `stats::TIERS`.
+pub fn scoped_stats_table(tier: u64) -> ScopedStats {
+    match tier {
+        1 => SCOPED_STATS_PER_MINUTE,
+        60 => SCOPED_STATS_PER_HOUR,
+        _ => SCOPED_STATS_PER_DAY,
+    }
+}
+
 /// The counter table of each granularity in `stats::TIERS`.
 pub fn stats_table(tier: u64) -> TableDefinition<'static, (u64, u8, &'static [u8]), &'static [u8]> {
     match tier {

@@ -7,6 +7,8 @@
 //!   an implementation the server provides through context.
 //! - `ui` (feature `ui`): the Leptos CSR application: route tree, pages, components.
 
+pub mod chart_math;
+pub mod dashboard;
 pub mod filters;
 pub mod format;
 pub mod model;

@@ -1,7 +1,7 @@
 //! The only place that talks HTTP to the JSON API and opens the live stream (server functions
 //! have their own stubs).
 
-use crate::model::{ApiError, EventDetail, EventPage, EventSummary, LiveStats};
+use crate::model::{ApiError, EventDetail, EventPage, EventSummary, LiveStats, StatsAnswer};
 use crate::neighbors::{NewerSearch, OlderSearch, Step};
 use crate::ui::CurrentSession;
 use gloo_net::http::Request;
@@ -69,6 +69,11 @@ pub async fn list_events(filter_query: &str, before: Option<u64>, limit: usize) 
 /// `/api/v1/events/{id}`: the event in full.
 pub async fn get_event(id: u64) -> Result<EventDetail, ApiFailure> {
     get_json(&format!("/api/v1/events/{id}")).await
+}
+
+/// `/api/v1/stats?<query>`: the dashboard's numbers (`query` from `dashboard::stats_query`).
+pub async fn get_stats(query: &str) -> Result<StatsAnswer, ApiFailure> {
+    get_json(&crate::filters::with_query("/api/v1/stats", query)).await
 }
 
 /// The same-origin address of an event's original bytes (for a download link).
@@ -181,6 +186,16 @@ pub fn open_live(filter_query: &str, last_event_id: Option<u64>, on_message: imp
     let source_for_error = source.clone();
     listen("error", Box::new(move |_| handler(LiveMessage::Error { closed: source_for_error.ready_state() == EventSource::CLOSED })));
     Ok(LiveStream { source, _listeners: listeners })
+}
+
+/// The live stream's filter for a page that wants only `event: stats` (the Dashboard): the
+/// stream applies its time bounds to every event, and no event lies before `to=0` (the epoch),
+/// so no event is sent, only the server's totals each second.
+pub const STATS_ONLY: &str = "to=0";
+
+/// Opens `/api/v1/live` for its `event: stats` only (see [`STATS_ONLY`]).
+pub fn open_live_stats(on_message: impl Fn(LiveMessage) + 'static) -> Result<LiveStream, ApiFailure> {
+    open_live(STATS_ONLY, None, on_message)
 }
 
 /// A JSON resource for a page: fetched on mount and again whenever the returned counter is

@@ -44,6 +44,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/live") view=pages::live::LivePage/>
                             <Route path=path!("/events") view=pages::events::EventsPage/>
                             <Route path=path!("/events/:id") view=pages::event::EventPage/>
+                            <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage/>
                             <Route path=path!("/sensors") view=pages::sensors::SensorsPage/>
                             <Route path=path!("/status") view=pages::status::StatusPage/>
                         </Routes>

@@ -2,7 +2,9 @@
 
 pub mod badges;
 pub mod body_view;
+pub mod charts;
 pub mod empty;
 pub mod event_table;
 pub mod filter_bar;
 pub mod icons;
+pub mod range_picker;

@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod dashboard;
 pub mod event;
 pub mod events;
 pub mod live;

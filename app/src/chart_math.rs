@@ -364,6 +364,14 @@ mod tests {
             vec![Segment { action: Action::Blocked, start: 0, count: 5 }, Segment { action: Action::Passed, start: 5, count: 2 }]
         );
         assert_eq!(stack(&counts(0, 3, 0)), vec![Segment { action: Action::Detected, start: 0, count: 3 }]);
+        assert_eq!(
+            stack(&counts(2, 3, 4)),
+            vec![
+                Segment { action: Action::Blocked, start: 0, count: 2 },
+                Segment { action: Action::Detected, start: 2, count: 3 },
+                Segment { action: Action::Passed, start: 5, count: 4 },
+            ]
+        );
         assert!(stack(&ActionCounts::default()).is_empty());
         assert_eq!(percent(25, 100), 25.0);
         assert_eq!(percent(1, 0), 0.0);

@@ -1,5 +1,7 @@
 // Sensors page (issue #6): a sensor that sent real fixture uploads shows its total, its
 // rejected (409) and refused (401) uploads and the "sending" state; one that never sent says so.
+// An admin adds, rotates and removes a sensor from the page and the shown secrets work (or stop
+// working) for real uploads at once; a viewer sees no controls.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -16,6 +18,8 @@ const CAP = 100_000;
 let server;
 let browser;
 let adminPassword;
+let dataDir;
+const bodies = readdirSync(CAPTURES).filter((name) => name.endsWith('.body')).sort().map((name) => readFileSync(join(CAPTURES, name))).filter((body) => body.length < CAP).slice(0, 12);
 
 async function put(body, password = PASSWORD) {
   const response = await fetch(server.url + '/rpc/auditLogReceiver', {
@@ -27,8 +31,44 @@ async function put(body, password = PASSWORD) {
   return response.status;
 }
 
+/** An mlogc-style upload to `uri` as `user`; resolves to the HTTP status. */
+async function putAs(uri, user, password, body) {
+  const response = await fetch(uri, {
+    method: 'PUT',
+    headers: { authorization: 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64') },
+    body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** A libmodsecurity 3 / Coraza-style upload to its ingest URL; resolves to the HTTP status. */
+async function postTo(url, body) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** A new page signed in as `username`, on the Sensors page. */
+async function sensorsPageAs(username, password, options = {}) {
+  const page = await watchedPage(browser, { viewport: { width: 1440, height: 900 }, colorScheme: 'dark', ...options });
+  await page.goto(server.url + '/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('nav-sensors').click();
+  await page.getByTestId('sensor-table').waitFor();
+  return page;
+}
+
+/** The value of `Key "value"` in an mlogc.conf fragment. */
+function confValue(fragment, key) {
+  const match = fragment.match(new RegExp(`^${key} "([^"]+)"$`, 'm'));
+  assert.ok(match, `${key} in ${fragment}`);
+  return match[1];
+}
+
 before(async () => {
-  let dataDir;
   ({ server, dataDir, adminPassword } = await startConsoleWithSensor(SENSOR, PASSWORD, ['--max-upload-bytes', String(CAP)]));
   const quiet = cli(['sensor', 'add', 'never-sent-02', '--password-stdin', '--data-dir', dataDir], 'another-password-2\n');
   assert.equal(quiet.status, 0, quiet.stderr);
@@ -41,7 +81,6 @@ after(async () => {
 });
 
 test('the Sensors page shows totals, rejections, auth failures and state', async () => {
-  const bodies = readdirSync(CAPTURES).filter((name) => name.endsWith('.body')).sort().map((name) => readFileSync(join(CAPTURES, name))).filter((body) => body.length < CAP).slice(0, 12);
   for (const body of bodies) assert.equal(await put(body), 200);
   assert.equal(await put(Buffer.alloc(CAP + 1, 'x')), 409, 'over the cap');
   assert.equal(await put(bodies[0], 'wrong-password'), 401);
@@ -63,5 +102,78 @@ test('the Sensors page shows totals, rejections, auth failures and state', async
   assert.equal(await quiet.getByTestId('sensor-total').textContent(), '0');
   await page.screenshot({ path: join(ARTIFACTS, 'sensors-dark.png') });
   assert.deepEqual(page.problems, [], 'no page error, console error or dialog');
+  await page.context().close();
+});
+
+test('an admin adds, rotates and removes a sensor from the page', async () => {
+  const NAME = 'e2e-added-03';
+  const page = await sensorsPageAs('admin', adminPassword, { permissions: ['clipboard-read', 'clipboard-write'] });
+  await page.getByLabel('New sensor name').fill(NAME);
+  await page.getByRole('button', { name: 'Add sensor' }).click();
+  const shown = page.getByTestId('sensor-credentials');
+  await shown.waitFor();
+  assert.match(await shown.textContent(), /shown only once/);
+  const fragment = await shown.getByTestId('mlogc-fragment').textContent();
+  const consoleUri = confValue(fragment, 'ConsoleURI');
+  assert.equal(consoleUri, server.url + '/rpc/auditLogReceiver', 'the address the browser used');
+  assert.equal(confValue(fragment, 'SensorUsername'), NAME);
+  const password = confValue(fragment, 'SensorPassword');
+  const ingestUrl = await shown.getByTestId('ingest-url').textContent();
+  assert.ok(ingestUrl.startsWith(server.url + '/api/v1/ingest/'), ingestUrl);
+  await shown.getByTestId('copy-mlogc-fragment').click();
+  await shown.getByText('Copied').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), fragment, 'the fragment is on the clipboard');
+
+  assert.equal(await putAs(consoleUri, NAME, password, bodies[0]), 200, 'mlogc with the shown password');
+  assert.equal(await postTo(ingestUrl, bodies[1]), 200, 'v3/Coraza with the shown URL');
+  const row = page.locator(`[data-testid=sensor-row][data-sensor="${NAME}"]`);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.waitForFunction((name) => document.querySelector(`[data-testid=sensor-row][data-sensor="${name}"] [data-testid=sensor-total]`)?.textContent === '2', NAME);
+  assert.equal(await row.getByTestId('sensor-state').textContent(), 'sending');
+  await page.screenshot({ path: join(ARTIFACTS, 'sensors-added.png') });
+  await shown.getByTestId('sensor-credentials-done').click();
+  await shown.waitFor({ state: 'detached' });
+
+  await row.getByTestId('sensor-rotate').click();
+  const confirm = page.getByTestId('sensor-confirm');
+  assert.match(await confirm.textContent(), /stop working/);
+  await confirm.getByTestId('sensor-confirm-yes').click();
+  await shown.waitFor();
+  assert.match(await shown.textContent(), /no longer work/);
+  const rotated = await shown.getByTestId('mlogc-fragment').textContent();
+  const newPassword = confValue(rotated, 'SensorPassword');
+  const newUrl = await shown.getByTestId('ingest-url').textContent();
+  assert.notEqual(newPassword, password);
+  assert.notEqual(newUrl, ingestUrl);
+  assert.equal(await putAs(consoleUri, NAME, password, bodies[2]), 401, 'the old password is refused at once');
+  assert.equal(await postTo(ingestUrl, bodies[2]), 401, 'the old URL too');
+  assert.equal(await putAs(consoleUri, NAME, newPassword, bodies[2]), 200, 'the new one works');
+
+  await row.getByTestId('sensor-remove').click();
+  assert.match(await confirm.textContent(), /events it already sent stay stored/);
+  await page.screenshot({ path: join(ARTIFACTS, 'sensors-confirm-remove.png') });
+  await confirm.getByTestId('sensor-confirm-no').click();
+  await confirm.waitFor({ state: 'detached' });
+  assert.equal(await putAs(consoleUri, NAME, newPassword, bodies[3]), 200, 'cancelled: nothing removed');
+  await row.getByTestId('sensor-remove').click();
+  await confirm.getByTestId('sensor-confirm-yes').click();
+  await row.waitFor({ state: 'detached' });
+  assert.match(await page.getByTestId('sensor-notice').textContent(), /Removed sensor e2e-added-03/);
+  assert.equal(await putAs(consoleUri, NAME, newPassword, bodies[4]), 401, 'removed: refused');
+  const kept = await page.evaluate(async (name) => (await (await fetch(`/api/v1/events?sensor=${name}`)).json()).events.length, NAME);
+  assert.equal(kept, 4, 'its events stay');
+  assert.deepEqual(page.problems, [], 'no page error, console error or dialog');
+  await page.context().close();
+});
+
+test('a viewer sees sensor health but no sensor controls', async () => {
+  const added = cli(['user', 'add', 'e2e-viewer', '--role', 'viewer', '--password-stdin', '--data-dir', dataDir], 'viewer-password-4\n');
+  assert.equal(added.status, 0, added.stderr);
+  const page = await sensorsPageAs('e2e-viewer', 'viewer-password-4');
+  await page.locator(`[data-testid=sensor-row][data-sensor="${SENSOR}"]`).waitFor();
+  assert.equal(await page.getByTestId('sensor-add').count(), 0);
+  assert.equal(await page.getByTestId('sensor-rotate').count(), 0);
+  assert.equal(await page.getByTestId('sensor-remove').count(), 0);
+  assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -111,13 +111,24 @@ impl Store {
     }
 
     /// Indexes the events above the watermark (left by a crash or a kill between a commit and
-    /// its index flush); returns how many. Runs before the writer accepts uploads.
+    /// its index flush, or every event after a schema upgrade); returns how many. Runs before
+    /// the writer accepts uploads, in transactions of [`REINDEX_CHUNK`] events that each move
+    /// the watermark, so a long re-index keeps its memory bounded and survives being stopped.
     pub fn index_tail(&self) -> Result<u64, StoreError> {
-        let transaction = self.database().begin_write()?;
-        let through = indexed_through(&transaction.open_table(META)?)?;
-        let indexed = index_events_after(&transaction, through)?;
-        transaction.commit()?;
-        Ok(indexed)
+        let mut total = 0u64;
+        loop {
+            let transaction = self.database().begin_write()?;
+            let through = indexed_through(&transaction.open_table(META)?)?;
+            let indexed = index_events_after(&transaction, through, REINDEX_CHUNK)?;
+            transaction.commit()?;
+            total += indexed;
+            if indexed < REINDEX_CHUNK as u64 {
+                return Ok(total);
+            }
+            if total % (REINDEX_CHUNK as u64 * 25) == 0 {
+                tracing::info!(events = total, "re-indexing stored events");
+            }
+        }
     }
 
     /// One event's summary.
@@ -412,16 +423,19 @@ pub(super) fn set_indexed_through(transaction: &WriteTransaction, id: u64) -> Re
     Ok(())
 }
 
-/// Writes postings and counters for every event with an id above `after`, in chunks like
-/// large write batches, and moves the watermark to the last one; returns how many.
-pub(super) fn index_events_after(transaction: &WriteTransaction, after: u64) -> Result<u64, StoreError> {
+/// Events indexed per transaction by [`Store::index_tail`].
+pub const REINDEX_CHUNK: usize = 8192;
+
+/// Writes postings and counters for at most `limit` events with ids above `after`, in chunks
+/// like large write batches, and moves the watermark to the last one; returns how many.
+pub(super) fn index_events_after(transaction: &WriteTransaction, after: u64, limit: usize) -> Result<u64, StoreError> {
     const CHUNK: usize = 4096;
     let mut indexed = 0u64;
     let mut last = after;
     let mut chunk = DeferredIndex::default();
     {
         let events = transaction.open_table(EVENTS)?;
-        for entry in events.range(after.saturating_add(1)..)? {
+        for entry in events.range(after.saturating_add(1)..)?.take(limit) {
             let (key, value) = entry?;
             let summary = decode_summary(key.value(), value.value())?;
             chunk.add(&summary, &postings::index_keys(&summary), crate::stats::stat_keys(&summary), minute_of(&summary));

@@ -180,3 +180,27 @@ async fn stats_arrive_every_second_and_auth_is_required() {
     assert!(stats["events_per_second"].is_number());
     assert_eq!(stats["published_since_start"], 1);
 }
+
+#[tokio::test]
+async fn a_stats_only_stream_sends_no_events_but_counts_them() {
+    let app = TestApp::new();
+    let token = app.create_token("t", app::model::Role::Viewer);
+    let bad = app.send(request(Method::GET, "/api/v1/live?stats_only=yes").header(header::AUTHORIZATION, format!("Bearer {token}"))).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let mut stream = open(&app, &token, "?stats_only=1", None).await;
+    for index in 0..3 {
+        store(&app, "s", index).await;
+    }
+    let mut kinds = Vec::new();
+    loop {
+        let message = stream.next().await.expect("the stream stays open");
+        kinds.push(message.kind.clone());
+        if message.kind == "stats" {
+            let stats: serde_json::Value = serde_json::from_str(&message.data).unwrap();
+            if stats["published_since_start"] == 3 {
+                break;
+            }
+        }
+    }
+    assert!(kinds.iter().all(|kind| kind == "stats"), "only stats: {kinds:?}");
+}

@@ -188,10 +188,9 @@ pub fn open_live(filter_query: &str, last_event_id: Option<u64>, on_message: imp
     Ok(LiveStream { source, _listeners: listeners })
 }
 
-/// The live stream's filter for a page that wants only `event: stats` (the Dashboard): the
-/// stream applies its time bounds to every event, and no event lies before `to=0` (the epoch),
-/// so no event is sent, only the server's totals each second.
-pub const STATS_ONLY: &str = "to=0";
+/// The live stream's query for a page that wants only `event: stats` (the Dashboard): the
+/// server sends no events, only its totals each second.
+pub const STATS_ONLY: &str = "stats_only=1";
 
 /// Opens `/api/v1/live` for its `event: stats` only (see [`STATS_ONLY`]).
 pub fn open_live_stats(on_message: impl Fn(LiveMessage) + 'static) -> Result<LiveStream, ApiFailure> {

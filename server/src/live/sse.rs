@@ -41,6 +41,12 @@ pub async fn stream_live_events(
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let mut params = params;
     let resume_param = params.remove("last_event_id");
+    // `stats_only=1`: no events at all, only `event: stats` (the Dashboard's live counters)
+    let stats_only = match params.remove("stats_only").as_deref() {
+        None | Some("0" | "false") => false,
+        Some("1" | "true") => true,
+        Some(other) => return Err(ApiError::BadRequest(format!("stats_only must be 1 or 0, not {other:?}"))),
+    };
     let filter = EventFilter::from_params(&params).map_err(|error| ApiError::BadRequest(error.to_string()))?;
     let resume_from = headers
         .get("last-event-id")
@@ -53,7 +59,12 @@ pub async fn stream_live_events(
     let (sender, receiver) = mpsc::channel(OUTBOX_CAPACITY);
     // Subscribe before answering, so every event committed after the response starts is seen.
     let live = state.live.subscribe();
-    tokio::spawn(feed(state, live, filter, resume_from, sender));
+    if stats_only {
+        drop(live);
+        tokio::spawn(feed_stats(state, sender));
+    } else {
+        tokio::spawn(feed(state, live, filter, resume_from, sender));
+    }
     Ok(Sse::new(ReceiverStream::new(receiver)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
@@ -113,6 +124,27 @@ async fn feed(state: AppState, mut live: Receiver<Arc<EventSummary>>, filter: Ev
             _ = ticker.tick() => {
                 let stats = rate.sample(state.live.published());
                 let Ok(event) = Event::default().event("stats").json_data(&stats) else { continue };
+                if outbox.send(Ok(event)).await.is_err() {
+                    return;
+                }
+            }
+            () = outbox.closed() => return,
+        }
+    }
+}
+
+/// Only `event: stats`, each [`STATS_INTERVAL`]: subscribed to no events, so it never lags.
+async fn feed_stats(state: AppState, outbox: Outbox) {
+    if outbox.send(Ok(Event::default().retry(Duration::from_secs(1)).comment("wafscope live stats"))).await.is_err() {
+        return;
+    }
+    let mut ticker = tokio::time::interval(STATS_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut rate = RateWindow::new(state.live.published());
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                let Ok(event) = Event::default().event("stats").json_data(rate.sample(state.live.published())) else { continue };
                 if outbox.send(Ok(event)).await.is_err() {
                     return;
                 }

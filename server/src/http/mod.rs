@@ -38,9 +38,22 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", any(api::api_not_found))
         .fallback(serve_ui)
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            tracing::debug_span!("request", method = %request.method(), path = %loggable_path(request.uri().path()))
+        }))
         .with_state(state)
 }
+
+/// A request path as it may be logged: no query string, and the secret of a v3/Coraza ingest
+/// URL (`/api/v1/ingest/{secret}`) replaced, since it is a credential.
+pub fn loggable_path(path: &str) -> String {
+    match path.strip_prefix(INGEST_URL_PREFIX) {
+        Some(rest) if !rest.is_empty() => format!("{INGEST_URL_PREFIX}<secret>"),
+        _ => path.to_owned(),
+    }
+}
+
+const INGEST_URL_PREFIX: &str = "/api/v1/ingest/";
 
 async fn serve_ui(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     state.assets.respond(&method, &uri, &headers)
@@ -54,4 +67,14 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ingest_secrets_are_not_logged() {
+        assert_eq!(super::loggable_path("/api/v1/ingest/s3cr3t-token"), "/api/v1/ingest/<secret>");
+        assert_eq!(super::loggable_path("/api/v1/events"), "/api/v1/events");
+        assert_eq!(super::loggable_path("/rpc/auditLogReceiver"), "/rpc/auditLogReceiver");
+    }
 }

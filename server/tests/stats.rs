@@ -97,6 +97,10 @@ async fn stats_equal_what_the_events_api_counts() {
     let flushed = stats(&app, &token, &window).await;
     assert_eq!(flushed["timeline"], early["timeline"]);
     assert_matches_events(&flushed, &events, "flushed");
+    // every top rule has its message, not only rules that were some event's top rule
+    for entry in flushed["rules"].as_array().unwrap().iter().take(10) {
+        assert!(entry["label"].as_str().is_some_and(|label| !label.is_empty()), "a label for {entry}");
+    }
 
     // a window of days reads the events' day (or hours) from the roll-ups, the ends per minute
     let wide = format!("from={}&to={}&top=100", from - 3 * 86_400 + 7 * 60, to + 2 * 86_400 + 13 * 60);

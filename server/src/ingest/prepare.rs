@@ -5,6 +5,9 @@ use app::model::{EventSummary, Format};
 use md5::{Digest, Md5};
 use wafscope_parse::{parse_content_hash, parse_entry, parse_index_line, IndexLine};
 
+/// Longest rule message kept as a dashboard label.
+const MAX_LABEL_BYTES: usize = 512;
+
 /// zstd level for stored raw entries: fast, and audit logs compress well at low levels.
 pub const RAW_ZSTD_LEVEL: i32 = 1;
 
@@ -51,7 +54,12 @@ pub fn prepare_event(sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, co
         revision: 0,
     };
     let raw_zstd = compress(raw);
-    NewEvent::new(summary, md5, raw_zstd)
+    let labels = event
+        .messages
+        .iter()
+        .filter_map(|message| Some((message.rule_id?, truncate(&message.message, MAX_LABEL_BYTES))).filter(|(_, text)| !text.is_empty()))
+        .collect();
+    NewEvent::new(summary, md5, raw_zstd).with_rule_labels(labels)
 }
 
 /// zstd with one reusable context per blocking thread (creating a context per upload was a

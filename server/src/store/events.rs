@@ -24,6 +24,9 @@ pub struct NewEvent {
     pub index_keys: Vec<IndexKey>,
     /// What the event is counted under on the dashboard ([`crate::stats::stat_keys`]).
     pub stat_keys: Vec<(u8, Vec<u8>)>,
+    /// The message of every rule that matched (labels of the dashboard's top rules; the summary
+    /// keeps only the top rule's).
+    pub rule_labels: Vec<(u32, String)>,
 }
 
 impl NewEvent {
@@ -32,7 +35,13 @@ impl NewEvent {
         let record = encode_summary(&summary);
         let index_keys = postings::index_keys(&summary);
         let stat_keys = crate::stats::stat_keys(&summary);
-        NewEvent { summary, record, md5, raw_zstd, index_keys, stat_keys }
+        NewEvent { summary, record, md5, raw_zstd, index_keys, stat_keys, rule_labels: Vec::new() }
+    }
+
+    /// The same event with the messages of all its rules as labels.
+    pub fn with_rule_labels(mut self, labels: Vec<(u32, String)>) -> NewEvent {
+        self.rule_labels = labels;
+        self
     }
 }
 
@@ -76,6 +85,7 @@ impl Store {
                 let outcome = write_one(&mut dedupe, &mut events, &mut raw, event, next_id)?;
                 if let WriteOutcome::Stored(id) = outcome {
                     added.add(&event.summary, &event.index_keys, std::mem::take(&mut event.stat_keys), minute_of(&event.summary));
+                    added.rule_messages.extend(std::mem::take(&mut event.rule_labels));
                     debug_assert_eq!(event.summary.id, id);
                 }
                 outcomes.push(outcome);

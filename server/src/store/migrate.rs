@@ -74,7 +74,8 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
 }
 
 /// Upgrades from schema 1 or 2 delete every derived table (schema 1's per-field indexes, the
-/// postings, counters and sensor activity; tables a schema did not have are skipped) and set
+/// postings, counters and sensor activity; tables a schema did not have are skipped; the rule
+/// labels stay, being no counts, and a re-index could only restore top rules') and set
 /// the watermark to 0: the writer rebuilds all of it from `EVENTS` when it starts
 /// (`Store::index_tail`), and until then readers scan the events themselves. Nothing is counted
 /// twice, because nothing derived survives.
@@ -92,7 +93,6 @@ fn drop_derived_tables(transaction: &WriteTransaction) -> Result<(), StoreError>
         transaction.delete_table(stats_table(tier))?;
         transaction.delete_table(scoped_stats_table(tier))?;
     }
-    transaction.delete_table(RULE_MESSAGES)?;
     transaction.delete_table(SENSOR_ACTIVITY)?;
     transaction.delete_table(SENSOR_MINUTES)?;
     Ok(())

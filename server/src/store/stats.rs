@@ -71,12 +71,7 @@ impl Store {
                 accumulator.add_event(&summary, minute_of(&summary));
             }
         })?;
-        let messages = transaction.open_table(RULE_MESSAGES)?;
-        for rule in accumulator.top_rules(top) {
-            if let Some(message) = messages.get(rule)? {
-                accumulator.set_rule_label(rule, message.value().to_owned());
-            }
-        }
+        label_top_rules(&transaction, &mut accumulator, top)?;
         Ok(accumulator.finish(from_minute, to_minute, bin_minutes, top, "counters", true))
     }
 
@@ -98,6 +93,7 @@ impl Store {
                 Some(next) => before = Some(next),
             }
         };
+        label_top_rules(&self.database().begin_read()?, &mut accumulator, top)?;
         Ok(accumulator.finish(from_minute, to_minute, bin_minutes, top, "scan", complete))
     }
 
@@ -155,4 +151,16 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// Labels the top rules with the newest message stored for them (`RULE_MESSAGES` holds every
+/// rule's, the summaries only the top rule's).
+fn label_top_rules(transaction: &redb::ReadTransaction, accumulator: &mut StatsAccumulator, top: usize) -> Result<(), StoreError> {
+    let messages = transaction.open_table(RULE_MESSAGES)?;
+    for rule in accumulator.top_rules(top) {
+        if let Some(message) = messages.get(rule)? {
+            accumulator.set_rule_label(rule, message.value().to_owned());
+        }
+    }
+    Ok(())
 }

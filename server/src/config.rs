@@ -34,6 +34,8 @@ pub const DEFAULT_CLIENT_TIMEOUT_SECONDS: u64 = 30;
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 /// Default number of uploads that may wait for the writer before new ones get 503.
 pub const DEFAULT_WRITE_QUEUE: usize = 8192;
+/// MiB of database pages `serve` keeps in memory (redb's cache; the OS page cache comes on top).
+pub const DEFAULT_CACHE_MB: u64 = 256;
 
 /// How the listener does TLS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +61,8 @@ pub struct Config {
     pub write_queue: usize,
     /// Seconds a client may stall while sending headers or between body chunks.
     pub client_timeout_seconds: u64,
+    /// MiB of redb page cache.
+    pub cache_mb: u64,
 }
 
 /// Values given on the command line (highest precedence); `None` = not given.
@@ -75,6 +79,7 @@ pub struct ConfigFlags {
     pub tls_self_signed: bool,
     pub write_queue: Option<usize>,
     pub client_timeout_seconds: Option<u64>,
+    pub cache_mb: Option<u64>,
 }
 
 /// The TOML file's keys; unknown keys are an error so typos do not go unnoticed.
@@ -91,6 +96,7 @@ struct FileConfig {
     tls_self_signed: Option<bool>,
     write_queue: Option<usize>,
     client_timeout_seconds: Option<u64>,
+    cache_mb: Option<u64>,
 }
 
 /// Why the configuration is unusable.
@@ -231,7 +237,20 @@ impl Config {
             ConfigError::Invalid { source_name: timeout_source.to_owned(), value: timeout_text.clone(), expected: "a number of seconds between 1 and 3600" }
         })?;
 
-        Ok(Config { listen, data_dir, session_hours, max_upload_bytes, ingest_paths, tls, write_queue, client_timeout_seconds })
+        let (cache_source, cache_text) = pick(
+            flags.cache_mb.map(|mb| mb.to_string()),
+            "--cache-mb",
+            env.get("WAFSCOPE_CACHE_MB").cloned(),
+            "WAFSCOPE_CACHE_MB",
+            file.cache_mb.map(|mb| mb.to_string()),
+            "config key cache_mb",
+            DEFAULT_CACHE_MB.to_string(),
+        );
+        let cache_mb = cache_text.trim().parse::<u64>().ok().filter(|mb| (16..=1_048_576).contains(mb)).ok_or_else(|| {
+            ConfigError::Invalid { source_name: cache_source.to_owned(), value: cache_text.clone(), expected: "a number of MiB between 16 and 1048576" }
+        })?;
+
+        Ok(Config { listen, data_dir, session_hours, max_upload_bytes, ingest_paths, tls, write_queue, client_timeout_seconds, cache_mb })
     }
 }
 
@@ -325,6 +344,12 @@ mod tests {
         assert_eq!(config.ingest_paths, vec!["/a".to_owned(), "/b".to_owned()]);
         let defaults = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), None).unwrap();
         assert_eq!((defaults.max_upload_bytes, defaults.tls.clone()), (64 * 1024 * 1024, TlsMode::Off));
+        assert_eq!(defaults.cache_mb, DEFAULT_CACHE_MB);
+        let environment = HashMap::from([("WAFSCOPE_CACHE_MB".to_owned(), "8".to_owned())]);
+        let error = Config::from_sources(&ConfigFlags::default(), &environment, None).unwrap_err();
+        assert!(error.to_string().contains("WAFSCOPE_CACHE_MB"), "{error}");
+        let config = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), Some("cache_mb = 1024\n")).unwrap();
+        assert_eq!(config.cache_mb, 1024);
         for bad in ["ingest_paths = [\"/api/v1/x\"]", "max_upload_bytes = 5", "tls_cert = \"/c.pem\""] {
             assert!(Config::from_sources(&ConfigFlags::default(), &HashMap::new(), Some(bad)).is_err(), "{bad}");
         }

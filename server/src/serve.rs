@@ -29,7 +29,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the console until a shutdown signal.
 pub fn run(config: Config) -> anyhow::Result<()> {
-    let store = match Store::open(&config.data_dir) {
+    let store = match Store::open_with_cache(&config.data_dir, config.cache_mb.saturating_mul(1024 * 1024) as usize) {
         Ok(store) => store,
         Err(error @ StoreError::Locked(_)) => anyhow::bail!("{error}"),
         Err(error) => return Err(error).context(format!("opening data dir {}", config.data_dir.display())),

@@ -24,6 +24,9 @@ pub use events::{MinuteCounts, NewEvent, WriteOutcome};
 pub use sensors::{Rejection, SensorRecord};
 pub use writer::{Pending, WriteError, Writer};
 
+/// Page cache of a store opened by the CLI's short-lived commands (`serve` takes `--cache-mb`).
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "wafscope.redb";
 
@@ -71,10 +74,15 @@ impl Store {
     /// Opens (creating if needed) the database in `data_dir`. Fails with
     /// [`StoreError::Locked`] when another process has it open.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(data_dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Store::open`] with `cache_bytes` of page cache (`serve --cache-mb`).
+    pub fn open_with_cache(data_dir: &Path, cache_bytes: usize) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| StoreError::CreateDir { path: data_dir.to_owned(), source })?;
         let path = data_dir.join(DATABASE_FILE);
-        let database = match redb::Database::create(&path) {
+        let database = match redb::Builder::new().set_cache_size(cache_bytes).create(&path) {
             Ok(database) => database,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(StoreError::Locked(data_dir.to_owned()));

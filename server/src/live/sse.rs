@@ -99,9 +99,7 @@ async fn feed(state: AppState, mut live: Receiver<Arc<EventSummary>>, filter: Ev
             }
         }
     }
-    let mut ticker = tokio::time::interval(STATS_INTERVAL);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut rate = RateWindow::new(state.live.published());
+    let mut stats = StatsTicker::new(&state);
     loop {
         tokio::select! {
             received = live.recv() => match received {
@@ -121,9 +119,7 @@ async fn feed(state: AppState, mut live: Receiver<Arc<EventSummary>>, filter: Ev
                 }
                 Err(RecvError::Closed) => return,
             },
-            _ = ticker.tick() => {
-                let stats = rate.sample(state.live.published());
-                let Ok(event) = Event::default().event("stats").json_data(&stats) else { continue };
+            event = stats.next(&state) => {
                 if outbox.send(Ok(event)).await.is_err() {
                     return;
                 }
@@ -138,19 +134,37 @@ async fn feed_stats(state: AppState, outbox: Outbox) {
     if outbox.send(Ok(Event::default().retry(Duration::from_secs(1)).comment("wafscope live stats"))).await.is_err() {
         return;
     }
-    let mut ticker = tokio::time::interval(STATS_INTERVAL);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut rate = RateWindow::new(state.live.published());
+    let mut stats = StatsTicker::new(&state);
     loop {
         tokio::select! {
-            _ = ticker.tick() => {
-                let Ok(event) = Event::default().event("stats").json_data(rate.sample(state.live.published())) else { continue };
+            event = stats.next(&state) => {
                 if outbox.send(Ok(event)).await.is_err() {
                     return;
                 }
             }
             () = outbox.closed() => return,
         }
+    }
+}
+
+/// `event: stats` every [`STATS_INTERVAL`], with the rate since the previous one.
+struct StatsTicker {
+    ticker: tokio::time::Interval,
+    rate: RateWindow,
+}
+
+impl StatsTicker {
+    fn new(state: &AppState) -> StatsTicker {
+        let mut ticker = tokio::time::interval(STATS_INTERVAL);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        StatsTicker { ticker, rate: RateWindow::new(state.live.published()) }
+    }
+
+    /// Waits for the next tick; the event to send then.
+    async fn next(&mut self, state: &AppState) -> Event {
+        self.ticker.tick().await;
+        let stats = self.rate.sample(state.live.published());
+        Event::default().event("stats").json_data(&stats).unwrap_or_else(|_| Event::default().comment("stats unavailable"))
     }
 }
 

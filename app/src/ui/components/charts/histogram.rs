@@ -4,8 +4,8 @@
 //! The events API has no score filter, so a bar opens Events with the dashboard's filters and
 //! window only (its tooltip says so).
 
-use super::{counts_text, unit};
-use crate::chart_math::{bands, count_label, score_buckets, stack, CountAxis};
+use super::{count_grid, counts_text, unit};
+use crate::chart_math::{bands, score_buckets, stack, CountAxis};
 use crate::dashboard::events_href;
 use crate::filters::Filter;
 use crate::format::action_label;
@@ -34,17 +34,7 @@ pub fn ScoreHistogram(scores: Vec<TopEntry>, filter: Filter) -> impl IntoView {
     let y = |count: u64| BASELINE - axis.scale(count, PLOT_HEIGHT);
     let href = events_href(&filter);
 
-    let grid = axis
-        .ticks
-        .iter()
-        .map(|&tick| {
-            let at = unit(y(tick));
-            view! {
-                <line class="grid" x1=unit(LEFT) x2=unit(LEFT + PLOT_WIDTH) y1=at.clone() y2=at.clone()/>
-                <text class="tick-label" x=unit(LEFT - 6.0) y=unit(y(tick) + 3.5) text-anchor="end">{count_label(tick)}</text>
-            }
-        })
-        .collect_view();
+    let grid = count_grid(&axis.ticks, &y, LEFT, PLOT_WIDTH);
 
     let slots = bands(buckets.len(), PLOT_WIDTH);
     let bars = buckets

@@ -21,6 +21,20 @@ pub(crate) fn unit(value: f64) -> String {
     format!("{value:.1}")
 }
 
+/// Horizontal gridlines with their count labels left of the plot, at `y(tick)`.
+pub(crate) fn count_grid(ticks: &[u64], y: &dyn Fn(u64) -> f64, left: f64, plot_width: f64) -> impl IntoView + use<> {
+    ticks
+        .iter()
+        .map(|&tick| {
+            let at = unit(y(tick));
+            view! {
+                <line class="grid" x1=unit(left) x2=unit(left + plot_width) y1=at.clone() y2=at/>
+                <text class="tick-label" x=unit(left - 6.0) y=unit(y(tick) + 3.5) text-anchor="end">{crate::chart_math::count_label(tick)}</text>
+            }
+        })
+        .collect_view()
+}
+
 /// `12 events: 8 blocked · 3 detected · 1 passed`.
 pub(crate) fn counts_text(counts: &crate::model::ActionCounts) -> String {
     use crate::format::format_count;

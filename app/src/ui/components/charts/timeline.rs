@@ -2,8 +2,8 @@
 //! passed, with count gridlines and time ticks in the browser's zone. A bin's tooltip gives its
 //! span and counts; a click opens Events for that span (`from`/`to`) with the dashboard's filters.
 
-use super::{counts_text, unit};
-use crate::chart_math::{bar_span, count_label, span_label, stack, time_ticks, CountAxis, TimeScale};
+use super::{count_grid, counts_text, unit};
+use crate::chart_math::{bar_span, span_label, stack, time_ticks, CountAxis, TimeScale};
 use crate::dashboard::{bin_end, bin_href};
 use crate::filters::Filter;
 use crate::format::action_label;
@@ -30,17 +30,7 @@ pub fn Timeline(answer: Arc<StatsAnswer>, filter: Filter, offset_minutes: i32) -
     let axis = CountAxis::new(answer.timeline.iter().map(|bin| bin.counts.total).max().unwrap_or(0), 5);
     let y = |count: u64| BASELINE - axis.scale(count, PLOT_HEIGHT);
 
-    let grid = axis
-        .ticks
-        .iter()
-        .map(|&tick| {
-            let at = unit(y(tick));
-            view! {
-                <line class="grid" x1=unit(LEFT) x2=unit(LEFT + PLOT_WIDTH) y1=at.clone() y2=at.clone()/>
-                <text class="tick-label" x=unit(LEFT - 6.0) y=unit(y(tick) + 3.5) text-anchor="end">{count_label(tick)}</text>
-            }
-        })
-        .collect_view();
+    let grid = count_grid(&axis.ticks, &y, LEFT, PLOT_WIDTH);
 
     let time_axis = time_ticks(answer.from, answer.to, offset_minutes, 8)
         .into_iter()

@@ -35,7 +35,7 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 /// Default number of uploads that may wait for the writer before new ones get 503.
 pub const DEFAULT_WRITE_QUEUE: usize = 8192;
 /// MiB of database pages `serve` keeps in memory (redb's cache; the OS page cache comes on top).
-pub const DEFAULT_CACHE_MB: u64 = 256;
+pub const DEFAULT_CACHE_MB: u64 = 1024;
 
 /// How the listener does TLS.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -60,6 +60,16 @@ from_redb!(
     redb::CommitError
 );
 
+/// Progress of redb's check after an unclean stop (minutes for a large file): logged every
+/// tenth, so a slow start says why.
+fn log_repair(session: &mut redb::RepairSession) {
+    static LAST_TENTH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+    let tenth = (session.progress() * 10.0) as u64;
+    if LAST_TENTH.swap(tenth, std::sync::atomic::Ordering::Relaxed) != tenth {
+        tracing::warn!(percent = tenth * 10, "the database was not closed cleanly; repairing it before serving");
+    }
+}
+
 /// A handle to the data directory's database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -82,7 +92,9 @@ impl Store {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| StoreError::CreateDir { path: data_dir.to_owned(), source })?;
         let path = data_dir.join(DATABASE_FILE);
-        let database = match redb::Builder::new().set_cache_size(cache_bytes).create(&path) {
+        let mut builder = redb::Builder::new();
+        builder.set_cache_size(cache_bytes).set_repair_callback(log_repair);
+        let database = match builder.create(&path) {
             Ok(database) => database,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(StoreError::Locked(data_dir.to_owned()));

@@ -7,17 +7,12 @@
 // as text; screenshots in both themes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ARTIFACTS, launchBrowser, startConsoleWithSensor, watchedPage } from './harness.js';
+import { join } from 'node:path';
+import {
+  ARTIFACTS, assertNoProblems, captures, consolePage, launchBrowser, mlogcPut, signIn, startConsoleWithSensor, uniqueId,
+} from './harness.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CAPTURES = join(root, 'fixtures', 'corpus', 'mlogc-captured');
-const SENSOR = 'e2e-dash-01';
-const SENSOR_PASSWORD = 'e2e-dash-password-3';
-const VIEWPORT = { width: 1440, height: 900 };
+const SENSOR = { sensor: 'e2e-dash-01', password: 'e2e-dash-password-3' };
 const HOUR = 3_600_000;
 
 let server;
@@ -25,33 +20,8 @@ let browser;
 let adminPassword;
 const fixtureIds = new Set(); // unique ids of the uploaded fixture captures
 
-function captures() {
-  return readdirSync(CAPTURES)
-    .filter((name) => name.endsWith('.body'))
-    .sort()
-    .map((name) => {
-      const meta = JSON.parse(readFileSync(join(CAPTURES, name.replace('.body', '.json')), 'utf8'));
-      return { name, body: readFileSync(join(CAPTURES, name)), headers: meta.headers };
-    });
-}
-
-function sectionA(body) {
-  return body.toString('latin1').match(/--([0-9a-f]+)-A--\n([^\n]*)\n/)[2];
-}
-
-function uniqueId(body) {
-  return sectionA(body).trim().split(/\s+/)[2];
-}
-
-/** PUT /rpc/auditLogReceiver as mlogc does (Basic auth, X-Content-Hash, its index line). */
 async function upload(body, headers = []) {
-  const md5 = createHash('md5').update(body).digest('hex');
-  const sent = { authorization: 'Basic ' + Buffer.from(`${SENSOR}:${SENSOR_PASSWORD}`).toString('base64'), 'x-content-hash': `md5:${md5} ` };
-  for (const [name, value] of headers) {
-    if (name.toLowerCase() === 'x-forensiclog-summary') sent[name] = value;
-  }
-  const response = await fetch(server.url + '/rpc/auditLogReceiver', { method: 'PUT', headers: sent, body });
-  assert.equal(response.status, 200, await response.text());
+  assert.equal(await mlogcPut(server.url, SENSOR, body, headers), 200);
 }
 
 const all = captures();
@@ -72,32 +42,17 @@ function variant(unique, { now = false, edit = (text) => text } = {}) {
   return Buffer.from(edit(text), 'latin1');
 }
 
+/** A console page that also counts its requests to /api/v1/stats in `page.statsRequests`. */
 async function newPage(options = {}) {
-  const page = await watchedPage(browser, { viewport: VIEWPORT, colorScheme: 'dark', ...options });
-  const serverHost = new URL(server.url).host;
-  page.foreignRequests = [];
+  const page = await consolePage(browser, server.url, options);
   page.statsRequests = 0;
   page.on('request', (request) => {
-    const url = new URL(request.url());
-    if (url.host !== serverHost) page.foreignRequests.push(request.url());
-    if (url.pathname === '/api/v1/stats') page.statsRequests += 1;
+    if (new URL(request.url()).pathname === '/api/v1/stats') page.statsRequests += 1;
   });
   return page;
 }
 
-async function login(page) {
-  await page.goto(server.url + '/');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(adminPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('live-state').waitFor();
-}
-
-function noProblems(page) {
-  assert.deepEqual(page.problems, [], 'no page error, console error or dialog');
-  assert.deepEqual(page.foreignRequests, [], 'no request left the console');
-}
-
+const login = (page) => signIn(page, server.url, 'admin', adminPassword);
 /** Every stored event in [from, to) (ms), through the list API, following `next_before`. */
 async function eventsBetween(page, from, to) {
   return page.evaluate(async ([fromMs, toMs]) => {
@@ -132,7 +87,7 @@ async function barTotals(page, testId) {
 }
 
 before(async () => {
-  ({ server, adminPassword } = await startConsoleWithSensor(SENSOR, SENSOR_PASSWORD));
+  ({ server, adminPassword } = await startConsoleWithSensor(SENSOR.sensor, SENSOR.password));
   browser = await launchBrowser();
 });
 
@@ -169,7 +124,7 @@ test('a window without events explains itself, then updates live when an event i
   assert.deepEqual(await barTotals(page, 'timeline-bin'), [1]);
   const refetches = page.statsRequests - idleFrom;
   assert.ok(refetches >= 1 && refetches <= 3, `throttled refetches: ${refetches}`);
-  noProblems(page);
+  assertNoProblems(page);
   await page.context().close();
 });
 
@@ -236,7 +191,7 @@ test('the fixture corpus: top rules as counted over /api/v1/events, charts, clic
   for (const list of ['client-ips', 'paths', 'hosts', 'sensors', 'statuses', 'severities']) {
     assert.ok(await page.getByTestId(`top-${list}`).getByTestId('top-row').count() >= 1, list);
   }
-  assert.equal(await page.getByTestId('top-sensors').getByTestId('top-row').first().getAttribute('data-value'), SENSOR);
+  assert.equal(await page.getByTestId('top-sensors').getByTestId('top-row').first().getAttribute('data-value'), SENSOR.sensor);
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-dark.png'), fullPage: true });
 
@@ -264,7 +219,7 @@ test('the fixture corpus: top rules as counted over /api/v1/events, charts, clic
   const expectedInBin = inWindow.filter((event) => (event.time ?? event.received_at) / 1000 >= binFrom && (event.time ?? event.received_at) / 1000 < binTo).length;
   assert.equal(binCount, expectedInBin);
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid=events-table] tbody tr').length === count, expectedInBin);
-  noProblems(page);
+  assertNoProblems(page);
   await page.context().close();
 
   // Light theme, in a zone east of UTC, with the window typed into the custom inputs.
@@ -284,7 +239,7 @@ test('the fixture corpus: top rules as counted over /api/v1/events, charts, clic
   assert.ok(zonedTicks.some((tick) => /^0[89]:\d0$/.test(tick)), `ticks in +05:30: ${zonedTicks}`);
   await light.waitForTimeout(300);
   await light.screenshot({ path: join(ARTIFACTS, 'dashboard-light.png'), fullPage: true });
-  noProblems(light);
+  assertNoProblems(light);
   await light.context().close();
 });
 
@@ -320,6 +275,6 @@ test('hosts, paths and rule messages from a sensor are text on the dashboard', a
     links: [...document.querySelectorAll('main a[href]')].map((a) => a.getAttribute('href')).filter((href) => !href.startsWith('/')),
   }));
   assert.deepEqual(found, { markup: 0, handlers: 0, links: [] });
-  noProblems(page);
+  assertNoProblems(page);
   await page.context().close();
 });

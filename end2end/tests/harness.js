@@ -1,16 +1,58 @@
 // Shared end-to-end harness: runs the real release binary on a free port with a fresh data
 // dir, and Debian's chromium through playwright-core (never a downloaded browser).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = process.env.WAFSCOPE_BIN || join(root, 'target', 'release', 'wafscope');
 export const ARTIFACTS = join(root, 'end2end', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
+export const CAPTURES = join(root, 'fixtures', 'corpus', 'mlogc-captured');
+export const VIEWPORT = { width: 1440, height: 900 };
+
+/** The mlogc captures in name order: { name, body, headers } (headers as mlogc sent them). */
+export function captures() {
+  return readdirSync(CAPTURES)
+    .filter((name) => name.endsWith('.body'))
+    .sort()
+    .map((name) => {
+      const meta = JSON.parse(readFileSync(join(CAPTURES, name.replace('.body', '.json')), 'utf8'));
+      return { name, body: readFileSync(join(CAPTURES, name)), headers: meta.headers };
+    });
+}
+
+/** Section `letter` of a native ModSecurity 2 entry, as text ('' when absent). */
+export function section(body, letter) {
+  const text = body.toString('latin1');
+  const match = text.match(new RegExp(`--([0-9a-f]+)-${letter}--\\n([\\s\\S]*?)(?=--\\1-[A-Z]--\\n)`));
+  return match ? match[2] : '';
+}
+
+/** The unique id of a native entry (section A, third field after the bracketed time). */
+export function uniqueId(body) {
+  return section(body, 'A').trim().split(/\s+/)[2];
+}
+
+/**
+ * PUT `body` to /rpc/auditLogReceiver as mlogc does: Basic auth, `X-Content-Hash` and, when
+ * given in `headers` (as [name, value] pairs), its index line. Resolves to the HTTP status.
+ */
+export async function mlogcPut(url, { sensor, password }, body, headers = []) {
+  const md5 = createHash('md5').update(body).digest('hex');
+  const sent = { authorization: 'Basic ' + Buffer.from(`${sensor}:${password}`).toString('base64'), 'x-content-hash': `md5:${md5} ` };
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() === 'x-forensiclog-summary') sent[name] = value;
+  }
+  const response = await fetch(url + '/rpc/auditLogReceiver', { method: 'PUT', headers: sent, body });
+  await response.arrayBuffer();
+  return response.status;
+}
 
 export function freshDataDir() {
   return mkdtempSync(join(tmpdir(), 'wafscope-e2e-'));
@@ -77,6 +119,35 @@ export async function watchedPage(browser, options = {}) {
     await dialog.dismiss();
   });
   return page;
+}
+
+/**
+ * A watched page (dark, 1440×900 unless `options` say otherwise) that also records every
+ * request to another host in `page.foreignRequests`: the console must never make one.
+ */
+export async function consolePage(browser, serverUrl, options = {}) {
+  const page = await watchedPage(browser, { viewport: VIEWPORT, colorScheme: 'dark', ...options });
+  const serverHost = new URL(serverUrl).host;
+  page.foreignRequests = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).host !== serverHost) page.foreignRequests.push(request.url());
+  });
+  return page;
+}
+
+/** Signs in on the login page of `serverUrl`; resolves once Live (the landing page) shows. */
+export async function signIn(page, serverUrl, username, password) {
+  await page.goto(serverUrl + '/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('live-state').waitFor();
+}
+
+/** Fails on any page error, console error, dialog or request that left the console. */
+export function assertNoProblems(page) {
+  assert.deepEqual(page.problems, [], 'no page error, console error or dialog');
+  assert.deepEqual(page.foreignRequests ?? [], [], 'no request left the console');
 }
 
 /**

@@ -5,17 +5,14 @@
 // and screenshots of each page in both themes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ARTIFACTS, launchBrowser, startConsoleWithSensor, watchedPage } from './harness.js';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ARTIFACTS, assertNoProblems, captures, consolePage, launchBrowser, mlogcPut, section, signIn, startConsoleWithSensor, uniqueId,
+} from './harness.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CAPTURES = join(root, 'fixtures', 'corpus', 'mlogc-captured');
-const SENSOR = 'e2e-web-01';
-const SENSOR_PASSWORD = 'e2e-sensor-password-1';
-const VIEWPORT = { width: 1440, height: 900 };
+const SENSOR = { sensor: 'e2e-web-01', password: 'e2e-sensor-password-1' };
 
 let server;
 let browser;
@@ -23,62 +20,17 @@ let browser;
 let adminPassword;
 const uploaded = new Map(); // unique id -> body (Buffer)
 
-/** The mlogc captures in order: { name, body, headers } (headers as mlogc sent them). */
-function captures() {
-  return readdirSync(CAPTURES)
-    .filter((name) => name.endsWith('.body'))
-    .sort()
-    .map((name) => {
-      const meta = JSON.parse(readFileSync(join(CAPTURES, name.replace('.body', '.json')), 'utf8'));
-      return { name, body: readFileSync(join(CAPTURES, name)), headers: meta.headers };
-    });
-}
-
-/** Section `letter` of a native ModSecurity 2 entry, as text. */
-function section(body, letter) {
-  const text = body.toString('latin1');
-  const match = text.match(new RegExp(`--([0-9a-f]+)-${letter}--\\n([\\s\\S]*?)(?=--\\1-[A-Z]--\\n)`));
-  return match ? match[2] : '';
-}
-
-function uniqueId(body) {
-  return section(body, 'A').trim().split(/\s+/)[2];
-}
-
 function ruleIds(body) {
   return [...new Set([...section(body, 'H').matchAll(/\[id "(\d+)"\]/g)].map((m) => m[1]))].sort();
 }
 
-/** PUT /rpc/auditLogReceiver as mlogc does (Basic auth, X-Content-Hash, index line). */
 async function upload(body, headers = []) {
-  const md5 = createHash('md5').update(body).digest('hex');
-  const sent = { authorization: 'Basic ' + Buffer.from(`${SENSOR}:${SENSOR_PASSWORD}`).toString('base64'), 'x-content-hash': `md5:${md5} ` };
-  for (const [name, value] of headers) {
-    if (name.toLowerCase() === 'x-forensiclog-summary') sent[name] = value;
-  }
-  const response = await fetch(server.url + '/rpc/auditLogReceiver', { method: 'PUT', headers: sent, body });
-  assert.equal(response.status, 200, await response.text());
+  assert.equal(await mlogcPut(server.url, SENSOR, body, headers), 200);
   uploaded.set(uniqueId(body), body);
 }
 
-async function newPage(options = {}) {
-  const page = await watchedPage(browser, { viewport: VIEWPORT, colorScheme: 'dark', acceptDownloads: true, ...options });
-  const serverHost = new URL(server.url).host;
-  page.foreignRequests = [];
-  page.on('request', (request) => {
-    const url = new URL(request.url());
-    if (url.host !== serverHost) page.foreignRequests.push(request.url());
-  });
-  return page;
-}
-
-async function login(page) {
-  await page.goto(server.url + '/');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(adminPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('live-state').waitFor();
-}
+const newPage = (options = {}) => consolePage(browser, server.url, { acceptDownloads: true, ...options });
+const login = (page) => signIn(page, server.url, 'admin', adminPassword);
 
 /** The stored event id of an uploaded unique id (through the page's session). */
 async function eventId(page, unique) {
@@ -94,13 +46,8 @@ function rowIds(page, table) {
   return page.locator(`[data-testid=${table}] tbody tr`).evaluateAll((rows) => rows.map((row) => row.dataset.id));
 }
 
-function noProblems(page) {
-  assert.deepEqual(page.problems, [], 'no page error, console error or dialog');
-  assert.deepEqual(page.foreignRequests, [], 'no request left the console');
-}
-
 before(async () => {
-  ({ server, adminPassword } = await startConsoleWithSensor(SENSOR, SENSOR_PASSWORD));
+  ({ server, adminPassword } = await startConsoleWithSensor(SENSOR.sensor, SENSOR.password));
   browser = await launchBrowser();
 });
 
@@ -122,7 +69,7 @@ test('an empty console explains how to add a sensor', async () => {
   assert.match(await help.textContent(), /mlogc\.conf/);
   await page.goto(server.url + '/events');
   await page.getByTestId('no-events').waitFor();
-  noProblems(page);
+  assertNoProblems(page);
   await page.context().close();
 });
 
@@ -166,14 +113,14 @@ test('Live: a row appears within a second of an upload, without reload; pause co
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid=live-table] tbody tr').length === count, burst.length + 4);
   await page.waitForTimeout(2600); // let the "just arrived" tint fade for the screenshot
   await page.screenshot({ path: join(ARTIFACTS, 'live-dark.png') });
-  noProblems(page);
+  assertNoProblems(page);
   await page.context().close();
 
   const light = await newPage({ colorScheme: 'light' });
   await login(light);
   await light.locator('[data-testid=live-table] tbody tr').first().waitFor();
   await light.screenshot({ path: join(ARTIFACTS, 'live-light.png') });
-  noProblems(light);
+  assertNoProblems(light);
   await light.context().close();
 });
 
@@ -194,7 +141,7 @@ test('Live applies the URL filter on the server stream', async () => {
   assert.equal(ids.length, before.length + 1, 'only the matching upload arrived');
   const chips = await page.getByTestId('filter-chip').allTextContents();
   assert.deepEqual(chips.map((chip) => chip.replace('×', '')), ['rule:941100']);
-  noProblems(page);
+  assertNoProblems(page);
   await page.context().close();
 });
 
@@ -231,7 +178,7 @@ test('Events: a URL filter shows only matching events; clicks add filters; j/k/E
 
   // Clicking a value in a row adds it as a filter.
   await page.locator('[data-testid=events-table] tbody tr').first().locator('td.col-sensor button').click();
-  await page.waitForURL(new RegExp(`sensor=${SENSOR}`));
+  await page.waitForURL(new RegExp(`sensor=${SENSOR.sensor}`));
   assert.ok(new URL(page.url()).search.includes('rule=942100'));
   await page.goto(server.url + '/events?rule=942100');
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid=events-table] tbody tr').length === count, expected);
@@ -259,7 +206,7 @@ test('Events: a URL filter shows only matching events; clicks add filters; j/k/E
   await page.waitForFunction(() => document.querySelector('[data-testid=older]')?.getAttribute('href'));
   assert.equal(await older.getAttribute('href'), `/events/${ids[1]}?rule=942100`);
   assert.equal(await newer.getAttribute('href'), null, 'the newest has no newer one');
-  noProblems(page);
+  assertNoProblems(page);
   await page.context().close();
 });
 
@@ -297,7 +244,7 @@ test('Event page shows the fixture rule ids; the raw download is byte-identical'
   const hex = page.getByTestId('request-body').getByTestId('hexdump');
   await hex.waitFor();
   assert.match(await hex.textContent(), /00 01 ff fe 50 4b 03 04/);
-  noProblems(page);
+  assertNoProblems(page);
   await page.context().close();
 
   const light = await newPage({ colorScheme: 'light' });
@@ -308,7 +255,7 @@ test('Event page shows the fixture rule ids; the raw download is byte-identical'
   await light.goto(`${server.url}/events`);
   await light.locator('[data-testid=events-table] tbody tr').first().waitFor();
   await light.screenshot({ path: join(ARTIFACTS, 'events-light.png') });
-  noProblems(light);
+  assertNoProblems(light);
   await light.context().close();
 });
 
@@ -420,6 +367,6 @@ test('XSS payloads from a sensor are shown verbatim as text on Live, Events and 
   await assertVisibleText(page, responseHex, ['<img src=http:/', '3c 69 6d 67 20 73 72 63']);
   await assertNoMarkupFromData(page);
 
-  noProblems(page);
+  assertNoProblems(page);
   await page.context().close();
 });

@@ -8,14 +8,10 @@
 // self time (Chrome DevTools Protocol profiler) for the burst.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ARTIFACTS, launchBrowser, startConsoleWithSensor, watchedPage } from './harness.js';
+import { join } from 'node:path';
+import { ARTIFACTS, CAPTURES, consolePage, launchBrowser, mlogcPut, signIn, startConsoleWithSensor } from './harness.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CAPTURES = join(root, 'fixtures', 'corpus', 'mlogc-captured');
 const SENSOR = 'e2e-load';
 const SENSOR_PASSWORD = 'e2e-load-password-1';
 const UPLOADS = 3000;
@@ -47,16 +43,7 @@ function withUniqueId(capture, sequence) {
   return { body: Buffer.from(text, 'latin1'), unique: fresh };
 }
 
-async function upload(body) {
-  const md5 = createHash('md5').update(body).digest('hex');
-  const response = await fetch(server.url + '/rpc/auditLogReceiver', {
-    method: 'PUT',
-    headers: { authorization: 'Basic ' + Buffer.from(`${SENSOR}:${SENSOR_PASSWORD}`).toString('base64'), 'x-content-hash': `md5:${md5} ` },
-    body,
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
+const upload = (body) => mlogcPut(server.url, { sensor: SENSOR, password: SENSOR_PASSWORD }, body);
 
 before(async () => {
   ({ server, adminPassword } = await startConsoleWithSensor(SENSOR, SENSOR_PASSWORD));
@@ -71,12 +58,8 @@ after(async () => {
 test('Live at 1 000 uploads/s: bounded, newest on top, no duplicates, keyboard still works', async () => {
   const captures = natives();
   assert.ok(captures.length > 10, 'native captures in the corpus');
-  const page = await watchedPage(browser, { viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
-  await page.goto(server.url + '/');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(adminPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('live-state').waitFor();
+  const page = await consolePage(browser, server.url);
+  await signIn(page, server.url, 'admin', adminPassword);
   // one event so the table exists and the stream is open
   assert.equal(await upload(withUniqueId(captures[0], 0).body), 200);
   await page.locator('[data-testid=live-table] tbody tr').first().waitFor();

@@ -4,13 +4,9 @@
 // working) for real uploads at once; a viewer sees no controls.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ARTIFACTS, cli, launchBrowser, startConsoleWithSensor, watchedPage } from './harness.js';
+import { join } from 'node:path';
+import { ARTIFACTS, captures, cli, consolePage, launchBrowser, mlogcPut, signIn, startConsoleWithSensor } from './harness.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CAPTURES = join(root, 'fixtures', 'corpus', 'mlogc-captured');
 const SENSOR = 'e2e-sensor-01';
 const PASSWORD = 'e2e-sensor-password-9';
 const CAP = 100_000;
@@ -19,17 +15,9 @@ let server;
 let browser;
 let adminPassword;
 let dataDir;
-const bodies = readdirSync(CAPTURES).filter((name) => name.endsWith('.body')).sort().map((name) => readFileSync(join(CAPTURES, name))).filter((body) => body.length < CAP).slice(0, 12);
+const bodies = captures().map((capture) => capture.body).filter((body) => body.length < CAP).slice(0, 12);
 
-async function put(body, password = PASSWORD) {
-  const response = await fetch(server.url + '/rpc/auditLogReceiver', {
-    method: 'PUT',
-    headers: { authorization: 'Basic ' + Buffer.from(`${SENSOR}:${password}`).toString('base64') },
-    body,
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
+const put = (body, password = PASSWORD) => mlogcPut(server.url, { sensor: SENSOR, password }, body);
 
 /** An mlogc-style upload to `uri` as `user`; resolves to the HTTP status. */
 async function putAs(uri, user, password, body) {
@@ -51,11 +39,8 @@ async function postTo(url, body) {
 
 /** A new page signed in as `username`, on the Sensors page. */
 async function sensorsPageAs(username, password, options = {}) {
-  const page = await watchedPage(browser, { viewport: { width: 1440, height: 900 }, colorScheme: 'dark', ...options });
-  await page.goto(server.url + '/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const page = await consolePage(browser, server.url, options);
+  await signIn(page, server.url, username, password);
   await page.getByTestId('nav-sensors').click();
   await page.getByTestId('sensor-table').waitFor();
   return page;
@@ -85,11 +70,8 @@ test('the Sensors page shows totals, rejections, auth failures and state', async
   assert.equal(await put(Buffer.alloc(CAP + 1, 'x')), 409, 'over the cap');
   assert.equal(await put(bodies[0], 'wrong-password'), 401);
 
-  const page = await watchedPage(browser, { viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
-  await page.goto(server.url + '/');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(adminPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const page = await consolePage(browser, server.url);
+  await signIn(page, server.url, 'admin', adminPassword);
   await page.getByTestId('nav-sensors').click();
   const row = page.locator(`[data-testid=sensor-row][data-sensor="${SENSOR}"]`);
   await row.waitFor();

@@ -134,57 +134,42 @@ impl ActionBackend for RequestActions {
     fn sensor_add(&self, name: String) -> ActionFuture<SensorCredentialsOutcome> {
         let request = SensorRequest::current(&self.state);
         Box::pin(async move {
-            let admin = match request.admin().await? {
-                Ok(admin) => admin,
-                Err(refusal) => return Ok(SensorCredentialsOutcome::Refused(refusal)),
-            };
             let sensor = name.clone();
-            match request.run(move |store| sensors::add_sensor(store, &sensor, None)).await? {
-                Ok(secrets) => {
+            Ok(match request.as_admin(move |store| sensors::add_sensor(store, &sensor, None)).await? {
+                Ok((admin, secrets)) => {
                     tracing::info!(sensor = %name, admin = %admin, "sensor added from the UI");
-                    Ok(SensorCredentialsOutcome::Issued(request.credentials(name, secrets)))
+                    SensorCredentialsOutcome::Issued(request.credentials(name, secrets))
                 }
-                Err(SensorChangeError::Exists(_)) => Ok(SensorCredentialsOutcome::Refused(SensorRefusal::Rejected(format!(
-                    "sensor {name:?} already exists (rotate its password to get new secrets)"
-                )))),
-                Err(refused) => Ok(SensorCredentialsOutcome::Refused(SensorRefusal::Rejected(refused.to_string()))),
-            }
+                Err(refusal) => SensorCredentialsOutcome::Refused(refusal),
+            })
         })
     }
 
     fn sensor_rotate(&self, name: String) -> ActionFuture<SensorCredentialsOutcome> {
         let request = SensorRequest::current(&self.state);
         Box::pin(async move {
-            let admin = match request.admin().await? {
-                Ok(admin) => admin,
-                Err(refusal) => return Ok(SensorCredentialsOutcome::Refused(refusal)),
-            };
             let sensor = name.clone();
-            match request.run(move |store| sensors::rotate_sensor(store, &sensor, None)).await? {
-                Ok(secrets) => {
+            Ok(match request.as_admin(move |store| sensors::rotate_sensor(store, &sensor, None)).await? {
+                Ok((admin, secrets)) => {
                     tracing::info!(sensor = %name, admin = %admin, "sensor secrets rotated from the UI");
-                    Ok(SensorCredentialsOutcome::Issued(request.credentials(name, secrets)))
+                    SensorCredentialsOutcome::Issued(request.credentials(name, secrets))
                 }
-                Err(refused) => Ok(SensorCredentialsOutcome::Refused(SensorRefusal::Rejected(refused.to_string()))),
-            }
+                Err(refusal) => SensorCredentialsOutcome::Refused(refusal),
+            })
         })
     }
 
     fn sensor_remove(&self, name: String) -> ActionFuture<SensorRemovalOutcome> {
         let request = SensorRequest::current(&self.state);
         Box::pin(async move {
-            let admin = match request.admin().await? {
-                Ok(admin) => admin,
-                Err(refusal) => return Ok(SensorRemovalOutcome::Refused(refusal)),
-            };
             let sensor = name.clone();
-            match request.run(move |store| sensors::remove_sensor(store, &sensor)).await? {
-                Ok(()) => {
+            Ok(match request.as_admin(move |store| sensors::remove_sensor(store, &sensor)).await? {
+                Ok((admin, ())) => {
                     tracing::info!(sensor = %name, admin = %admin, "sensor removed from the UI");
-                    Ok(SensorRemovalOutcome::Removed(name))
+                    SensorRemovalOutcome::Removed(name)
                 }
-                Err(refused) => Ok(SensorRemovalOutcome::Refused(SensorRefusal::Rejected(refused.to_string()))),
-            }
+                Err(refusal) => SensorRemovalOutcome::Refused(refusal),
+            })
         })
     }
 }
@@ -228,20 +213,29 @@ impl SensorRequest {
         })
     }
 
-    /// Runs a sensor change on the blocking pool (argon2 and redb); a storage failure is
-    /// logged and becomes a generic error, refusals stay values.
-    async fn run<T: Send + 'static>(
+    /// Runs a sensor change for the signed-in admin on the blocking pool (argon2 and redb):
+    /// the admin's username and the change's value, or why it was refused. A storage failure
+    /// is logged and becomes a generic error; refusals stay values the page shows.
+    async fn as_admin<T: Send + 'static>(
         &self,
         change: impl FnOnce(&crate::store::Store) -> Result<T, SensorChangeError> + Send + 'static,
-    ) -> Result<Result<T, SensorChangeError>, String> {
+    ) -> Result<Result<(String, T), SensorRefusal>, String> {
+        let admin = match self.admin().await? {
+            Ok(admin) => admin,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         let unavailable = || "sensor changes are unavailable right now".to_owned();
         let outcome = self.state.blocking(move |store| Ok(change(store))).await.map_err(|_| unavailable())?;
         match outcome {
+            Ok(value) => Ok(Ok((admin, value))),
             Err(SensorChangeError::Store(error)) => {
                 tracing::error!(%error, "sensor change failed");
                 Err(unavailable())
             }
-            other => Ok(other),
+            Err(SensorChangeError::Exists(name)) => Ok(Err(SensorRefusal::Rejected(format!(
+                "sensor {name:?} already exists (rotate its password to get new secrets)"
+            )))),
+            Err(refused) => Ok(Err(SensorRefusal::Rejected(refused.to_string()))),
         }
     }
 

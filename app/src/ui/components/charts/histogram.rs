@@ -4,25 +4,16 @@
 //! The events API has no score filter, so a bar opens Events with the dashboard's filters and
 //! window only (its tooltip says so).
 
-use super::{count_grid, counts_text, unit};
-use crate::chart_math::{bands, score_buckets, stack, CountAxis};
+use super::{counts_text, unit, Frame};
+use crate::chart_math::{bands, score_buckets, CountAxis};
 use crate::dashboard::events_href;
 use crate::filters::Filter;
-use crate::format::action_label;
 use crate::model::TopEntry;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
-const WIDTH: f64 = 400.0;
-const HEIGHT: f64 = 230.0;
-const LEFT: f64 = 40.0;
-const RIGHT: f64 = 8.0;
-const TOP: f64 = 10.0;
-const BOTTOM: f64 = 24.0;
-const PLOT_WIDTH: f64 = WIDTH - LEFT - RIGHT;
-const PLOT_HEIGHT: f64 = HEIGHT - TOP - BOTTOM;
-const BASELINE: f64 = TOP + PLOT_HEIGHT;
+const FRAME: Frame = Frame { width: 400.0, height: 230.0, left: 40.0, right: 8.0, top: 10.0, bottom: 24.0 };
 /// Most bars (labels of ranges such as `10–19` still fit below each).
 pub const MAX_BARS: usize = 12;
 
@@ -31,30 +22,20 @@ pub fn ScoreHistogram(scores: Vec<TopEntry>, filter: Filter) -> impl IntoView {
     let navigate = use_navigate();
     let buckets = score_buckets(&scores, MAX_BARS);
     let axis = CountAxis::new(buckets.iter().map(|bucket| bucket.counts.total).max().unwrap_or(0), 5);
-    let y = |count: u64| BASELINE - axis.scale(count, PLOT_HEIGHT);
     let href = events_href(&filter);
+    let grid = FRAME.count_grid(&axis);
 
-    let grid = count_grid(&axis.ticks, &y, LEFT, PLOT_WIDTH);
-
-    let slots = bands(buckets.len(), PLOT_WIDTH);
+    let slots = bands(buckets.len(), FRAME.plot_width());
     let bars = buckets
         .into_iter()
         .zip(slots)
         .map(|(bucket, (slot_x, slot_width))| {
-            let x0 = LEFT + slot_x;
+            let x0 = FRAME.left + slot_x;
             let width = (slot_width * 0.7).min(36.0);
             let x = x0 + (slot_width - width) / 2.0;
             let what = if bucket.low.is_none() { "no anomaly score".to_owned() } else { format!("score {}", bucket.label) };
             let title = format!("{what}\n{}\nEvents has no score filter: a click opens all events of this view", counts_text(&bucket.counts));
-            let segments = stack(&bucket.counts)
-                .into_iter()
-                .map(|segment| {
-                    let (top, bottom) = (y(segment.start + segment.count), y(segment.start));
-                    view! {
-                        <rect class=format!("seg fill-{}", action_label(segment.action)) x=unit(x) y=unit(top) width=unit(width) height=unit(bottom - top)/>
-                    }
-                })
-                .collect_view();
+            let segments = FRAME.stacked_bar(&axis, &bucket.counts, x, width);
             let open = {
                 let navigate = navigate.clone();
                 let target = href.clone();
@@ -67,18 +48,17 @@ pub fn ScoreHistogram(scores: Vec<TopEntry>, filter: Filter) -> impl IntoView {
                     on:click=move |_| open()
                     on:keydown=move |event: web_sys::KeyboardEvent| if event.key() == "Enter" { open_by_key() }>
                     <title>{title}</title>
-                    <rect class="hit" x=unit(x0) y=unit(TOP) width=unit(slot_width) height=unit(PLOT_HEIGHT)/>
+                    <rect class="hit" x=unit(x0) y=unit(FRAME.top) width=unit(slot_width) height=unit(FRAME.plot_height())/>
                     {segments}
-                    <text class="tick-label" x=unit(x0 + slot_width / 2.0) y=unit(HEIGHT - 8.0) text-anchor="middle">{bucket.label}</text>
+                    <text class="tick-label" x=unit(x0 + slot_width / 2.0) y=unit(FRAME.height - 8.0) text-anchor="middle">{bucket.label}</text>
                 </g>
             }
         })
         .collect_view();
 
     view! {
-        <svg class="chart histogram" data-testid="histogram" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label="events by inbound anomaly score">
-            <g class="axis">{grid}</g>
-            <line class="baseline" x1=unit(LEFT) x2=unit(LEFT + PLOT_WIDTH) y1=unit(BASELINE) y2=unit(BASELINE)/>
+        <svg class="chart histogram" data-testid="histogram" viewBox=FRAME.view_box() role="img" aria-label="events by inbound anomaly score">
+            {grid}
             <g class="bars">{bars}</g>
         </svg>
     }

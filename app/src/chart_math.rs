@@ -203,6 +203,17 @@ pub struct ScoreBucket {
     pub counts: ActionCounts,
 }
 
+impl ScoreBucket {
+    /// The `score` filter that selects exactly this bucket's events: `5`, `10-19` or `none`.
+    pub fn filter_value(&self) -> String {
+        match (self.low, self.high) {
+            (Some(low), Some(high)) if low == high => low.to_string(),
+            (Some(low), Some(high)) => format!("{low}-{high}"),
+            _ => "none".to_owned(),
+        }
+    }
+}
+
 /// Widths a score bucket may have when there are more distinct scores than bars.
 const BUCKET_WIDTHS: [u32; 9] = [2, 5, 10, 20, 25, 50, 100, 250, 1000];
 
@@ -391,11 +402,13 @@ mod tests {
         assert_eq!(buckets.iter().map(|bucket| bucket.label.as_str()).collect::<Vec<_>>(), ["0", "5", "10", "none"]);
         assert_eq!(buckets[3].low, None);
         assert_eq!(buckets[3].counts.total, 7);
+        assert_eq!(buckets.iter().map(ScoreBucket::filter_value).collect::<Vec<_>>(), ["0", "5", "10", "none"]);
 
         let many: Vec<TopEntry> = (0..40).map(|value| score(&value.to_string(), 1)).chain([score("none", 2)]).collect();
         let buckets = score_buckets(&many, 9);
         assert!(buckets.len() <= 9, "{buckets:?}");
         assert_eq!(buckets[0].label, "0–4");
+        assert_eq!(buckets[0].filter_value(), "0-4");
         assert_eq!(buckets[0].counts.total, 5);
         assert_eq!(buckets.last().unwrap().label, "none");
         let counted: u64 = buckets.iter().map(|bucket| bucket.counts.total).sum();

@@ -17,12 +17,24 @@ pub enum Field {
     Action,
     Method,
     Path,
+    /// CRS inbound anomaly score: `5`, an inclusive range `10-19`, or `none`.
+    Score,
 }
 
 impl Field {
     /// Every field, in chip order.
-    pub const ALL: [Field; 9] =
-        [Field::Sensor, Field::Host, Field::Ip, Field::Rule, Field::Severity, Field::Status, Field::Action, Field::Method, Field::Path];
+    pub const ALL: [Field; 10] = [
+        Field::Sensor,
+        Field::Host,
+        Field::Ip,
+        Field::Rule,
+        Field::Severity,
+        Field::Status,
+        Field::Action,
+        Field::Method,
+        Field::Path,
+        Field::Score,
+    ];
 
     /// The query-parameter name (also the chip prefix).
     pub fn name(self) -> &'static str {
@@ -36,6 +48,7 @@ impl Field {
             Field::Action => "action",
             Field::Method => "method",
             Field::Path => "path",
+            Field::Score => "score",
         }
     }
 
@@ -52,6 +65,7 @@ impl Field {
             Field::Action => matches!(value.to_ascii_lowercase().as_str(), "blocked" | "detected" | "passed"),
             Field::Severity => wafscope_parse::Severity::parse(value).is_some(),
             Field::Ip => looks_like_network(value),
+            Field::Score => looks_like_score(value),
             Field::Sensor | Field::Host | Field::Method | Field::Path => true,
         };
         if ok {
@@ -63,9 +77,21 @@ impl Field {
                 Field::Action => "action: expects blocked, detected or passed".to_owned(),
                 Field::Severity => "severity: expects emergency … debug (or 0-7)".to_owned(),
                 Field::Ip => "ip: expects an address or CIDR, e.g. ip:10.0.0.0/8".to_owned(),
+                Field::Score => "score: expects an anomaly score, a range or none, e.g. score:10-19".to_owned(),
                 _ => unreachable!("text fields accept anything"),
             })
         }
+    }
+}
+
+/// `N`, `low-high` (low ≤ high) or `none`, as the server's `score` filter takes them.
+fn looks_like_score(value: &str) -> bool {
+    if value.eq_ignore_ascii_case("none") {
+        return true;
+    }
+    match value.split_once('-') {
+        Some((low, high)) => matches!((low.trim().parse::<u32>(), high.trim().parse::<u32>()), (Ok(low), Ok(high)) if low <= high),
+        None => value.parse::<u32>().is_ok(),
     }
 }
 
@@ -457,6 +483,11 @@ mod tests {
         assert!(Condition::parse_input("host:").is_err());
         assert!(Condition::parse_input("severity:CRITICAL").is_ok());
         assert!(Condition::parse_input("action:denied").is_err());
+        assert_eq!(Condition::parse_input("score:10-19").unwrap().chip_text(), "score:10-19");
+        assert!(Condition::parse_input("score:none").is_ok());
+        assert!(Condition::parse_input("!score:5").is_ok());
+        assert!(Condition::parse_input("score:19-10").unwrap_err().contains("range"));
+        assert!(Condition::parse_input("score:high").is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 // live update without reload when an event is stored (and no refetch while nothing happens);
 // the top rules as counted independently over /api/v1/events pages (ids, counts, order), the
 // totals, the timeline and histogram bars and their axes; clicks through to Events (top rule
-// row, timeline bin); a custom window typed in another time zone; payloads from a sensor shown
+// row, timeline bin, histogram bar with its score filter); a custom window typed in another time zone; payloads from a sensor shown
 // as text; screenshots in both themes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -219,6 +219,26 @@ test('the fixture corpus: top rules as counted over /api/v1/events, charts, clic
   const expectedInBin = inWindow.filter((event) => (event.time ?? event.received_at) / 1000 >= binFrom && (event.time ?? event.received_at) / 1000 < binTo).length;
   assert.equal(binCount, expectedInBin);
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid=events-table] tbody tr').length === count, expectedInBin);
+
+  // Each histogram bar opens Events with a score filter selecting exactly its events.
+  await page.goBack();
+  await page.getByTestId('histogram-bar').first().waitFor();
+  const bars = page.getByTestId('histogram-bar');
+  const scored = (event) => event.anomaly_score ?? null;
+  for (let index = 0; index < await bars.count(); index += 1) {
+    const href = new URL(await bars.nth(index).getAttribute('data-href'), server.url).searchParams;
+    const value = href.get('score');
+    const [low, high] = value === 'none' ? [null, null] : value.includes('-') ? value.split('-').map(Number) : [Number(value), Number(value)];
+    const expected = inWindow.filter((event) => (low === null ? scored(event) === null : scored(event) !== null && scored(event) >= low && scored(event) <= high)).length;
+    const label = await bars.nth(index).getAttribute('aria-label');
+    assert.equal(numberIn(label.match(/([\d,]+) events:/)[1]), expected, `bar ${value}: ${label}`);
+  }
+  const tallest = (await barTotals(page, 'histogram-bar')).reduce((best, count, index, all) => (count > all[best] ? index : best), 0);
+  const tallestCount = (await barTotals(page, 'histogram-bar'))[tallest];
+  await bars.nth(tallest).click();
+  await page.waitForURL(/\/events\?.*score=/);
+  assert.equal(new URL(page.url()).searchParams.get('from'), iso(from), 'the window is kept');
+  await page.waitForFunction((count) => document.querySelectorAll('[data-testid=events-table] tbody tr').length === count, tallestCount);
   assertNoProblems(page);
   await page.context().close();
 

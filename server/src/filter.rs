@@ -1,7 +1,8 @@
 //! Event filters of `/api/v1/events` (and later the live stream and stats), pure.
 //!
 //! Every filter is `name=value`; a leading `!` in the value inverts it (`sensor=!web-01`).
-//! `ip` takes an address or a CIDR; `from`/`to` take RFC 3339 or Unix seconds/ms/µs.
+//! `ip` takes an address or a CIDR; `score` a CRS inbound anomaly score, an inclusive range
+//! (`10-19`) or `none`; `from`/`to` take RFC 3339 or Unix seconds/ms/µs.
 
 use app::model::{Action, EventSummary, Severity};
 use std::collections::HashMap;
@@ -88,6 +89,39 @@ fn parse_network(text: &str) -> Option<IpNetwork> {
     Some(network)
 }
 
+/// Which inbound anomaly scores a `score` filter selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreMatch {
+    /// `low..=high` (`score=5` is `5..=5`).
+    Range(u32, u32),
+    /// Events that carried no score (`score=none`).
+    Missing,
+}
+
+impl ScoreMatch {
+    fn parse(text: &str) -> Option<ScoreMatch> {
+        if text.eq_ignore_ascii_case("none") {
+            return Some(ScoreMatch::Missing);
+        }
+        let (low, high) = match text.split_once('-') {
+            Some((low, high)) => (low.trim().parse().ok()?, high.trim().parse().ok()?),
+            None => {
+                let score = text.parse().ok()?;
+                (score, score)
+            }
+        };
+        (low <= high).then_some(ScoreMatch::Range(low, high))
+    }
+
+    fn selects(self, score: Option<u32>) -> bool {
+        match (self, score) {
+            (ScoreMatch::Range(low, high), Some(score)) => (low..=high).contains(&score),
+            (ScoreMatch::Missing, None) => true,
+            _ => false,
+        }
+    }
+}
+
 /// All filters of a query; `None` = not filtered on.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventFilter {
@@ -101,6 +135,7 @@ pub struct EventFilter {
     pub method: Option<Condition<String>>,
     /// Prefix of the URI's path.
     pub path: Option<Condition<String>>,
+    pub score: Option<Condition<ScoreMatch>>,
     /// Event time bounds in µs (inclusive from, exclusive to).
     pub from: Option<i64>,
     pub to: Option<i64>,
@@ -165,6 +200,10 @@ impl EventFilter {
                     let severity = Severity::parse(value).ok_or_else(|| error("emergency … debug, or 0-7"))?;
                     filter.severity = Some(Condition { value: severity, negated });
                 }
+                "score" => {
+                    let score = ScoreMatch::parse(value).ok_or_else(|| error("an anomaly score, a range like 10-19, or none"))?;
+                    filter.score = Some(Condition { value: score, negated });
+                }
                 "action" => {
                     let action = match value.to_ascii_lowercase().as_str() {
                         "blocked" => Action::Blocked,
@@ -185,7 +224,7 @@ impl EventFilter {
                     return Err(FilterError {
                         name: name.clone(),
                         value: raw.clone(),
-                        expected: "one of sensor, host, ip, rule, severity, status, action, method, path, from, to, limit, before",
+                        expected: "one of sensor, host, ip, rule, severity, status, action, method, path, score, from, to, limit, before",
                     });
                 }
             }
@@ -238,6 +277,11 @@ impl EventFilter {
         }
         if let Some(condition) = &self.action
             && !condition.test(event.action == condition.value)
+        {
+            return false;
+        }
+        if let Some(condition) = &self.score
+            && !condition.test(condition.value.selects(event.anomaly_score))
         {
             return false;
         }
@@ -412,11 +456,29 @@ mod tests {
             (&[("from", "2026-11-25T02:35:07Z"), ("to", "2026-11-25T02:35:08Z")], true),
             (&[("from", "2026-11-25T02:35:08Z")], false),
             (&[("sensor", "web-01"), ("rule", "942100"), ("ip", "!192.0.2.0/24")], true),
+            (&[("score", "5")], true),
+            (&[("score", "4")], false),
+            (&[("score", "5-9")], true),
+            (&[("score", "0-4")], false),
+            (&[("score", "6-9")], false),
+            (&[("score", "!0-4")], true),
+            (&[("score", "none")], false),
+            (&[("score", "!none")], true),
         ];
         for (pairs, expected) in cases {
             let filter = EventFilter::from_params(&params(pairs)).unwrap();
             assert_eq!(filter.matches(&event), *expected, "{pairs:?}");
         }
+    }
+
+    #[test]
+    fn score_none_selects_events_without_a_score() {
+        let unscored = EventSummary { anomaly_score: None, ..summary() };
+        let filter = |value: &str| EventFilter::from_params(&params(&[("score", value)])).unwrap();
+        assert!(filter("none").matches(&unscored));
+        assert!(filter("NONE").matches(&unscored));
+        assert!(!filter("0-1000").matches(&unscored), "no score is not a score of 0");
+        assert!(filter("!0-1000").matches(&unscored));
     }
 
     #[test]
@@ -431,7 +493,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_errors_naming_the_filter() {
-        for (name, value) in [("ip", "nope"), ("rule", "abc"), ("status", "x"), ("action", "maybe"), ("bogus", "1"), ("from", "!1")] {
+        for (name, value) in [("ip", "nope"), ("rule", "abc"), ("status", "x"), ("action", "maybe"), ("bogus", "1"), ("from", "!1"), ("score", "9-5"), ("score", "high")] {
             let error = EventFilter::from_params(&params(&[(name, value)])).unwrap_err();
             assert_eq!(error.name, name);
         }

@@ -127,6 +127,22 @@ async fn stats_equal_what_the_events_api_counts() {
         assert_matches_events(&answer, &selected, filter);
     }
 
+    // every histogram bar, as a `score` filter (the dashboard's click-through), selects its events
+    let scores = totals(&flushed["scores"]);
+    assert!(scores.len() >= 2, "the corpus has several scores: {scores:?}");
+    for (score, count) in &scores {
+        let selected = all_events(&app, &token, &format!("&score={score}&from={from}&to={to}")).await;
+        assert_eq!(selected.len() as u64, *count, "score={score}");
+    }
+    let mut numeric: Vec<u64> = scores.keys().filter_map(|score| score.parse().ok()).collect();
+    numeric.sort_unstable();
+    let (low, high) = (numeric[0], numeric[numeric.len() - 1]);
+    let ranged = all_events(&app, &token, &format!("&score={low}-{high}&from={from}&to={to}")).await;
+    assert_eq!(ranged.len() as u64, scores.iter().filter(|(score, _)| *score != "none").map(|(_, count)| count).sum::<u64>(), "score={low}-{high}");
+    let answer = stats(&app, &token, &format!("{window}&score=!{low}")).await;
+    let selected = all_events(&app, &token, &format!("&score=!{low}&from={from}&to={to}")).await;
+    assert_matches_events(&answer, &selected, "score=!low");
+
     // one sensor or one host is answered from the counters kept within it
     let (other, _) = app.create_sensor("web-02");
     for upload in uploads.iter().take(7) {

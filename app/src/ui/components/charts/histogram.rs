@@ -1,13 +1,11 @@
 //! The inbound anomaly score per event as a histogram stacked by action (one bar per score, or
-//! per round range when there are many; events without a score last).
-//!
-//! The events API has no score filter, so a bar opens Events with the dashboard's filters and
-//! window only (its tooltip says so).
+//! per round range when there are many; events without a score last). A bar opens Events with
+//! the dashboard's filters and a `score` filter for its score, range or `none`.
 
 use super::{counts_text, unit, Frame};
 use crate::chart_math::{bands, score_buckets, CountAxis};
-use crate::dashboard::events_href;
-use crate::filters::Filter;
+use crate::dashboard::events_href_with;
+use crate::filters::{Condition, Field, Filter};
 use crate::model::TopEntry;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -22,7 +20,6 @@ pub fn ScoreHistogram(scores: Vec<TopEntry>, filter: Filter) -> impl IntoView {
     let navigate = use_navigate();
     let buckets = score_buckets(&scores, MAX_BARS);
     let axis = CountAxis::new(buckets.iter().map(|bucket| bucket.counts.total).max().unwrap_or(0), 5);
-    let href = events_href(&filter);
     let grid = FRAME.count_grid(&axis);
 
     let slots = bands(buckets.len(), FRAME.plot_width());
@@ -34,7 +31,8 @@ pub fn ScoreHistogram(scores: Vec<TopEntry>, filter: Filter) -> impl IntoView {
             let width = (slot_width * 0.7).min(36.0);
             let x = x0 + (slot_width - width) / 2.0;
             let what = if bucket.low.is_none() { "no anomaly score".to_owned() } else { format!("score {}", bucket.label) };
-            let title = format!("{what}\n{}\nEvents has no score filter: a click opens all events of this view", counts_text(&bucket.counts));
+            let title = format!("{what}\n{}\nclick to open them in Events", counts_text(&bucket.counts));
+            let href = events_href_with(&filter, Condition::new(Field::Score, bucket.filter_value()));
             let segments = FRAME.stacked_bar(&axis, &bucket.counts, x, width);
             let open = {
                 let navigate = navigate.clone();
@@ -44,7 +42,7 @@ pub fn ScoreHistogram(scores: Vec<TopEntry>, filter: Filter) -> impl IntoView {
             let open_by_key = open.clone();
             let (score, label) = (bucket.label.clone(), title.clone());
             view! {
-                <g class="bin" data-testid="histogram-bar" data-score=score role="link" tabindex="0" aria-label=label
+                <g class="bin" data-testid="histogram-bar" data-score=score data-href=href role="link" tabindex="0" aria-label=label
                     on:click=move |_| open()
                     on:keydown=move |event: web_sys::KeyboardEvent| if event.key() == "Enter" { open_by_key() }>
                     <title>{title}</title>

@@ -286,7 +286,7 @@ pub fn admin_request(config: &Config, request: &AdminRequest) -> anyhow::Result<
     match Store::open(&config.data_dir) {
         Ok(store) => {
             let writer = crate::store::Writer::start(store.clone(), 1024, Box::new(|_| {}))?;
-            Ok(admin::execute(&admin::AdminContext { store, writer }, request.clone()))
+            Ok(admin::execute(&admin::AdminContext { store, writer, auth_failures: Default::default() }, request.clone()))
         }
         Err(StoreError::Locked(_)) => admin::socket::send(&config.data_dir, request).map_err(anyhow::Error::msg),
         Err(error) => Err(error).context(format!("opening data dir {}", config.data_dir.display())),

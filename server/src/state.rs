@@ -7,11 +7,38 @@ use crate::http::errors::ApiError;
 use crate::ingest::SensorVerifier;
 use crate::live::LiveHub;
 use crate::store::{Store, StoreError, Writer};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Sensor password checks (argon2) allowed at the same time.
 pub const MAX_CONCURRENT_PASSWORD_CHECKS: usize = 2;
+
+/// Refused uploads (401) per known sensor name since start. In memory: a stream of bad
+/// logins must not turn into disk writes; unknown names are not counted, so the map stays
+/// small; a removed sensor's count goes with it.
+#[derive(Debug, Clone, Default)]
+pub struct AuthFailures(Arc<Mutex<HashMap<String, u64>>>);
+
+impl AuthFailures {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts a refused upload for a sensor that exists.
+    pub fn count(&self, sensor: &str) {
+        *self.map().entry(sensor.to_owned()).or_default() += 1;
+    }
+
+    /// Drops the count of a removed sensor (a new sensor of that name starts at 0).
+    pub fn forget(&self, sensor: &str) {
+        self.map().remove(sensor);
+    }
+
+    pub fn snapshot(&self) -> HashMap<String, u64> {
+        self.map().clone()
+    }
+}
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -27,9 +54,7 @@ pub struct AppState {
     pub writer: Writer,
     /// Fan-out of committed events to live-stream subscribers.
     pub live: LiveHub,
-    /// 401s per known sensor name since start (in memory: a stream of bad logins must not
-    /// turn into disk writes; unknown names are not counted, so the map stays small).
-    pub auth_failures: Arc<std::sync::Mutex<std::collections::HashMap<String, u64>>>,
+    pub auth_failures: AuthFailures,
     pub started: Instant,
 }
 
@@ -53,15 +78,9 @@ impl AppState {
             password_checks: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_PASSWORD_CHECKS)),
             writer,
             live,
-            auth_failures: Arc::default(),
+            auth_failures: AuthFailures::default(),
             started: Instant::now(),
         })
-    }
-
-    /// Counts a refused upload for a sensor that exists.
-    pub fn count_auth_failure(&self, sensor: &str) {
-        let mut failures = self.auth_failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *failures.entry(sensor.to_owned()).or_default() += 1;
     }
 
     /// Runs a store operation on the blocking pool (redb must never run on the runtime).

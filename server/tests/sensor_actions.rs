@@ -55,10 +55,18 @@ async fn post_to(app: &TestApp, ingest_url: &str, body: &[u8]) -> StatusCode {
     app.send_bytes(request(Method::POST, &path).header(header::CONTENT_TYPE, "application/json"), body.to_vec()).await.status()
 }
 
-async fn sensor_names(app: &TestApp, token: &str) -> Vec<String> {
+async fn sensor_list(app: &TestApp, token: &str) -> Vec<Value> {
     let response = app.send(request(Method::GET, "/api/v1/sensors").header(header::AUTHORIZATION, format!("Bearer {token}"))).await;
-    let list = body_json(response).await;
-    list["sensors"].as_array().unwrap().iter().map(|sensor| sensor["name"].as_str().unwrap().to_owned()).collect()
+    body_json(response).await["sensors"].as_array().unwrap().clone()
+}
+
+async fn sensor_names(app: &TestApp, token: &str) -> Vec<String> {
+    sensor_list(app, token).await.iter().map(|sensor| sensor["name"].as_str().unwrap().to_owned()).collect()
+}
+
+/// The 401 count the health list shows for `name`.
+async fn auth_failures(app: &TestApp, token: &str, name: &str) -> Option<u64> {
+    sensor_list(app, token).await.iter().find(|sensor| sensor["name"] == name).and_then(|sensor| sensor["auth_failures"].as_u64())
 }
 
 #[tokio::test]
@@ -101,6 +109,7 @@ async fn an_admin_adds_rotates_and_removes_a_sensor_and_uploads_follow_at_once()
     assert_eq!(post_to(&app, &ingest_url, &uploads[2].body).await, StatusCode::UNAUTHORIZED, "the old URL too");
     assert_eq!(upload(&app, "web-02", &new_password, &uploads[2]).await, StatusCode::OK);
     assert_eq!(post_to(&app, &new_url, &uploads[3].body).await, StatusCode::OK);
+    assert_eq!(auth_failures(&app, &token, "web-02").await, Some(1), "the old password's 401 is counted");
 
     let removed = call(&app, "sensor_remove", Some(&cookie), None, "web-02").await;
     assert_eq!(removed, serde_json::json!({ "removed": "web-02" }));
@@ -112,6 +121,10 @@ async fn an_admin_adds_rotates_and_removes_a_sensor_and_uploads_follow_at_once()
     assert_eq!(gone["refused"]["rejected"], "no sensor called \"web-02\"", "{gone}");
     let gone = call(&app, "sensor_rotate", Some(&cookie), None, "web-02").await;
     assert_eq!(gone["refused"]["rejected"], "no sensor called \"web-02\"", "{gone}");
+
+    // a new sensor of the old name starts without the removed one's refusals
+    assert!(call(&app, "sensor_add", Some(&cookie), None, "web-02").await.get("issued").is_some());
+    assert_eq!(auth_failures(&app, &token, "web-02").await, Some(0));
 }
 
 #[tokio::test]

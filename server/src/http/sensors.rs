@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::Json;
 
 pub async fn list_sensors(State(state): State<AppState>, _principal: Principal) -> Result<Json<SensorList>, ApiError> {
-    let failures = state.auth_failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+    let failures = state.auth_failures.snapshot();
     let now = crate::clock::unix_micros();
     let sensors = state.blocking(move |store| store.sensor_health(now, &failures)).await?;
     Ok(Json(SensorList { sensors }))

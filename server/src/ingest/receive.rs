@@ -75,7 +75,7 @@ async fn authenticate_basic(state: &AppState, headers: &HeaderMap) -> Result<Str
         Ok(Some(true)) => Ok(sensor),
         Ok(Some(false)) => {
             tracing::warn!(sensor = %sensor, "ingest refused: wrong password for the sensor");
-            state.count_auth_failure(&sensor);
+            state.auth_failures.count(&sensor);
             Err(unauthorized())
         }
         Ok(None) => {

@@ -12,6 +12,16 @@ pub const DEFAULT_PRESET: Preset = Preset::Hours24;
 /// Entries per top list.
 pub const TOP: usize = 10;
 
+/// Rows asked for beyond [`TOP`], so the rule list still fills with the scoring rules hidden.
+const SCORING_SPARE: usize = 6;
+
+/// Whether a rule id is one of CRS's scoring rules: 949 (inbound blocking evaluation), 959
+/// (outbound) and 980 (correlation). Nearly every blocked event matches them; they say that a
+/// threshold was crossed, not what attacked, so the rule list can hide them.
+pub fn is_scoring_rule(id: &str) -> bool {
+    id.parse::<u32>().is_ok_and(|id| matches!(id / 1000, 949 | 959 | 980))
+}
+
 const MINUTE_US: i64 = 60_000_000;
 
 /// The filter as the dashboard shows it: without a time range, the last [`DEFAULT_PRESET`].
@@ -45,10 +55,11 @@ pub fn preset_button_label(preset: Preset) -> &'static str {
     }
 }
 
-/// `top=10&<filters>&from=<unix s>[&to=…]`: the stats request, presets resolved at `now_seconds`.
+/// `top=16&<filters>&from=<unix s>[&to=…]`: the stats request, presets resolved at `now_seconds`.
 pub fn stats_query(filter: &Filter, now_seconds: i64) -> String {
     let query = shown(filter).api_query(now_seconds, true);
-    if query.is_empty() { format!("top={TOP}") } else { format!("top={TOP}&{query}") }
+    let top = TOP + SCORING_SPARE;
+    if query.is_empty() { format!("top={top}") } else { format!("top={top}&{query}") }
 }
 
 /// `/events?<the dashboard's filters and window>`.
@@ -132,6 +143,13 @@ impl TopList {
             TopList::Statuses => "statuses",
             TopList::Severities => "severities",
         }
+    }
+
+    /// The rows the list shows: the first [`TOP`], for rules without the scoring rules when
+    /// `hide_scoring`.
+    pub fn shown(self, answer: &StatsAnswer, hide_scoring: bool) -> Vec<TopEntry> {
+        let hide = hide_scoring && self == TopList::Rules;
+        self.entries(answer).iter().filter(|entry| !(hide && is_scoring_rule(&entry.value))).take(TOP).cloned().collect()
     }
 
     pub fn entries(self, answer: &StatsAnswer) -> &[TopEntry] {
@@ -273,13 +291,13 @@ mod tests {
         assert_eq!(shown(&filter).range, TimeRange::Last(Preset::Hours24));
         assert!(is_relative(&filter));
         assert_eq!(preset(&filter), Some(Preset::Hours24));
-        assert_eq!(stats_query(&filter, 1_000_000), "top=10&host=shop&from=913600");
-        assert_eq!(stats_query(&url(""), 1_000_000), "top=10&from=913600");
+        assert_eq!(stats_query(&filter, 1_000_000), "top=16&host=shop&from=913600");
+        assert_eq!(stats_query(&url(""), 1_000_000), "top=16&from=913600");
         let fixed = url("from=2026-11-25T03:00:00Z&to=2026-11-25T04:00:00Z");
         assert!(!is_relative(&fixed));
         assert_eq!(preset(&fixed), None);
-        assert_eq!(stats_query(&fixed, 1_000_000), "top=10&from=2026-11-25T03%3A00%3A00Z&to=2026-11-25T04%3A00%3A00Z");
-        assert_eq!(stats_query(&url("range=15m"), 1_000_000), "top=10&from=999100");
+        assert_eq!(stats_query(&fixed, 1_000_000), "top=16&from=2026-11-25T03%3A00%3A00Z&to=2026-11-25T04%3A00%3A00Z");
+        assert_eq!(stats_query(&url("range=15m"), 1_000_000), "top=16&from=999100");
         assert_eq!(Preset::ALL.map(preset_button_label), ["15 min", "1 h", "24 h", "7 d"]);
     }
 
@@ -311,17 +329,11 @@ mod tests {
         assert!(condition_for(Field::Path, " /padded").is_none(), "the URL filter trims, so it would select another path");
     }
 
-    #[test]
-    fn bins_link_to_their_window() {
-        let filter = url("rule=942100&range=24h");
-        assert_eq!(
-            bin_href(&filter, NOV_25_3H, NOV_25_3H + 10 * MINUTE_US),
-            "/events?rule=942100&from=2026-11-25T03%3A00%3A00Z&to=2026-11-25T03%3A10%3A00Z"
-        );
-        let answer = StatsAnswer {
-            from: NOV_25_3H,
-            to: NOV_25_3H + 25 * MINUTE_US,
-            bin_seconds: 600,
+    fn empty_answer() -> StatsAnswer {
+        StatsAnswer {
+            from: 0,
+            to: 0,
+            bin_seconds: 60,
             totals: Default::default(),
             timeline: Vec::new(),
             rules: Vec::new(),
@@ -334,11 +346,36 @@ mod tests {
             scores: Vec::new(),
             source: "counters".into(),
             complete: true,
-        };
+        }
+    }
+
+    #[test]
+    fn bins_link_to_their_window() {
+        let filter = url("rule=942100&range=24h");
+        assert_eq!(
+            bin_href(&filter, NOV_25_3H, NOV_25_3H + 10 * MINUTE_US),
+            "/events?rule=942100&from=2026-11-25T03%3A00%3A00Z&to=2026-11-25T03%3A10%3A00Z"
+        );
+        let answer = StatsAnswer { from: NOV_25_3H, to: NOV_25_3H + 25 * MINUTE_US, bin_seconds: 600, ..empty_answer() };
         assert_eq!(bin_end(&answer, NOV_25_3H), NOV_25_3H + 10 * MINUTE_US);
         assert_eq!(bin_end(&answer, NOV_25_3H + 20 * MINUTE_US), NOV_25_3H + 25 * MINUTE_US, "the last bin ends with the window");
         assert_eq!(TopList::Rules.entries(&answer).len(), 0);
         assert_eq!(TopList::ALL.map(TopList::field).len(), 7);
+    }
+
+    #[test]
+    fn scoring_rules_can_be_hidden_and_lists_keep_their_length() {
+        let entry = |value: &str, total: u64| TopEntry { value: value.to_owned(), label: None, counts: crate::model::ActionCounts { total, blocked: total, detected: 0, passed: 0 } };
+        let ids = ["949110", "980130", "942100", "959100", "980140", "941100", "930120", "932160", "920350", "913100", "920440", "941160", "942430", "921110"];
+        let rules: Vec<TopEntry> = ids.iter().enumerate().map(|(rank, id)| entry(id, 100 - rank as u64)).collect();
+        let answer = StatsAnswer { rules: rules.clone(), paths: rules, ..empty_answer() };
+        let shown = |list: TopList, hide| list.shown(&answer, hide).into_iter().map(|entry| entry.value).collect::<Vec<_>>();
+        assert_eq!(shown(TopList::Rules, false), ids[..TOP]);
+        let hidden = shown(TopList::Rules, true);
+        assert_eq!(hidden, ["942100", "941100", "930120", "932160", "920350", "913100", "920440", "941160", "942430", "921110"]);
+        assert_eq!(shown(TopList::Paths, true).len(), TOP, "only the rule list hides anything");
+        assert!(["949110", "959100", "980130", "980140", "980170"].iter().all(|id| is_scoring_rule(id)));
+        assert!(!is_scoring_rule("942100") && !is_scoring_rule("none") && !is_scoring_rule("9491100"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod filters;
 pub mod format;
 pub mod model;
 pub mod neighbors;
+pub mod sensor_health;
 
 #[cfg(any(feature = "ui", feature = "ssr"))]
 pub mod actions;

@@ -8,3 +8,4 @@ pub mod event_table;
 pub mod filter_bar;
 pub mod icons;
 pub mod range_picker;
+pub mod sensor_strip;

@@ -1,7 +1,8 @@
 //! Dashboard: the picture before the details, from `GET /api/v1/stats` for the window and the
 //! filters in the URL (`range=15m|1h|24h|7d`, default 24 h, or `from`/`to`; field filters as on
 //! Events, so a view is bookmarkable): totals by action, the stacked timeline, the anomaly-score
-//! histogram and the top lists. Every row, bar and bin opens Events with that filter added.
+//! histogram and the top lists, under the sensor health strip. Every row, bar and bin opens
+//! Events with that filter added.
 //!
 //! A relative window stays current from the live stream's `event: stats` (the stream is opened
 //! for stats only): when the server's count of stored events changes, the numbers are asked
@@ -20,6 +21,7 @@ use crate::ui::components::charts::timeline::Timeline;
 use crate::ui::components::charts::ActionLegend;
 use crate::ui::components::filter_bar::{use_url_filter, FilterBar};
 use crate::ui::components::range_picker::RangePicker;
+use crate::ui::components::sensor_strip::SensorStrip;
 use crate::ui::CurrentSession;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -53,6 +55,8 @@ pub fn DashboardPage() -> impl IntoView {
     let live = StoredValue::new(LiveRefresh::default());
     let stream = StoredValue::new_local(None::<LiveStream>);
     let relative = Memo::new(move |_| filter.with(is_relative));
+    // kept across refreshes of the numbers (the body is rebuilt with each answer)
+    let hide_scoring = RwSignal::new(true);
 
     let fetch = move || {
         let generation = epoch.get_value();
@@ -142,13 +146,14 @@ pub fn DashboardPage() -> impl IntoView {
             <LiveBadge state=stream_state rate updated_at/>
         </header>
         <FilterBar filter on_change/>
+        <SensorStrip filter/>
         <Show when=move || error.with(Option::is_some)>
             <p class="error" role="alert" data-testid="dashboard-error">{move || error.get()}</p>
         </Show>
         {move || match answer.get() {
             None => error.with(Option::is_none).then(|| view! { <p class="muted">"Loading…"</p> }).into_any(),
             Some(answer) if answer.totals.total == 0 => view! { <NoEventsInWindow filter=filter.get_untracked() live=relative.get_untracked()/> }.into_any(),
-            Some(answer) => view! { <DashboardBody answer filter=filter.get_untracked()/> }.into_any(),
+            Some(answer) => view! { <DashboardBody answer filter=filter.get_untracked() hide_scoring/> }.into_any(),
         }}
     }
 }
@@ -208,7 +213,7 @@ fn NoEventsInWindow(filter: Filter, live: bool) -> impl IntoView {
 }
 
 #[component]
-fn DashboardBody(answer: Arc<StatsAnswer>, filter: Filter) -> impl IntoView {
+fn DashboardBody(answer: Arc<StatsAnswer>, filter: Filter, hide_scoring: RwSignal<bool>) -> impl IntoView {
     let offset = local_offset_minutes(answer.to);
     let totals = answer.totals;
     let action_card = |label: &'static str, count: u64, tone: &'static str| {
@@ -223,7 +228,14 @@ fn DashboardBody(answer: Arc<StatsAnswer>, filter: Filter) -> impl IntoView {
     };
     let lists = TopList::ALL
         .into_iter()
-        .map(|list| view! { <TopListPanel list entries=list.entries(&answer).to_vec() filter=filter.clone()/> })
+        .map(|list| {
+            if list == TopList::Rules {
+                let (answer, filter) = (answer.clone(), filter.clone());
+                (move || view! { <TopListPanel list entries=list.shown(&answer, hide_scoring.get()) filter=filter.clone() hide_scoring/> }).into_any()
+            } else {
+                view! { <TopListPanel list entries=list.shown(&answer, false) filter=filter.clone()/> }.into_any()
+            }
+        })
         .collect_view();
     view! {
         <div class="kpis">

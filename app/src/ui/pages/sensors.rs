@@ -8,13 +8,11 @@ use crate::model::{Role, SensorCredentials, SensorCredentialsOutcome, SensorHeal
 use crate::ui::api;
 use crate::ui::clock::local_offset_minutes;
 use crate::ui::components::empty::NoEventsYet;
+use crate::ui::components::sensor_strip::{ActivityBars, REFRESH};
 use crate::ui::CurrentSession;
 use leptos::prelude::*;
-use std::time::Duration;
 use wasm_bindgen::JsCast;
 
-/// How often the page asks again.
-pub const REFRESH: Duration = Duration::from_secs(15);
 
 #[component]
 pub fn SensorsPage() -> impl IntoView {
@@ -93,29 +91,6 @@ fn SensorRow(sensor: SensorHealth) -> impl IntoView {
             <td class="mono num">{skew}</td>
             {controls}
         </tr>
-    }
-}
-
-/// Events per minute as tiny bars (SVG, one bar per minute, oldest left).
-#[component]
-fn ActivityBars(counts: Vec<u64>) -> impl IntoView {
-    const HEIGHT: f64 = 16.0;
-    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let width = (counts.len() * 2).max(2);
-    let total: u64 = counts.iter().sum();
-    let bars = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, count)| **count > 0)
-        .map(|(index, count)| {
-            let height = (*count as f64 / max * HEIGHT).max(1.0);
-            view! { <rect x=(index * 2).to_string() y=format!("{:.1}", HEIGHT - height) width="1.5" height=format!("{height:.1}")/> }
-        })
-        .collect_view();
-    view! {
-        <svg class="activity" width=width.to_string() height="16" viewBox=format!("0 0 {width} 16") role="img" aria-label=format!("{total} events in the last hour")>
-            {bars}
-        </svg>
     }
 }
 

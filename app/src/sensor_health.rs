@@ -51,6 +51,11 @@ pub fn last_seen_label(last_seen: Option<i64>, now_micros: i64) -> String {
     }
 }
 
+/// How many sensors that sent before are silent now (the navigation's badge).
+pub fn silent_count(sensors: &[SensorHealth]) -> usize {
+    sensors.iter().filter(|sensor| is_silent(sensor)).count()
+}
+
 /// `(sending, total)`: how many sensors are sending now, of all.
 pub fn reporting(sensors: &[SensorHealth]) -> (usize, usize) {
     (sensors.iter().filter(|sensor| sensor.silent_minutes.is_some() && !is_silent(sensor)).count(), sensors.len())
@@ -81,6 +86,7 @@ mod tests {
         let names: Vec<&str> = strip_order(&sensors).into_iter().map(|sensor| sensor.name.as_str()).collect();
         assert_eq!(names, ["api", "shop", "web-01", "web-02", "new"]);
         assert_eq!(reporting(&sensors), (2, 5));
+        assert_eq!(silent_count(&sensors), 2, "never sent is not silent");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 // dir, and Debian's chromium through playwright-core (never a downloaded browser).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,11 +64,26 @@ export function cli(args, input) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Starts `wafscope serve` on 127.0.0.1:0; resolves when it prints its URL. */
-export async function startServer(dataDir, extraArgs = []) {
-  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Debian's libfaketime (package faketime), thread-safe variant. */
+function faketimeLibrary() {
+  for (const arch of readdirSync('/usr/lib')) {
+    const library = join('/usr/lib', arch, 'faketime', 'libfaketimeMT.so.1');
+    if (existsSync(library)) return library;
+  }
+  throw new Error('libfaketime not found: run `cargo xtask setup` (Debian package faketime)');
+}
+
+/**
+ * Starts `wafscope serve` on 127.0.0.1:0; resolves when it prints its URL. `clockOffset`
+ * (e.g. '-10m') preloads libfaketime so its wall clock is shifted (monotonic time stays real),
+ * to leave data that is old by the time a normal server reads it. The server is the child
+ * itself either way, so `stop()` signals it directly.
+ */
+export async function startServer(dataDir, extraArgs = [], { clockOffset } = {}) {
+  const env = clockOffset
+    ? { ...process.env, LD_PRELOAD: faketimeLibrary(), FAKETIME: clockOffset, FAKETIME_DONT_FAKE_MONOTONIC: '1' }
+    : process.env;
+  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });

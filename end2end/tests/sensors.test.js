@@ -1,11 +1,15 @@
 // Sensors page (issue #6): a sensor that sent real fixture uploads shows its total, its
 // rejected (409) and refused (401) uploads and the "sending" state; one that never sent says so.
 // An admin adds, rotates and removes a sensor from the page and the shown secrets work (or stop
-// working) for real uploads at once; a viewer sees no controls.
+// working) for real uploads at once; a viewer sees no controls. A sensor whose last upload is
+// 10 minutes old (stored by the real server run under faketime) reads silent on the Sensors
+// page, in the dashboard's sensor strip and as a badge in the navigation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ARTIFACTS, captures, cli, consolePage, launchBrowser, mlogcPut, signIn, startConsoleWithSensor } from './harness.js';
+import {
+  ARTIFACTS, assertNoProblems, captures, cli, consolePage, freshDataDir, launchBrowser, mlogcPut, signIn, startConsoleWithSensor, startServer,
+} from './harness.js';
 
 const SENSOR = 'e2e-sensor-01';
 const PASSWORD = 'e2e-sensor-password-9';
@@ -158,4 +162,43 @@ test('a viewer sees sensor health but no sensor controls', async () => {
   assert.equal(await page.getByTestId('sensor-remove').count(), 0);
   assert.deepEqual(page.problems, []);
   await page.context().close();
+});
+
+test('a sensor that stopped sending 10 minutes ago reads silent: Sensors page, dashboard strip, navigation', async () => {
+  // A real server whose wall clock is 10 minutes behind stores the sensor's last upload; a
+  // normal server then reads the same data dir.
+  const oldDir = freshDataDir();
+  const past = await startServer(oldDir, [], { clockOffset: '-10m' });
+  const oldAdmin = past.stdout().match(/created user admin \(role admin\) with password (\S+)/)[1];
+  const added = cli(['sensor', 'add', 'quiet-01', '--password-stdin', '--data-dir', oldDir], 'quiet-password-1\n');
+  assert.equal(added.status, 0, added.stderr);
+  assert.equal(await mlogcPut(past.url, { sensor: 'quiet-01', password: 'quiet-password-1' }, bodies[0]), 200);
+  await past.stop();
+
+  const present = await startServer(oldDir);
+  try {
+    const page = await consolePage(browser, present.url);
+    await signIn(page, present.url, 'admin', oldAdmin);
+    const badge = page.getByTestId('nav-silent');
+    await badge.waitFor();
+    assert.equal(await badge.textContent(), '● 1');
+
+    await page.getByTestId('nav-dashboard').click();
+    const cell = page.locator('[data-testid=strip-sensor][data-sensor="quiet-01"]');
+    await cell.waitFor();
+    assert.match(await cell.getByTestId('strip-state').textContent(), /^silent (9|10|11) min$/);
+    assert.match(await cell.getAttribute('class'), /\bsilent\b/);
+    assert.equal(await page.getByTestId('strip-reporting').textContent(), '0 of 1 sending');
+
+    await page.getByTestId('nav-sensors').click();
+    const row = page.locator('[data-testid=sensor-row][data-sensor="quiet-01"]');
+    await row.waitFor();
+    assert.match(await row.getByTestId('sensor-state').textContent(), /^silent (9|10|11) min$/);
+    assert.equal(await row.getByTestId('sensor-total').textContent(), '1');
+    await page.screenshot({ path: join(ARTIFACTS, 'sensors-silent.png') });
+    assertNoProblems(page);
+    await page.context().close();
+  } finally {
+    await present.stop();
+  }
 });

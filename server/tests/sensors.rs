@@ -95,7 +95,7 @@ async fn a_sensor_that_stops_sending_turns_silent() {
 
         let later = health_at(&app, "web-01", last_seen + 6 * MINUTE + 30_000_000);
         assert_eq!(later.silent_minutes, Some(6), "{label}: whole minutes since the last event");
-        assert_eq!(sensor_state(later.silent_minutes), ("silent 6m 0s".to_owned(), "silent"), "{label}");
+        assert_eq!(sensor_state(later.silent_minutes), ("silent 6 min".to_owned(), "silent"), "{label}");
         assert_eq!(later.last_seen, Some(last_seen), "{label}");
         assert_eq!(later.events_total, 3, "{label}");
         assert_eq!(later.events_per_minute.iter().sum::<u64>(), 3, "{label}: the hour still holds its uploads");

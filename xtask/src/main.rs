@@ -29,7 +29,7 @@ tasks:
   setup          install missing tools (idempotent): wasm32 target, trunk 0.21.14,
                  wasm-bindgen-cli (= Cargo.lock), npm ci (wasm-opt, playwright-core),
                  apt packages (chromium, chromium-driver, curl, apache2, libapache2-mod-security2,
-                 modsecurity-crs, nginx, libnginx-mod-http-modsecurity)
+                 modsecurity-crs, nginx, libnginx-mod-http-modsecurity, faketime)
   build          build the UI (trunk, release) and the release binary target/release/wafscope
   run [ARGS]     setup + build, then `wafscope serve ARGS` (default data dir ./wafscope-data)
   dev [ARGS]     trunk watch (debug UI in target/dist-dev) + debug `wafscope serve ARGS`

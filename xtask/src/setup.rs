@@ -9,7 +9,8 @@ use std::process::Command;
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// Debian packages the tests need: the browser for wasm and end-to-end tests, curl, and the
 /// real ModSecurity senders for `lab test` (Apache + mod_security2 with mlogc + CRS, nginx +
-/// libmodsecurity 3).
+/// libmodsecurity 3), and faketime (an end-to-end test runs the real server 10 minutes in the
+/// past to leave a sensor silent).
 pub const APT_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
@@ -19,6 +20,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "modsecurity-crs",
     "nginx",
     "libnginx-mod-http-modsecurity",
+    "faketime",
 ];
 /// Debian's hook that decides whether package scripts may start services.
 const POLICY_RC_D: &str = "/usr/sbin/policy-rc.d";

@@ -1,6 +1,8 @@
-//! The console's frame: side navigation, signed-in user and logout.
+//! The console's frame: side navigation (with a badge while sensors are silent), signed-in
+//! user and logout.
 
 use super::components::icons::{Icon, IconSvg};
+use super::components::sensor_strip::SilentBadge;
 use super::CurrentSession;
 use crate::actions::Logout;
 use leptos::prelude::*;
@@ -30,7 +32,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <li><A href="/live" attr:data-testid="nav-live"><span class="nav-icon"><IconSvg icon=Icon::Live/></span>"Live"</A></li>
                     <li><A href="/events" attr:data-testid="nav-events"><span class="nav-icon"><IconSvg icon=Icon::Events/></span>"Events"</A></li>
                     <li><A href="/dashboard" attr:data-testid="nav-dashboard"><span class="nav-icon"><IconSvg icon=Icon::Dashboard/></span>"Dashboard"</A></li>
-                    <li><A href="/sensors" attr:data-testid="nav-sensors"><span class="nav-icon"><IconSvg icon=Icon::Sensors/></span>"Sensors"</A></li>
+                    <li><A href="/sensors" attr:data-testid="nav-sensors"><span class="nav-icon"><IconSvg icon=Icon::Sensors/></span>"Sensors"<SilentBadge/></A></li>
                     <li><A href="/status" attr:data-testid="nav-status"><span class="nav-icon"><IconSvg icon=Icon::Status/></span>"Status"</A></li>
                 </ul>
                 <div class="sidebar-foot">

@@ -7,7 +7,8 @@
 use crate::filters::{with_query, Condition, Field, Filter};
 use crate::format::{format_count, sensor_state};
 use crate::model::{SensorHealth, SensorList};
-use crate::sensor_health::{last_seen_label, rate_label, recent_rate, reporting, strip_order, STRIP_MAX};
+use crate::format::SILENT_AFTER_MINUTES;
+use crate::sensor_health::{last_seen_label, rate_label, recent_rate, reporting, silent_count, strip_order, STRIP_MAX};
 use crate::ui::api;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -29,6 +30,23 @@ pub fn SensorStrip(#[prop(into)] filter: Signal<Filter>) -> impl IntoView {
                 Err(failure) => view! { <p class="error small" role="alert">"sensor health: " {failure.to_string()}</p> }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// `● 2` beside Sensors in the navigation while sensors are silent, on every page.
+#[component]
+pub fn SilentBadge() -> impl IntoView {
+    let (sensors, refresh) = api::refreshable::<SensorList>("/api/v1/sensors");
+    if let Ok(timer) = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH) {
+        on_cleanup(move || timer.clear());
+    }
+    let silent = move || sensors.get().and_then(Result::ok).map(|list| silent_count(&list.sensors)).unwrap_or(0);
+    move || {
+        let count = silent();
+        (count > 0).then(|| {
+            let title = format!("{count} sensor(s) silent for {SILENT_AFTER_MINUTES} min or more");
+            view! { <span class="nav-badge silent" data-testid="nav-silent" title=title>"● " {count}</span> }
+        })
     }
 }
 

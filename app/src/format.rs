@@ -215,7 +215,7 @@ pub fn sensor_state(silent_minutes: Option<u64>) -> (String, &'static str) {
     }
 }
 
-/// A clock skew in seconds as text (`+2.1 s`, `−3 min`); small skews are `in sync`.
+/// A clock skew in seconds as text (`+2.1 s`, `−3 min`, `+7 d 10 h`); small skews are `in sync`.
 pub fn format_skew(seconds: f64) -> String {
     let magnitude = seconds.abs();
     let sign = if seconds < 0.0 { "−" } else { "+" };
@@ -224,7 +224,7 @@ pub fn format_skew(seconds: f64) -> String {
     } else if magnitude < 120.0 {
         format!("{sign}{magnitude:.1} s")
     } else {
-        format!("{sign}{}", format_duration(magnitude as u64))
+        format!("{sign}{}", format_minutes((magnitude / 60.0) as u64))
     }
 }
 
@@ -329,6 +329,7 @@ mod tests {
         assert_eq!(super::format_minutes(2 * 1440), "2 d");
         assert_eq!(super::format_skew(0.2), "in sync");
         assert_eq!(super::format_skew(-2.5), "−2.5 s");
-        assert!(super::format_skew(7.0 * 86_400.0).starts_with('+'));
+        assert_eq!(super::format_skew(7.0 * 86_400.0 + 10.0 * 3600.0 + 3000.0), "+7 d 10 h");
+        assert_eq!(super::format_skew(-190.0), "−3 min");
     }
 }

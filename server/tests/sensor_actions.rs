@@ -122,9 +122,14 @@ async fn an_admin_adds_rotates_and_removes_a_sensor_and_uploads_follow_at_once()
     let gone = call(&app, "sensor_rotate", Some(&cookie), None, "web-02").await;
     assert_eq!(gone["refused"]["rejected"], "no sensor called \"web-02\"", "{gone}");
 
-    // a new sensor of the old name starts without the removed one's refusals
+    // a new sensor of the old name starts afresh: not silent, no refusals of the removed one
+    // (its records are whole seconds: let the old activity fall into an earlier second)
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert!(call(&app, "sensor_add", Some(&cookie), None, "web-02").await.get("issued").is_some());
     assert_eq!(auth_failures(&app, &token, "web-02").await, Some(0));
+    let fresh = sensor_list(&app, &token).await.into_iter().find(|sensor| sensor["name"] == "web-02").unwrap();
+    assert!(fresh["last_seen"].is_null() && fresh["silent_minutes"].is_null(), "never sent: {fresh}");
+    assert_eq!(fresh["events_per_minute"].as_array().unwrap().iter().filter_map(Value::as_u64).sum::<u64>(), 0, "{fresh}");
 }
 
 #[tokio::test]

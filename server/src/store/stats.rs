@@ -99,7 +99,8 @@ impl Store {
 
     /// Health of every sensor at `now` (µs): activity from `SENSOR_ACTIVITY` and
     /// `SENSOR_MINUTES` plus the events not flushed into them yet, and the recorded 409s.
-    /// `auth_failures` are the server's in-memory counts.
+    /// `auth_failures` are the server's in-memory counts. Activity, minutes and 409s from before
+    /// a sensor's record was created are not its own (a removed sensor's, re-added by name).
     pub fn sensor_health(&self, now: i64, auth_failures: &HashMap<String, u64>) -> Result<Vec<SensorHealth>, StoreError> {
         const MINUTES: u64 = 60;
         let now_minute = (now.max(0) / 60_000_000) as u64;
@@ -128,25 +129,39 @@ impl Store {
                 counts[(minute - first_minute) as usize] += 1;
             }
         })?;
+        // A sensor removed and added again under its old name starts afresh: what happened
+        // before its record was created belongs to the removed one.
+        let created: HashMap<&str, i64> = sensors.iter().map(|(name, record)| (name.as_str(), record.created_at as i64 * 1_000_000)).collect();
         let mut rejected: HashMap<String, u64> = HashMap::new();
         for rejection in self.list_rejections(usize::MAX)? {
-            *rejected.entry(rejection.sensor).or_default() += 1;
+            if created.get(rejection.sensor.as_str()).is_some_and(|since| rejection.at >= *since) {
+                *rejected.entry(rejection.sensor).or_default() += 1;
+            }
         }
         Ok(sensors
-            .into_iter()
+            .iter()
             .map(|(name, record)| {
-                let seen = activity.get(&name).copied().unwrap_or_default();
+                let since = record.created_at as i64 * 1_000_000;
+                let seen = activity.get(name).copied().filter(|seen| seen.last_seen.is_some_and(|last| last >= since)).unwrap_or_default();
+                let since_minute = (since.max(0) / 60_000_000) as u64;
+                let mut events_per_minute = per_minute.remove(name).unwrap_or_default();
+                for (index, count) in events_per_minute.iter_mut().enumerate() {
+                    // (minutes are coarse: nothing since its creation means none of them)
+                    if seen.last_seen.is_none() || first_minute + (index as u64) < since_minute {
+                        *count = 0;
+                    }
+                }
                 SensorHealth {
                     created_at: record.created_at,
                     last_seen: seen.last_seen,
                     silent_minutes: seen.last_seen.map(|last| ((now - last).max(0) / 60_000_000) as u64),
                     events_total: seen.events,
-                    events_per_minute: per_minute.remove(&name).unwrap_or_default(),
-                    rejected_uploads: rejected.get(&name).copied().unwrap_or(0),
-                    auth_failures: auth_failures.get(&name).copied().unwrap_or(0),
+                    events_per_minute,
+                    rejected_uploads: rejected.get(name).copied().unwrap_or(0),
+                    auth_failures: auth_failures.get(name).copied().unwrap_or(0),
                     parse_warnings: seen.warnings,
                     clock_skew_seconds: seen.last_skew.map(|skew| skew as f64 / 1e6),
-                    name,
+                    name: name.clone(),
                 }
             })
             .collect())

@@ -12,8 +12,9 @@ pub const DEFAULT_PRESET: Preset = Preset::Hours24;
 /// Entries per top list.
 pub const TOP: usize = 10;
 
-/// Rows asked for beyond [`TOP`], so the rule list still fills with the scoring rules hidden.
-const SCORING_SPARE: usize = 6;
+/// Rows asked for beyond [`TOP`], so the rule list still fills with the scoring rules hidden
+/// (CRS 3 fires 4 of them, CRS 4 up to about 8; with more in the top rows the list is shorter).
+const SCORING_SPARE: usize = 10;
 
 /// Whether a rule id is one of CRS's scoring rules: 949 (inbound blocking evaluation), 959
 /// (outbound) and 980 (correlation). Nearly every blocked event matches them; they say that a
@@ -55,7 +56,7 @@ pub fn preset_button_label(preset: Preset) -> &'static str {
     }
 }
 
-/// `top=16&<filters>&from=<unix s>[&to=…]`: the stats request, presets resolved at `now_seconds`.
+/// `top=20&<filters>&from=<unix s>[&to=…]`: the stats request, presets resolved at `now_seconds`.
 pub fn stats_query(filter: &Filter, now_seconds: i64) -> String {
     let query = shown(filter).api_query(now_seconds, true);
     let top = TOP + SCORING_SPARE;
@@ -291,13 +292,13 @@ mod tests {
         assert_eq!(shown(&filter).range, TimeRange::Last(Preset::Hours24));
         assert!(is_relative(&filter));
         assert_eq!(preset(&filter), Some(Preset::Hours24));
-        assert_eq!(stats_query(&filter, 1_000_000), "top=16&host=shop&from=913600");
-        assert_eq!(stats_query(&url(""), 1_000_000), "top=16&from=913600");
+        assert_eq!(stats_query(&filter, 1_000_000), "top=20&host=shop&from=913600");
+        assert_eq!(stats_query(&url(""), 1_000_000), "top=20&from=913600");
         let fixed = url("from=2026-11-25T03:00:00Z&to=2026-11-25T04:00:00Z");
         assert!(!is_relative(&fixed));
         assert_eq!(preset(&fixed), None);
-        assert_eq!(stats_query(&fixed, 1_000_000), "top=16&from=2026-11-25T03%3A00%3A00Z&to=2026-11-25T04%3A00%3A00Z");
-        assert_eq!(stats_query(&url("range=15m"), 1_000_000), "top=16&from=999100");
+        assert_eq!(stats_query(&fixed, 1_000_000), "top=20&from=2026-11-25T03%3A00%3A00Z&to=2026-11-25T04%3A00%3A00Z");
+        assert_eq!(stats_query(&url("range=15m"), 1_000_000), "top=20&from=999100");
         assert_eq!(Preset::ALL.map(preset_button_label), ["15 min", "1 h", "24 h", "7 d"]);
     }
 
@@ -366,7 +367,10 @@ mod tests {
     #[test]
     fn scoring_rules_can_be_hidden_and_lists_keep_their_length() {
         let entry = |value: &str, total: u64| TopEntry { value: value.to_owned(), label: None, counts: crate::model::ActionCounts { total, blocked: total, detected: 0, passed: 0 } };
-        let ids = ["949110", "980130", "942100", "959100", "980140", "941100", "930120", "932160", "920350", "913100", "920440", "941160", "942430", "921110"];
+        let ids = [
+            "949110", "980130", "942100", "959100", "980140", "949111", "959101", "980170", "941100", "930120", "932160", "920350", "913100", "920440",
+            "941160", "942430", "921110",
+        ];
         let rules: Vec<TopEntry> = ids.iter().enumerate().map(|(rank, id)| entry(id, 100 - rank as u64)).collect();
         let answer = StatsAnswer { rules: rules.clone(), paths: rules, ..empty_answer() };
         let shown = |list: TopList, hide| list.shown(&answer, hide).into_iter().map(|entry| entry.value).collect::<Vec<_>>();

@@ -1,7 +1,7 @@
 //! How the dashboard's sensor strip reads `/api/v1/sensors`: which sensors come first, their
 //! recent rate and "last seen" text. Pure, tested natively.
 
-use crate::format::{format_duration, SILENT_AFTER_MINUTES};
+use crate::format::{format_minutes, SILENT_AFTER_MINUTES};
 use crate::model::SensorHealth;
 
 /// Most sensors the strip names; the rest are counted and linked to the Sensors page.
@@ -43,12 +43,13 @@ pub fn rate_label(per_minute: f64) -> String {
     if per_minute >= 10.0 || per_minute == 0.0 { format!("{per_minute:.0} ev/min") } else { format!("{per_minute:.1} ev/min") }
 }
 
-/// `last 4s ago`, `last 3m 10s ago`; `never sent` without an event.
+/// `last 4 s ago`, `last 3 min ago` (as the silent state counts), `never sent` without an event.
 pub fn last_seen_label(last_seen: Option<i64>, now_micros: i64) -> String {
-    match last_seen {
-        None => "never sent".to_owned(),
-        Some(micros) => format!("last {} ago", format_duration(((now_micros - micros).max(0) / 1_000_000) as u64)),
-    }
+    let seconds = match last_seen {
+        None => return "never sent".to_owned(),
+        Some(micros) => ((now_micros - micros).max(0) / 1_000_000) as u64,
+    };
+    if seconds < 60 { format!("last {seconds} s ago") } else { format!("last {} ago", format_minutes(seconds / 60)) }
 }
 
 /// How many sensors that sent before are silent now (the navigation's badge).
@@ -106,9 +107,10 @@ mod tests {
 
     #[test]
     fn last_seen_reads_as_an_age() {
-        assert_eq!(last_seen_label(Some(10_000_000), 14_000_000), "last 4s ago");
-        assert_eq!(last_seen_label(Some(0), 190_000_000), "last 3m 10s ago");
-        assert_eq!(last_seen_label(Some(20_000_000), 10_000_000), "last 0s ago", "a clock ahead is not negative");
+        assert_eq!(last_seen_label(Some(10_000_000), 14_000_000), "last 4 s ago");
+        assert_eq!(last_seen_label(Some(0), 190_000_000), "last 3 min ago");
+        assert_eq!(last_seen_label(Some(0), 8_000_000_000), "last 2 h 13 min ago");
+        assert_eq!(last_seen_label(Some(20_000_000), 10_000_000), "last 0 s ago", "a clock ahead is not negative");
         assert_eq!(last_seen_label(None, 0), "never sent");
     }
 }

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, assertNoProblems, captures, consolePage, launchBrowser, mlogcPut, signIn, startConsoleWithSensor, uniqueId,
+  ARTIFACTS, assertNoProblems, captures, consolePage, launchBrowser, mlogcUpload, signIn, startConsoleWithSensor, uniqueId,
 } from './harness.js';
 
 const SENSOR = { sensor: 'e2e-dash-01', password: 'e2e-dash-password-3' };
@@ -22,7 +22,7 @@ let adminPassword;
 const fixtureIds = new Set(); // unique ids of the uploaded fixture captures
 
 async function upload(body, headers = []) {
-  assert.equal(await mlogcPut(server.url, SENSOR, body, headers), 200);
+  await mlogcUpload(server.url, SENSOR, body, headers);
 }
 
 const all = captures();
@@ -179,7 +179,7 @@ test('the fixture corpus: top rules as counted over /api/v1/events, charts, clic
   assert.equal(await stripSensor.count(), 1);
   assert.equal(await stripSensor.getAttribute('data-sensor'), SENSOR.sensor);
   assert.equal(await stripSensor.getByTestId('strip-state').textContent(), 'sending');
-  assert.match(await stripSensor.textContent(), /ev\/min · last \d+s ago/);
+  assert.match(await stripSensor.textContent(), /ev\/min · last \d+ s ago/);
   assert.equal(new URL(await stripSensor.getAttribute('href'), server.url).searchParams.get('sensor'), SENSOR.sensor);
   const label = await rules.getByTestId('top-row').first().locator('.bar-text').textContent();
   const newest = inWindow.find((event) => event.top_rule === Number(ranked[0].id));
@@ -259,6 +259,11 @@ test('the fixture corpus: top rules as counted over /api/v1/events, charts, clic
   await page.waitForURL(/\/events\?.*score=/);
   assert.equal(new URL(page.url()).searchParams.get('from'), iso(from), 'the window is kept');
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid=events-table] tbody tr').length === count, tallestCount);
+  // A view already filtered by score keeps its own score filter (one condition per field).
+  await page.goto(`${server.url}/dashboard?${query}&score=!5`);
+  await page.getByTestId('histogram-bar').first().waitFor();
+  const kept = await page.getByTestId('histogram-bar').evaluateAll((items) => items.map((item) => new URL(item.dataset.href, location.href).searchParams.get('score')));
+  assert.ok(kept.length >= 2 && kept.every((score) => score === '!5'), `bars keep score=!5: ${kept}`);
   assertNoProblems(page);
   await page.context().close();
 

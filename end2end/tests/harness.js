@@ -41,17 +41,27 @@ export function uniqueId(body) {
 
 /**
  * PUT `body` to /rpc/auditLogReceiver as mlogc does: Basic auth, `X-Content-Hash` and, when
- * given in `headers` (as [name, value] pairs), its index line. Resolves to the HTTP status.
+ * given in `headers` (as [name, value] pairs), its index line. Resolves to { status, text }.
  */
-export async function mlogcPut(url, { sensor, password }, body, headers = []) {
+async function mlogcRequest(url, { sensor, password }, body, headers) {
   const md5 = createHash('md5').update(body).digest('hex');
   const sent = { authorization: 'Basic ' + Buffer.from(`${sensor}:${password}`).toString('base64'), 'x-content-hash': `md5:${md5} ` };
   for (const [name, value] of headers) {
     if (name.toLowerCase() === 'x-forensiclog-summary') sent[name] = value;
   }
   const response = await fetch(url + '/rpc/auditLogReceiver', { method: 'PUT', headers: sent, body });
-  await response.arrayBuffer();
-  return response.status;
+  return { status: response.status, text: await response.text() };
+}
+
+/** An mlogc upload (see `mlogcRequest`); resolves to the HTTP status. */
+export async function mlogcPut(url, credentials, body, headers = []) {
+  return (await mlogcRequest(url, credentials, body, headers)).status;
+}
+
+/** An mlogc upload that must be stored: fails with the server's answer unless it is 200. */
+export async function mlogcUpload(url, credentials, body, headers = []) {
+  const { status, text } = await mlogcRequest(url, credentials, body, headers);
+  assert.equal(status, 200, `upload answered ${status}: ${text}`);
 }
 
 export function freshDataDir() {

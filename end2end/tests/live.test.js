@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, assertNoProblems, captures, consolePage, launchBrowser, mlogcPut, section, signIn, startConsoleWithSensor, uniqueId,
+  ARTIFACTS, assertNoProblems, captures, consolePage, launchBrowser, mlogcUpload, section, signIn, startConsoleWithSensor, uniqueId,
 } from './harness.js';
 
 const SENSOR = { sensor: 'e2e-web-01', password: 'e2e-sensor-password-1' };
@@ -25,7 +25,7 @@ function ruleIds(body) {
 }
 
 async function upload(body, headers = []) {
-  assert.equal(await mlogcPut(server.url, SENSOR, body, headers), 200);
+  await mlogcUpload(server.url, SENSOR, body, headers);
   uploaded.set(uniqueId(body), body);
 }
 

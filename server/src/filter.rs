@@ -1,4 +1,4 @@
-//! Event filters of `/api/v1/events` (and later the live stream and stats), pure.
+//! Event filters of `/api/v1/events`, the live stream and `/api/v1/stats`, pure.
 //!
 //! Every filter is `name=value`; a leading `!` in the value inverts it (`sensor=!web-01`).
 //! `ip` takes an address or a CIDR; `score` a CRS inbound anomaly score, an inclusive range

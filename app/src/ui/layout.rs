@@ -2,7 +2,7 @@
 //! user and logout.
 
 use super::components::icons::{Icon, IconSvg};
-use super::components::sensor_strip::SilentBadge;
+use super::components::sensor_strip::{SensorFeed, SilentBadge};
 use super::CurrentSession;
 use crate::actions::Logout;
 use leptos::prelude::*;
@@ -12,6 +12,7 @@ use leptos_router::components::A;
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
     let CurrentSession(session) = expect_context::<CurrentSession>();
+    SensorFeed::provide();
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {

@@ -1,28 +1,58 @@
-//! The dashboard's sensor health strip, from `GET /api/v1/sensors` (refreshed every
-//! [`REFRESH`]): how many sensors are sending, then each sensor (silent ones first, at most
+//! Sensor health in the console's frame: one `GET /api/v1/sensors` resource for the signed-in
+//! console ([`SensorFeed`], refreshed every [`REFRESH`] and when a page asks), read by the
+//! navigation's silent badge, the dashboard's strip and the Sensors page.
+//!
+//! The strip says how many sensors are sending, then each sensor (silent ones first, at most
 //! [`STRIP_MAX`]) with its state, recent rate, last event and last hour's activity, and the
 //! uploads refused across all of them. A sensor opens the dashboard narrowed to it; the rest
 //! is on the Sensors page.
 
 use crate::filters::{with_query, Condition, Field, Filter};
-use crate::format::{format_count, sensor_state};
+use crate::format::{format_count, sensor_state, SILENT_AFTER_MINUTES};
 use crate::model::{SensorHealth, SensorList};
-use crate::format::SILENT_AFTER_MINUTES;
 use crate::sensor_health::{last_seen_label, rate_label, recent_rate, reporting, silent_count, strip_order, STRIP_MAX};
-use crate::ui::api;
+use crate::ui::api::{self, ApiFailure};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use std::time::Duration;
 
-/// How often sensor health is asked again (the Sensors page too).
+/// How often sensor health is asked again.
 pub const REFRESH: Duration = Duration::from_secs(15);
+
+/// The console's one sensor health resource (in context below the Shell).
+#[derive(Clone, Copy)]
+pub struct SensorFeed {
+    pub list: LocalResource<Result<SensorList, ApiFailure>>,
+    refresh: RwSignal<u32>,
+}
+
+impl SensorFeed {
+    /// Creates the resource and its timer for the current owner and provides it to children.
+    pub fn provide() -> SensorFeed {
+        let (list, refresh) = api::refreshable::<SensorList>("/api/v1/sensors");
+        if let Ok(timer) = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH) {
+            on_cleanup(move || timer.clear());
+        }
+        let feed = SensorFeed { list, refresh };
+        provide_context(feed);
+        feed
+    }
+
+    pub fn expect() -> SensorFeed {
+        expect_context::<SensorFeed>()
+    }
+
+    /// Asks again now (a page opened, a sensor changed, the Refresh button).
+    pub fn refresh(&self) {
+        self.refresh.update(|n| *n += 1);
+    }
+}
 
 #[component]
 pub fn SensorStrip(#[prop(into)] filter: Signal<Filter>) -> impl IntoView {
-    let (sensors, refresh) = api::refreshable::<SensorList>("/api/v1/sensors");
-    if let Ok(timer) = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH) {
-        on_cleanup(move || timer.clear());
-    }
+    let feed = SensorFeed::expect();
+    feed.refresh();
+    let sensors = feed.list;
     view! {
         <Transition fallback=|| ()>
             {move || sensors.get().map(|result| match result {
@@ -36,10 +66,7 @@ pub fn SensorStrip(#[prop(into)] filter: Signal<Filter>) -> impl IntoView {
 /// `● 2` beside Sensors in the navigation while sensors are silent, on every page.
 #[component]
 pub fn SilentBadge() -> impl IntoView {
-    let (sensors, refresh) = api::refreshable::<SensorList>("/api/v1/sensors");
-    if let Ok(timer) = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH) {
-        on_cleanup(move || timer.clear());
-    }
+    let sensors = SensorFeed::expect().list;
     let silent = move || sensors.get().and_then(Result::ok).map(|list| silent_count(&list.sensors)).unwrap_or(0);
     move || {
         let count = silent();

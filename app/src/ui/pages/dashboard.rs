@@ -229,11 +229,13 @@ fn DashboardBody(answer: Arc<StatsAnswer>, filter: Filter, hide_scoring: RwSigna
     let lists = TopList::ALL
         .into_iter()
         .map(|list| {
+            let answer = answer.clone();
             if list == TopList::Rules {
-                let (answer, filter) = (answer.clone(), filter.clone());
-                (move || view! { <TopListPanel list entries=list.shown(&answer, hide_scoring.get()) filter=filter.clone() hide_scoring/> }).into_any()
+                let entries = Signal::derive(move || list.shown(&answer, hide_scoring.get()));
+                view! { <TopListPanel list entries filter=filter.clone() hide_scoring/> }.into_any()
             } else {
-                view! { <TopListPanel list entries=list.shown(&answer, false) filter=filter.clone()/> }.into_any()
+                let entries = Signal::derive(move || list.shown(&answer, false));
+                view! { <TopListPanel list entries filter=filter.clone()/> }.into_any()
             }
         })
         .collect_view();

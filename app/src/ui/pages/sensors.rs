@@ -1,14 +1,14 @@
-//! Sensors: every sensor's health from `GET /api/v1/sensors`, refreshed every 15 s; for
-//! admins also adding, rotating and removing sensors (the `sensor_*` server functions), with
-//! new secrets shown once as the mlogc.conf fragment and the v3/Coraza URL to copy.
+//! Sensors: every sensor's health from the console's `SensorFeed` (`GET /api/v1/sensors`,
+//! asked again on opening and every 15 s); for admins also adding, rotating and removing
+//! sensors (the `sensor_*` server functions), with new secrets shown once as the mlogc.conf
+//! fragment and the v3/Coraza URL to copy.
 
 use crate::actions::{SensorAdd, SensorRemove, SensorRotate};
 use crate::format::{format_count, format_datetime_ms, format_skew, sensor_state};
-use crate::model::{Role, SensorCredentials, SensorCredentialsOutcome, SensorHealth, SensorList, SensorRefusal, SensorRemovalOutcome};
-use crate::ui::api;
+use crate::model::{Role, SensorCredentials, SensorCredentialsOutcome, SensorHealth, SensorRefusal, SensorRemovalOutcome};
 use crate::ui::clock::local_offset_minutes;
 use crate::ui::components::empty::NoEventsYet;
-use crate::ui::components::sensor_strip::{ActivityBars, REFRESH};
+use crate::ui::components::sensor_strip::{ActivityBars, SensorFeed};
 use crate::ui::CurrentSession;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,14 +16,13 @@ use wasm_bindgen::JsCast;
 
 #[component]
 pub fn SensorsPage() -> impl IntoView {
-    let (sensors, refresh) = api::refreshable::<SensorList>("/api/v1/sensors");
-    if let Ok(timer) = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH) {
-        on_cleanup(move || timer.clear());
-    }
+    let feed = SensorFeed::expect();
+    feed.refresh();
+    let sensors = feed.list;
     let CurrentSession(session) = expect_context::<CurrentSession>();
     let is_admin = session.with_untracked(|info| info.as_ref().is_some_and(|info| info.role == Role::Admin));
     // the row controls find it in context; non-admins get neither the context nor the controls
-    let admin = is_admin.then(|| SensorAdmin::new(refresh));
+    let admin = is_admin.then(|| SensorAdmin::new(feed));
     if let Some(admin) = admin {
         provide_context(admin);
     }
@@ -32,7 +31,7 @@ pub fn SensorsPage() -> impl IntoView {
             <h1>"Sensors"</h1>
             {admin.map(|admin| view! { <AddSensorForm admin/> })}
             <span class="spacer"></span>
-            <button class="button" on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
+            <button class="button" on:click=move |_| feed.refresh()>"Refresh"</button>
         </header>
         {admin.map(|admin| view! { <AdminPanel admin/> })}
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -127,8 +126,8 @@ struct SensorAdmin {
 }
 
 impl SensorAdmin {
-    /// Creates the actions; every answer refreshes the health table (`refresh`).
-    fn new(refresh: RwSignal<u32>) -> SensorAdmin {
+    /// Creates the actions; every answer refreshes sensor health (the table, the badge).
+    fn new(feed: SensorFeed) -> SensorAdmin {
         let CurrentSession(session) = expect_context::<CurrentSession>();
         let admin = SensorAdmin {
             add: ServerAction::new(),
@@ -154,7 +153,7 @@ impl SensorAdmin {
                 Ok(SensorCredentialsOutcome::Refused(refusal)) => refused(refusal),
                 Err(failure) => failed(if rotated { "rotating the password" } else { "adding the sensor" }, failure),
             }
-            refresh.update(|n| *n += 1);
+            feed.refresh();
         };
         Effect::new(move |_| {
             if let Some(result) = admin.add.value().get() {
@@ -175,7 +174,7 @@ impl SensorAdmin {
                     Ok(SensorRemovalOutcome::Refused(refusal)) => refused(refusal),
                     Err(failure) => failed("removing the sensor", failure),
                 }
-                refresh.update(|n| *n += 1);
+                feed.refresh();
             }
         });
         admin

@@ -13,29 +13,33 @@ use crate::ui::components::badges::SeverityLabel;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// A top list; with `hide_scoring` (the rule list) its header has the "hide scoring rules"
-/// switch, and `entries` are expected to follow it.
+/// A top list. With `hide_scoring` (the rule list) its header has the "hide scoring" switch
+/// and `entries` follow it; only the rows are redrawn, so the switch keeps its focus.
 #[component]
-pub fn TopListPanel(list: TopList, entries: Vec<TopEntry>, filter: Filter, #[prop(optional)] hide_scoring: Option<RwSignal<bool>>) -> impl IntoView {
-    let largest = entries.iter().map(|entry| entry.counts.total).max().unwrap_or(0);
-    let shown = entries.len();
-    let rows = entries.into_iter().map(|entry| view! { <TopRow list entry largest filter=filter.clone()/> }).collect_view();
+pub fn TopListPanel(list: TopList, entries: Signal<Vec<TopEntry>>, filter: Filter, #[prop(optional)] hide_scoring: Option<RwSignal<bool>>) -> impl IntoView {
     let switch = hide_scoring.map(|hide| {
         view! {
+            <span class="spacer"></span>
             <label class="scoring-switch small muted" title="CRS's 949/959 blocking-evaluation and 980 correlation rules match nearly every blocked event; they say a threshold was crossed, not what attacked">
                 <input type="checkbox" data-testid="hide-scoring" prop:checked=move || hide.get() on:change=move |event| hide.set(event_target_checked(&event))/>
                 "hide scoring"
             </label>
         }
     });
+    let shown = move || entries.with(Vec::len);
+    let rows = move || {
+        let entries = entries.get();
+        let largest = entries.iter().map(|entry| entry.counts.total).max().unwrap_or(0);
+        entries.into_iter().map(|entry| view! { <TopRow list entry largest filter=filter.clone()/> }).collect_view()
+    };
     view! {
         <section class=format!("panel top-list top-{}", list.key()) data-testid=format!("top-{}", list.key())>
             <header class="panel-head">
                 <h2>{list.title()}</h2>
-                <span class="muted">{if shown == 0 { String::new() } else { format!("top {shown}") }}</span>
-                {switch.map(|switch| view! { <span class="spacer"></span> {switch} })}
+                <span class="muted">{move || if shown() == 0 { String::new() } else { format!("top {}", shown()) }}</span>
+                {switch}
             </header>
-            {(shown == 0).then(|| view! { <p class="muted pad">"None in this window."</p> })}
+            {move || (shown() == 0).then(|| view! { <p class="muted pad">"None in this window."</p> })}
             <ol class="bar-list">{rows}</ol>
         </section>
     }

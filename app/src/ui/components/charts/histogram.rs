@@ -1,10 +1,11 @@
 //! The inbound anomaly score per event as a histogram stacked by action (one bar per score, or
 //! per round range when there are many; events without a score last). A bar opens Events with
-//! the dashboard's filters and a `score` filter for its score, range or `none`.
+//! the dashboard's filters and a `score` filter for its score, range or `none`; when the
+//! dashboard already filters by score (one condition per field), with its filters as they are.
 
 use super::{counts_text, unit, Frame};
 use crate::chart_math::{bands, score_buckets, CountAxis};
-use crate::dashboard::events_href_with;
+use crate::dashboard::{events_href, events_href_with};
 use crate::filters::{Condition, Field, Filter};
 use crate::model::TopEntry;
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ pub fn ScoreHistogram(scores: Vec<TopEntry>, filter: Filter) -> impl IntoView {
     let buckets = score_buckets(&scores, MAX_BARS);
     let axis = CountAxis::new(buckets.iter().map(|bucket| bucket.counts.total).max().unwrap_or(0), 5);
     let grid = FRAME.count_grid(&axis);
+    let scored = filter.conditions.iter().any(|condition| condition.field == Field::Score);
 
     let slots = bands(buckets.len(), FRAME.plot_width());
     let bars = buckets
@@ -31,8 +33,12 @@ pub fn ScoreHistogram(scores: Vec<TopEntry>, filter: Filter) -> impl IntoView {
             let width = (slot_width * 0.7).min(36.0);
             let x = x0 + (slot_width - width) / 2.0;
             let what = if bucket.low.is_none() { "no anomaly score".to_owned() } else { format!("score {}", bucket.label) };
-            let title = format!("{what}\n{}\nclick to open them in Events", counts_text(&bucket.counts));
-            let href = events_href_with(&filter, Condition::new(Field::Score, bucket.filter_value()));
+            let (href, click) = if scored {
+                (events_href(&filter), "the view already filters by score: a click opens all its events")
+            } else {
+                (events_href_with(&filter, Condition::new(Field::Score, bucket.filter_value())), "click to open them in Events")
+            };
+            let title = format!("{what}\n{}\n{click}", counts_text(&bucket.counts));
             let segments = FRAME.stacked_bar(&axis, &bucket.counts, x, width);
             let open = {
                 let navigate = navigate.clone();

@@ -109,8 +109,15 @@ test('log in, land on Live, see the Status page, log out', async () => {
   await page.context().close();
 });
 
-test('SIGTERM shuts the server down cleanly', async () => {
+test('SIGTERM shuts the server down cleanly: the next start needs no repair', async () => {
   const dir = freshDataDir();
-  const other = await startServer(dir);
-  assert.equal(await other.stop(), 0);
+  const first = await startServer(dir);
+  assert.equal(await first.stop(), 0);
+  assert.match(first.stderr(), /stopped; the database was closed cleanly/);
+  // a CLI command on the stopped data dir closes it cleanly too
+  const added = cli(['sensor', 'add', 'clean-01', '--password-stdin', '--data-dir', dir], 'clean-password-1\n');
+  assert.equal(added.status, 0, added.stderr);
+  const second = await startServer(dir);
+  assert.equal(await second.stop(), 0);
+  assert.doesNotMatch(second.stderr(), /not closed cleanly/, 'no repair after a clean stop');
 });

@@ -286,7 +286,10 @@ pub fn admin_request(config: &Config, request: &AdminRequest) -> anyhow::Result<
     match Store::open(&config.data_dir) {
         Ok(store) => {
             let writer = crate::store::Writer::start(store.clone(), 1024, Box::new(|_| {}))?;
-            Ok(admin::execute(&admin::AdminContext { store, writer, auth_failures: Default::default() }, request.clone()))
+            let outcome = admin::execute(&admin::AdminContext { store, writer: writer.clone(), auth_failures: Default::default() }, request.clone());
+            // the writer's handle on the store goes, so the database closes cleanly on return
+            writer.shutdown();
+            Ok(outcome)
         }
         Err(StoreError::Locked(_)) => admin::socket::send(&config.data_dir, request).map_err(anyhow::Error::msg),
         Err(error) => Err(error).context(format!("opening data dir {}", config.data_dir.display())),

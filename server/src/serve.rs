@@ -36,7 +36,15 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     };
     create_first_admin(&store)?;
     let tls = crate::tls::acceptor(&config.tls, &config.data_dir)?;
-    runtime()?.block_on(serve(store, config, tls))
+    let runtime = runtime()?;
+    let served = runtime.block_on(serve(store, config, tls));
+    // Tasks still holding the state (connections past the grace period) go with the runtime;
+    // with them the last handle on the database, which redb then closes cleanly.
+    drop(runtime);
+    if served.is_ok() {
+        tracing::info!("stopped; the database was closed cleanly");
+    }
+    served
 }
 
 /// `wafscope debug-sink`: 200 to everything, nothing stored, same HTTP stack.
@@ -86,6 +94,7 @@ async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAccep
             None
         }
     };
+    let writer = state.writer.clone();
     let app = crate::http::router(state);
     let scheme = if tls.is_some() { "https" } else { "http" };
     if let Some((_, fingerprint)) = &tls {
@@ -101,6 +110,8 @@ async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAccep
         task.abort();
     }
     let _ = std::fs::remove_file(admin::socket::socket_path(store.data_dir()));
+    // everything committed is flushed into the indexes and the writer lets go of the store
+    tokio::task::spawn_blocking(move || writer.shutdown()).await.context("stopping the writer")?;
     Ok(())
 }
 

@@ -25,10 +25,16 @@ struct Job {
     reply: oneshot::Sender<Result<WriteOutcome, String>>,
 }
 
+enum Message {
+    Write(Job),
+    /// Write what is queued before it, flush the index, close, then answer.
+    Stop(mpsc::Sender<()>),
+}
+
 /// Handle to the writer thread; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::SyncSender<Job>,
+    queue: mpsc::SyncSender<Message>,
 }
 
 /// Why an upload could not be written.
@@ -49,7 +55,7 @@ impl Writer {
             tracing::info!(events = reindexed, "indexed events committed before the last stop");
         }
         let next_id = store.last_event_id()? + 1;
-        let (queue, receiver) = mpsc::sync_channel::<Job>(capacity.max(1));
+        let (queue, receiver) = mpsc::sync_channel::<Message>(capacity.max(1));
         std::thread::Builder::new()
             .name("wafscope-writer".to_owned())
             .spawn(move || run(store, receiver, next_id, on_commit))
@@ -60,7 +66,7 @@ impl Writer {
     /// Queues `event` and waits for its commit.
     pub async fn write(&self, event: NewEvent) -> Result<WriteOutcome, WriteError> {
         let (reply, answer) = oneshot::channel();
-        self.queue.try_send(Job { event, reply }).map_err(|error| match error {
+        self.queue.try_send(Message::Write(Job { event, reply })).map_err(|error| match error {
             TrySendError::Full(_) => WriteError::QueueFull,
             TrySendError::Disconnected(_) => WriteError::Storage("the writer stopped".to_owned()),
         })?;
@@ -72,22 +78,39 @@ impl Writer {
     pub fn submit_blocking(&self, event: NewEvent) -> Result<Pending, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Job { event, reply })
+            .send(Message::Write(Job { event, reply }))
             .map_err(|_| WriteError::Storage("the writer stopped".to_owned()))?;
         Ok(Pending(answer))
     }
+
+    /// Stops the thread (blocking: call it off the runtime): what was queued before is written,
+    /// the index flushed, and the thread's handle on the store dropped, so the database can
+    /// close cleanly once the process lets go of its other handles (no repair at the next
+    /// start). Later writes fail with "the writer stopped".
+    pub fn shutdown(&self) {
+        let (ack, done) = mpsc::channel();
+        if self.queue.send(Message::Stop(ack)).is_ok() {
+            let _ = done.recv();
+        }
+    }
 }
 
-/// The writer thread's loop; ends when every [`Writer`] handle is gone (flushing first).
-fn run(store: Store, receiver: mpsc::Receiver<Job>, mut next_id: u64, on_commit: CommitHook) {
+/// The writer thread's loop; ends at [`Writer::shutdown`] or when every [`Writer`] handle is
+/// gone (flushing first).
+fn run(store: Store, receiver: mpsc::Receiver<Message>, mut next_id: u64, on_commit: CommitHook) {
     let mut deferred = DeferredIndex::default();
-    loop {
+    let mut stop = None;
+    while stop.is_none() {
         let first = match deferred.due_in() {
             None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
             Some(wait) => receiver.recv_timeout(wait),
         };
         let first = match first {
-            Ok(job) => job,
+            Ok(Message::Write(job)) => job,
+            Ok(Message::Stop(ack)) => {
+                stop = Some(ack);
+                break;
+            }
             Err(RecvTimeoutError::Timeout) => {
                 if let Err(error) = store.flush_index(&mut deferred, next_id) {
                     // the rows stay buffered and are retried; the events themselves are durable.
@@ -102,7 +125,12 @@ fn run(store: Store, receiver: mpsc::Receiver<Job>, mut next_id: u64, on_commit:
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match receiver.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(Message::Write(job)) => jobs.push(job),
+                Ok(Message::Stop(ack)) => {
+                    // this batch is the last
+                    stop = Some(ack);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -133,6 +161,10 @@ fn run(store: Store, receiver: mpsc::Receiver<Job>, mut next_id: u64, on_commit:
     }
     if let Err(error) = store.flush_index(&mut deferred, next_id) {
         tracing::warn!(%error, "final index flush failed; the next start indexes those events");
+    }
+    drop(store);
+    if let Some(ack) = stop {
+        let _ = ack.send(());
     }
 }
 

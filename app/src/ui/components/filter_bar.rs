@@ -92,7 +92,7 @@ pub fn FilterBar(#[prop(into)] filter: Signal<Filter>, on_change: Callback<Filte
                     aria-label="Add filter"
                     spellcheck="false"
                     autocomplete="off"
-                    placeholder="Add filter…  sensor: host: ip: rule: severity: status: action: method: path:  ·  ! inverts"
+                    placeholder="Add filter…  sensor: host: ip: rule: severity: status: action: method: path: score:  ·  ! inverts"
                     prop:value=move || text.get()
                     on:input=move |event| text.set(event_target_value(&event))
                     on:keydown=on_key

@@ -286,7 +286,7 @@ pub fn admin_request(config: &Config, request: &AdminRequest) -> anyhow::Result<
     match Store::open(&config.data_dir) {
         Ok(store) => {
             let writer = crate::store::Writer::start(store.clone(), 1024, Box::new(|_| {}))?;
-            let outcome = admin::execute(&admin::AdminContext { store, writer: writer.clone(), auth_failures: Default::default() }, request.clone());
+            let outcome = admin::execute(&admin::AdminContext { store, writer: writer.clone() }, request.clone());
             // the writer's handle on the store goes, so the database closes cleanly on return
             writer.shutdown();
             Ok(outcome)

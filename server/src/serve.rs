@@ -86,7 +86,7 @@ async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAccep
         .with_context(|| format!("listening on {}", config.listen))?;
     let local = listener.local_addr()?;
     let state = AppState::new(store.clone(), Config { listen: local, ..config.clone() }, Assets::embedded())?;
-    let context = AdminContext { store: store.clone(), writer: state.writer.clone(), auth_failures: state.auth_failures.clone() };
+    let context = AdminContext { store: store.clone(), writer: state.writer.clone() };
     let admin_socket = match admin::socket::listen(context).await {
         Ok(task) => Some(task),
         Err(error) => {

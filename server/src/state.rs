@@ -14,28 +14,25 @@ use std::time::Instant;
 /// Sensor password checks (argon2) allowed at the same time.
 pub const MAX_CONCURRENT_PASSWORD_CHECKS: usize = 2;
 
-/// Refused uploads (401) per known sensor name since start. In memory: a stream of bad
-/// logins must not turn into disk writes; unknown names are not counted, so the map stays
-/// small; a removed sensor's count goes with it.
+/// Refused uploads (401) since start per sensor record: keyed by the sensor's name and its
+/// record's `created_at`, so a sensor removed and added again under that name starts at 0
+/// (and a check still running for the removed one cannot count against the new one). In
+/// memory: a stream of bad logins must not turn into disk writes; unknown names are not
+/// counted, so the map stays small.
 #[derive(Debug, Clone, Default)]
-pub struct AuthFailures(Arc<Mutex<HashMap<String, u64>>>);
+pub struct AuthFailures(Arc<Mutex<HashMap<(String, u64), u64>>>);
 
 impl AuthFailures {
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<(String, u64), u64>> {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Counts a refused upload for a sensor that exists.
-    pub fn count(&self, sensor: &str) {
-        *self.map().entry(sensor.to_owned()).or_default() += 1;
+    /// Counts a refused upload for the sensor whose record was created at `created_at`.
+    pub fn count(&self, sensor: &str, created_at: u64) {
+        *self.map().entry((sensor.to_owned(), created_at)).or_default() += 1;
     }
 
-    /// Drops the count of a removed sensor (a new sensor of that name starts at 0).
-    pub fn forget(&self, sensor: &str) {
-        self.map().remove(sensor);
-    }
-
-    pub fn snapshot(&self) -> HashMap<String, u64> {
+    pub fn snapshot(&self) -> HashMap<(String, u64), u64> {
         self.map().clone()
     }
 }
@@ -94,5 +91,23 @@ impl AppState {
             Ok(result) => result.map_err(ApiError::from),
             Err(join_error) => Err(ApiError::Internal(format!("store task failed: {join_error}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuthFailures;
+
+    #[test]
+    fn a_sensor_added_again_under_a_removed_name_starts_without_its_refusals() {
+        let failures = AuthFailures::default();
+        failures.count("web-01", 100);
+        failures.count("web-01", 100);
+        failures.count("web-02", 100);
+        failures.count("web-01", 250); // the new web-01
+        let counts = failures.snapshot();
+        assert_eq!(counts.get(&("web-01".to_owned(), 100)), Some(&2));
+        assert_eq!(counts.get(&("web-01".to_owned(), 250)), Some(&1));
+        assert_eq!(counts.get(&("web-02".to_owned(), 100)), Some(&1));
     }
 }

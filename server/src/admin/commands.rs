@@ -4,7 +4,6 @@ use crate::auth::{secrets, unix_now};
 use crate::ingest::prepare_event;
 use super::sensors::{self, SensorChangeError, SensorSecrets};
 use crate::store::{Store, StoreError, TokenRecord, UserRecord, WriteOutcome, Writer};
-use crate::state::AuthFailures;
 use base64::Engine;
 use app::model::Role;
 use serde::{Deserialize, Serialize};
@@ -34,8 +33,6 @@ pub enum AdminRequest {
 pub struct AdminContext {
     pub store: Store,
     pub writer: Writer,
-    /// The serving process's 401 counts (a fresh, unused set when the CLI holds the data dir).
-    pub auth_failures: AuthFailures,
 }
 
 /// Text for the operator on success; an error message otherwise.
@@ -148,10 +145,7 @@ fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, St
             Ok(text)
         }
         AdminRequest::SensorRemove { name } => match sensors::remove_sensor(store, &name) {
-            Ok(()) => {
-                context.auth_failures.forget(&name);
-                Ok(format!("removed sensor {name}: its uploads are refused from now on; its stored events stay"))
-            }
+            Ok(()) => Ok(format!("removed sensor {name}: its uploads are refused from now on; its stored events stay")),
             Err(error) => sensor_refusal(error)?,
         },
         AdminRequest::SensorPasswd { name, password, url_base } => match sensors::rotate_sensor(store, &name, password) {
@@ -234,7 +228,7 @@ mod tests {
     fn context() -> AdminContext {
         let store = Store::in_memory().unwrap();
         let writer = Writer::start(store.clone(), 16, Box::new(|_| {})).unwrap();
-        AdminContext { store, writer, auth_failures: AuthFailures::default() }
+        AdminContext { store, writer }
     }
 
     #[test]
@@ -272,12 +266,8 @@ mod tests {
         execute(&context, AdminRequest::SensorPasswd { name: "web-01".into(), password: Some("new-sensor-pw".into()), url_base: "http://c".into() }).unwrap();
         assert!(context.store.find_sensor_by_url_secret(&secrets::secret_hash(&url)).unwrap().is_none());
         assert!(execute(&context, AdminRequest::SensorAdd { name: "web-01".into(), password: None, url_base: String::new() }).is_err());
-        context.auth_failures.count("web-01");
-        context.auth_failures.count("web-02");
         execute(&context, AdminRequest::SensorRemove { name: "web-01".into() }).unwrap();
         assert!(context.store.get_sensor("web-01").unwrap().is_none());
-        let failures = context.auth_failures.snapshot();
-        assert_eq!((failures.get("web-01"), failures.get("web-02")), (None, Some(&1)), "the removed sensor's 401s go with it");
     }
 
     #[test]

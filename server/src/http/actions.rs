@@ -165,7 +165,6 @@ impl ActionBackend for RequestActions {
             let sensor = name.clone();
             Ok(match request.as_admin(move |store| sensors::remove_sensor(store, &sensor)).await? {
                 Ok((admin, ())) => {
-                    request.state.auth_failures.forget(&name);
                     tracing::info!(sensor = %name, admin = %admin, "sensor removed from the UI");
                     SensorRemovalOutcome::Removed(name)
                 }

@@ -59,23 +59,21 @@ async fn authenticate_basic(state: &AppState, headers: &HeaderMap) -> Result<Str
         return Err(unavailable("shutting down"));
     };
     let name = sensor.clone();
+    // Ok(Some(Err(created_at))): a wrong password for the sensor record created then
     let verified = state
         .blocking(move |store| {
             let generation = store.sensor_generation();
             if verifier.is_cached(&name, &password, generation) {
-                return Ok(Some(true));
+                return Ok(Some(Ok(())));
             }
-            Ok(match store.get_sensor(&name)? {
-                Some(record) => Some(verifier.verify(&name, &record, &password, generation)),
-                None => None,
-            })
+            Ok(store.get_sensor(&name)?.map(|record| if verifier.verify(&name, &record, &password, generation) { Ok(()) } else { Err(record.created_at) }))
         })
         .await;
     match verified {
-        Ok(Some(true)) => Ok(sensor),
-        Ok(Some(false)) => {
+        Ok(Some(Ok(()))) => Ok(sensor),
+        Ok(Some(Err(created_at))) => {
             tracing::warn!(sensor = %sensor, "ingest refused: wrong password for the sensor");
-            state.auth_failures.count(&sensor);
+            state.auth_failures.count(&sensor, created_at);
             Err(unauthorized())
         }
         Ok(None) => {

@@ -99,57 +99,62 @@ impl Store {
 
     /// Health of every sensor at `now` (µs): activity from `SENSOR_ACTIVITY` and
     /// `SENSOR_MINUTES` plus the events not flushed into them yet, and the recorded 409s.
-    /// `auth_failures` are the server's in-memory counts. Activity, minutes and 409s from before
-    /// a sensor's record was created are not its own (a removed sensor's, re-added by name).
-    pub fn sensor_health(&self, now: i64, auth_failures: &HashMap<String, u64>) -> Result<Vec<SensorHealth>, StoreError> {
+    /// `auth_failures` are the server's in-memory counts by (name, record `created_at`).
+    /// What happened before a sensor's record was created is not its own (a removed sensor's,
+    /// re-added under its name) and is left out.
+    pub fn sensor_health(&self, now: i64, auth_failures: &HashMap<(String, u64), u64>) -> Result<Vec<SensorHealth>, StoreError> {
         const MINUTES: u64 = 60;
         let now_minute = (now.max(0) / 60_000_000) as u64;
         let first_minute = now_minute.saturating_add(1).saturating_sub(MINUTES);
         let transaction = self.database().begin_read()?;
+        let sensors = self.list_sensors()?;
+        // µs since which each sensor's record exists
+        let since: HashMap<&str, i64> = sensors.iter().map(|(name, record)| (name.as_str(), record.created_at as i64 * 1_000_000)).collect();
         let mut activity: HashMap<String, SensorActivity> = HashMap::new();
         let mut per_minute: HashMap<String, Vec<u64>> = HashMap::new();
         let activities = transaction.open_table(SENSOR_ACTIVITY)?;
         let minutes = transaction.open_table(SENSOR_MINUTES)?;
-        let sensors = self.list_sensors()?;
         for (name, _) in &sensors {
+            let since = since[name.as_str()];
             if let Some(stored) = activities.get(name.as_str())? {
-                activity.insert(name.clone(), serde_json::from_slice(stored.value()).map_err(|error| StoreError::Corrupt(format!("sensor activity: {error}")))?);
+                let stored: SensorActivity = serde_json::from_slice(stored.value()).map_err(|error| StoreError::Corrupt(format!("sensor activity: {error}")))?;
+                // (an aggregate: it is the record's own only if it went on after its creation)
+                if stored.last_seen.is_some_and(|last| last >= since) {
+                    activity.insert(name.clone(), stored);
+                }
             }
             let mut counts = vec![0u64; MINUTES as usize];
-            for row in minutes.range((name.as_str(), first_minute)..=(name.as_str(), now_minute))? {
+            let from = first_minute.max((since.max(0) / 60_000_000) as u64);
+            for row in minutes.range((name.as_str(), from)..=(name.as_str(), now_minute))? {
                 let (key, count) = row?;
                 counts[(key.value().1 - first_minute) as usize] += count.value();
             }
             per_minute.insert(name.clone(), counts);
         }
         for_each_unindexed(&transaction, |summary| {
+            if since.get(summary.sensor.as_str()).is_none_or(|since| summary.received_at < *since) {
+                return;
+            }
             activity.entry(summary.sensor.clone()).or_default().add(&summary);
             let minute = received_minute(&summary);
             if let Some(counts) = per_minute.get_mut(&summary.sensor).filter(|_| (first_minute..=now_minute).contains(&minute)) {
                 counts[(minute - first_minute) as usize] += 1;
             }
         })?;
-        // A sensor removed and added again under its old name starts afresh: what happened
-        // before its record was created belongs to the removed one.
-        let created: HashMap<&str, i64> = sensors.iter().map(|(name, record)| (name.as_str(), record.created_at as i64 * 1_000_000)).collect();
         let mut rejected: HashMap<String, u64> = HashMap::new();
         for rejection in self.list_rejections(usize::MAX)? {
-            if created.get(rejection.sensor.as_str()).is_some_and(|since| rejection.at >= *since) {
+            if since.get(rejection.sensor.as_str()).is_some_and(|since| rejection.at >= *since) {
                 *rejected.entry(rejection.sensor).or_default() += 1;
             }
         }
         Ok(sensors
             .iter()
             .map(|(name, record)| {
-                let since = record.created_at as i64 * 1_000_000;
-                let seen = activity.get(name).copied().filter(|seen| seen.last_seen.is_some_and(|last| last >= since)).unwrap_or_default();
-                let since_minute = (since.max(0) / 60_000_000) as u64;
+                let seen = activity.get(name).copied().unwrap_or_default();
                 let mut events_per_minute = per_minute.remove(name).unwrap_or_default();
-                for (index, count) in events_per_minute.iter_mut().enumerate() {
-                    // (minutes are coarse: nothing since its creation means none of them)
-                    if seen.last_seen.is_none() || first_minute + (index as u64) < since_minute {
-                        *count = 0;
-                    }
+                if seen.last_seen.is_none() {
+                    // minutes are coarse: the creation minute may hold the removed one's events
+                    events_per_minute.fill(0);
                 }
                 SensorHealth {
                     created_at: record.created_at,
@@ -158,7 +163,7 @@ impl Store {
                     events_total: seen.events,
                     events_per_minute,
                     rejected_uploads: rejected.get(name).copied().unwrap_or(0),
-                    auth_failures: auth_failures.get(name).copied().unwrap_or(0),
+                    auth_failures: auth_failures.get(&(name.clone(), record.created_at)).copied().unwrap_or(0),
                     parse_warnings: seen.warnings,
                     clock_skew_seconds: seen.last_skew.map(|skew| skew as f64 / 1e6),
                     name: name.clone(),

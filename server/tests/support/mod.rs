@@ -71,7 +71,7 @@ impl TestApp {
     }
 
     pub fn admin(&self) -> AdminContext {
-        AdminContext { store: self.state.store.clone(), writer: self.state.writer.clone(), auth_failures: self.state.auth_failures.clone() }
+        AdminContext { store: self.state.store.clone(), writer: self.state.writer.clone() }
     }
 
     /// Adds a sensor; returns (password, ingest-URL secret).

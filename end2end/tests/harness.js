@@ -110,6 +110,8 @@ export async function startServer(dataDir, extraArgs = [], { clockOffset } = {})
     url,
     child,
     stdout: () => stdout,
+    /** The password of the `admin` user a first run created and printed once (or undefined). */
+    firstAdminPassword: () => stdout.match(/created user admin \(role admin\) with password (\S+)/)?.[1],
     stderr: () => stderr,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
@@ -182,7 +184,7 @@ export function assertNoProblems(page) {
 export async function startConsoleWithSensor(sensor, password, serveArgs = []) {
   const dataDir = freshDataDir();
   const server = await startServer(dataDir, serveArgs);
-  const adminPassword = server.stdout().match(/created user admin \(role admin\) with password (\S+)/)[1];
+  const adminPassword = server.firstAdminPassword();
   const added = cli(['sensor', 'add', sensor, '--password-stdin', '--data-dir', dataDir], password + '\n');
   if (added.status !== 0) throw new Error(`sensor add failed: ${added.stderr}`);
   return { server, dataDir, adminPassword };

@@ -8,9 +8,8 @@
 // self time (Chrome DevTools Protocol profiler) for the burst.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, CAPTURES, consolePage, launchBrowser, mlogcPut, signIn, startConsoleWithSensor } from './harness.js';
+import { ARTIFACTS, captures, consolePage, launchBrowser, mlogcPut, signIn, startConsoleWithSensor } from './harness.js';
 
 const SENSOR = 'e2e-load';
 const SENSOR_PASSWORD = 'e2e-load-password-1';
@@ -25,11 +24,8 @@ let adminPassword;
 
 /** Native ModSecurity 2 captures with their unique id (section A, 4th field). */
 function natives() {
-  return readdirSync(CAPTURES)
-    .filter((name) => name.endsWith('.body'))
-    .sort()
-    .map((name) => readFileSync(join(CAPTURES, name)))
-    .map((body) => {
+  return captures()
+    .map(({ body }) => {
       const match = body.toString('latin1').match(/^--[0-9a-f]+-A--\n\[[^\]]+\] (\S+) /);
       return match ? { body, unique: match[1] } : null;
     })
@@ -56,12 +52,12 @@ after(async () => {
 });
 
 test('Live at 1 000 uploads/s: bounded, newest on top, no duplicates, keyboard still works', async () => {
-  const captures = natives();
-  assert.ok(captures.length > 10, 'native captures in the corpus');
+  const pool = natives();
+  assert.ok(pool.length > 10, 'native captures in the corpus');
   const page = await consolePage(browser, server.url);
   await signIn(page, server.url, 'admin', adminPassword);
   // one event so the table exists and the stream is open
-  assert.equal(await upload(withUniqueId(captures[0], 0).body), 200);
+  assert.equal(await upload(withUniqueId(pool[0], 0).body), 200);
   await page.locator('[data-testid=live-table] tbody tr').first().waitFor();
   await page.evaluate(() => {
     window.__frameGaps = { last: performance.now(), max: 0 };
@@ -85,7 +81,7 @@ test('Live at 1 000 uploads/s: bounded, newest on top, no duplicates, keyboard s
   let last = null;
   let paused = false;
   for (let sequence = 1; sequence <= UPLOADS; sequence += 1) {
-    const entry = withUniqueId(captures[sequence % captures.length], sequence);
+    const entry = withUniqueId(pool[sequence % pool.length], sequence);
     last = entry.unique;
     statuses.push(upload(entry.body));
     if (sequence % 50 === 0) {

@@ -169,7 +169,7 @@ test('a sensor that stopped sending 10 minutes ago reads silent: Sensors page, d
   // normal server then reads the same data dir.
   const oldDir = freshDataDir();
   const past = await startServer(oldDir, [], { clockOffset: '-10m' });
-  const oldAdmin = past.stdout().match(/created user admin \(role admin\) with password (\S+)/)[1];
+  const oldAdmin = past.firstAdminPassword();
   const added = cli(['sensor', 'add', 'quiet-01', '--password-stdin', '--data-dir', oldDir], 'quiet-password-1\n');
   assert.equal(added.status, 0, added.stderr);
   assert.equal(await mlogcPut(past.url, { sensor: 'quiet-01', password: 'quiet-password-1' }, bodies[0]), 200);

@@ -26,8 +26,8 @@ warm), a missing one is filled and kept.  Then, against that console:
   2. the same ingest while one client loops over first pages of /api/v1/events (several filters)
      and /api/v1/stats (24 h, 7 d, filtered);
 and prints each query's p50/p95/max latency under that ingest against its budget (first pages
-< 50 ms, 24 h stats < 100 ms at p95; queries without a budget run every 5th round only), the ingest rate with queries / without (budget >= 0.8),
-data-dir bytes per event and the server's RSS.
+< 50 ms, 24 h stats < 100 ms at p95; queries without a budget run every 5th round only), the
+ingest rate with queries / without (budget >= 0.8), data-dir bytes per event and the server's RSS.
 ";
 
 const DAY_US: i64 = 86_400_000_000;

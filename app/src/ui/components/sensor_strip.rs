@@ -67,7 +67,7 @@ pub fn SensorStrip(#[prop(into)] filter: Signal<Filter>) -> impl IntoView {
 #[component]
 pub fn SilentBadge() -> impl IntoView {
     let sensors = SensorFeed::expect().list;
-    let silent = move || sensors.get().and_then(Result::ok).map(|list| silent_count(&list.sensors)).unwrap_or(0);
+    let silent = move || sensors.with(|answer| answer.as_ref().and_then(|result| result.as_ref().ok()).map_or(0, |list| silent_count(&list.sensors)));
     move || {
         let count = silent();
         (count > 0).then(|| {

@@ -230,13 +230,10 @@ fn DashboardBody(answer: Arc<StatsAnswer>, filter: Filter, hide_scoring: RwSigna
         .into_iter()
         .map(|list| {
             let answer = answer.clone();
-            if list == TopList::Rules {
-                let entries = Signal::derive(move || list.shown(&answer, hide_scoring.get()));
-                view! { <TopListPanel list entries filter=filter.clone() hide_scoring/> }.into_any()
-            } else {
-                let entries = Signal::derive(move || list.shown(&answer, false));
-                view! { <TopListPanel list entries filter=filter.clone()/> }.into_any()
-            }
+            // only the rule list has the switch (and follows it)
+            let switch = (list == TopList::Rules).then_some(hide_scoring);
+            let entries = Signal::derive(move || list.shown(&answer, switch.is_some_and(|hide| hide.get())));
+            view! { <TopListPanel list entries filter=filter.clone() hide_scoring=switch/> }
         })
         .collect_view();
     view! {

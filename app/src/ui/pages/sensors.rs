@@ -13,7 +13,6 @@ use crate::ui::CurrentSession;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-
 #[component]
 pub fn SensorsPage() -> impl IntoView {
     let feed = SensorFeed::expect();

@@ -16,7 +16,7 @@ use leptos_router::components::A;
 /// A top list. With `hide_scoring` (the rule list) its header has the "hide scoring" switch
 /// and `entries` follow it; only the rows are redrawn, so the switch keeps its focus.
 #[component]
-pub fn TopListPanel(list: TopList, entries: Signal<Vec<TopEntry>>, filter: Filter, #[prop(optional)] hide_scoring: Option<RwSignal<bool>>) -> impl IntoView {
+pub fn TopListPanel(list: TopList, entries: Signal<Vec<TopEntry>>, filter: Filter, hide_scoring: Option<RwSignal<bool>>) -> impl IntoView {
     let switch = hide_scoring.map(|hide| {
         view! {
             <span class="spacer"></span>

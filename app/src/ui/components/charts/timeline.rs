@@ -13,8 +13,6 @@ use leptos_router::NavigateOptions;
 use std::sync::Arc;
 
 const FRAME: Frame = Frame { width: 800.0, height: 230.0, left: 44.0, right: 12.0, top: 10.0, bottom: 24.0 };
-const LEFT: f64 = FRAME.left;
-const PLOT_WIDTH: f64 = FRAME.plot_width();
 
 #[component]
 pub fn Timeline(answer: Arc<StatsAnswer>, filter: Filter, offset_minutes: i32) -> impl IntoView {
@@ -22,12 +20,13 @@ pub fn Timeline(answer: Arc<StatsAnswer>, filter: Filter, offset_minutes: i32) -
     let scale = TimeScale { from: answer.from, to: answer.to };
     let axis = CountAxis::new(answer.timeline.iter().map(|bin| bin.counts.total).max().unwrap_or(0), 5);
     let grid = FRAME.count_grid(&axis);
+    let x_of = |at: i64| FRAME.left + scale.x(at, FRAME.plot_width());
 
     let time_axis = time_ticks(answer.from, answer.to, offset_minutes, 8)
         .into_iter()
         .map(|tick| {
-            let x = LEFT + scale.x(tick.at, PLOT_WIDTH);
-            let anchor = if x - LEFT < 18.0 { "start" } else if LEFT + PLOT_WIDTH - x < 18.0 { "end" } else { "middle" };
+            let x = x_of(tick.at);
+            let anchor = if x - FRAME.left < 18.0 { "start" } else if FRAME.left + FRAME.plot_width() - x < 18.0 { "end" } else { "middle" };
             view! {
                 <line class="tick" x1=unit(x) x2=unit(x) y1=unit(FRAME.baseline()) y2=unit(FRAME.baseline() + 4.0)/>
                 <text class="tick-label time-tick" x=unit(x) y=unit(FRAME.height - 8.0) text-anchor=anchor>{tick.label}</text>
@@ -41,7 +40,7 @@ pub fn Timeline(answer: Arc<StatsAnswer>, filter: Filter, offset_minutes: i32) -
         .filter(|bin| bin.counts.total > 0)
         .map(|bin| {
             let end = bin_end(&answer, bin.start);
-            let (x0, x1) = (LEFT + scale.x(bin.start, PLOT_WIDTH), LEFT + scale.x(end, PLOT_WIDTH));
+            let (x0, x1) = (x_of(bin.start), x_of(end));
             let (x, width) = bar_span(x0, x1, 0.2, 40.0);
             let href = bin_href(&filter, bin.start, end);
             let title = format!("{}\n{}\nclick to open them in Events", span_label(bin.start, end, offset_minutes), counts_text(&bin.counts));

@@ -55,8 +55,42 @@ impl std::str::FromStr for Role {
 /// `GET /api/v1/health`: liveness, no authentication, no secrets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Health {
+    /// `ok`, or `unavailable` (answered with 503) while storage cannot take uploads.
     pub status: String,
     pub version: String,
+    /// Why not ok (a full disk, a failed write, a restarting writer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Since when (µs since the epoch) the problem lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
+    /// How often the writer thread was restarted after a crash since start.
+    #[serde(default)]
+    pub writer_restarts: u64,
+}
+
+/// The store's size, budget and retention, for the Status page and the dashboard's header.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StorageStatus {
+    /// Bytes of the database file.
+    pub file_bytes: u64,
+    /// The disk budget in bytes (`None`: no budget).
+    pub budget_bytes: Option<u64>,
+    /// Days events are kept after arrival (`None`: forever).
+    pub retain_days: Option<u64>,
+    pub events: u64,
+    pub preserved: u64,
+    /// Arrival (µs since the epoch) of the oldest event kept.
+    pub oldest_received_at: Option<i64>,
+    /// Bytes one event takes in the file, all its rows included.
+    pub bytes_per_event: Option<u64>,
+    /// Events that arrived in the last 24 hours.
+    pub events_last_day: u64,
+    /// At the last day's rate, how many days of events the budget holds (`None` without a
+    /// budget or without traffic).
+    pub days_in_budget: Option<f64>,
+    /// What keeps storage from taking uploads now (the health endpoint's reason).
+    pub problem: Option<String>,
 }
 
 /// `GET /api/v1/status`: what the Status page shows.
@@ -73,6 +107,8 @@ pub struct ServerStatus {
     pub listen: String,
     /// Whether the listener speaks TLS.
     pub tls: bool,
+    #[serde(default)]
+    pub storage: StorageStatus,
 }
 
 /// `GET /api/v1/session`: who the caller is.
@@ -133,6 +169,24 @@ pub struct EventSummary {
     pub hash_mismatch: bool,
     /// 0 for the first upload of a unique id; n for the n-th upload with different content.
     pub revision: u32,
+    /// Marked by an analyst: retention keeps it (the disk budget still counts it).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub preserved: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// Answer of `POST`/`DELETE /api/v1/events/{id}/preserve` and `/api/v1/preserve?<filters>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreserveOutcome {
+    /// Events whose mark changed.
+    pub changed: u64,
+    /// Whether they are now preserved (`false`: released).
+    pub preserved: bool,
+    /// Whether every selected event was reached (a filter marks at most 100 000 at once).
+    pub complete: bool,
 }
 
 /// `GET /api/v1/events`: a page of summaries, newest first.
@@ -181,6 +235,14 @@ impl ActionCounts {
         self.blocked += other.blocked;
         self.detected += other.detected;
         self.passed += other.passed;
+    }
+
+    /// Takes `other` away again (events purged), never below zero.
+    pub fn subtract(&mut self, other: &ActionCounts) {
+        self.total = self.total.saturating_sub(other.total);
+        self.blocked = self.blocked.saturating_sub(other.blocked);
+        self.detected = self.detected.saturating_sub(other.detected);
+        self.passed = self.passed.saturating_sub(other.passed);
     }
 
 }

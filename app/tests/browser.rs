@@ -81,6 +81,7 @@ mod events {
             warning_count: 0,
             hash_mismatch: false,
             revision: 0,
+            preserved: false,
         }
     }
 

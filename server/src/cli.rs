@@ -56,6 +56,9 @@ pub enum Command {
     /// Manage API bearer tokens for automation (works while `serve` runs).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Give the space freed by retention back to the filesystem: rewrites the database in
+    /// place (stop `serve` first; takes a while for a large data dir).
+    Compact,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +105,21 @@ pub struct ServeArgs {
     /// [env: WAFSCOPE_CACHE_MB] [config: cache_mb] [default: 1024]
     #[arg(long, value_name = "MIB")]
     pub cache_mb: Option<u64>,
+    /// Days an event is kept, counted from its arrival (an import of old logs is kept this
+    /// long from the import); older events are deleted in the background, oldest first, except
+    /// preserved ones. 0 keeps events forever.
+    /// [env: WAFSCOPE_RETAIN_DAYS] [config: retain_days] [default: 90]
+    #[arg(long, value_name = "DAYS")]
+    pub retain_days: Option<u64>,
+    /// Disk budget of the database file, like 32MiB or 20GiB (K/M/G/T are powers of 1024):
+    /// when the file nears it, the oldest events that are not preserved are deleted, so the
+    /// file stops growing and new events reuse the freed space (preserved events count
+    /// against it). 0 disables it. `wafscope compact` gives freed space back to the
+    /// filesystem. [env: WAFSCOPE_MAX_DISK] [config: max_disk]
+    /// [default: 20GiB, or half of the filesystem's free space when the data dir was first
+    /// used, whichever is smaller]
+    #[arg(long, value_name = "SIZE")]
+    pub max_disk: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +240,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 write_queue: args.write_queue,
                 client_timeout_seconds: args.client_timeout_seconds,
                 cache_mb: args.cache_mb,
+                retain_days: args.retain_days,
+                max_disk: args.max_disk.clone(),
             },
             true,
         ),
@@ -243,6 +263,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let request = match cli.command {
         Command::Serve(_) => unreachable!("handled above"),
         Command::DebugSink(args) => return crate::serve::run_sink(&args.listen).map(|()| ExitCode::SUCCESS),
+        Command::Compact => return compact(&config),
         Command::Import(args) => return crate::import::run(&config, &args.paths, &args.sensor),
         Command::Sensor(SensorCommand::Add { name, password_stdin, url }) => AdminRequest::SensorAdd {
             name,
@@ -283,16 +304,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Runs an admin request on the data dir directly, or through the running server's admin
 /// socket when `serve` holds it.
 pub fn admin_request(config: &Config, request: &AdminRequest) -> anyhow::Result<admin::commands::AdminOutcome> {
-    match Store::open(&config.data_dir) {
-        Ok(store) => {
-            let writer = crate::store::Writer::start(store.clone(), 1024, Box::new(|_| {}))?;
-            let outcome = admin::execute(&admin::AdminContext { store, writer: writer.clone() }, request.clone());
-            // the writer's handle on the store goes, so the database closes cleanly on return
-            writer.shutdown();
-            Ok(outcome)
+    let target = AdminTarget::open(config)?;
+    let outcome = target.request(request);
+    target.close();
+    outcome
+}
+
+/// Where admin requests go: the data dir opened once (with one writer), or the running
+/// server's socket. `wafscope import` sends many requests to one target.
+pub enum AdminTarget {
+    Direct(admin::AdminContext),
+    Socket(PathBuf),
+}
+
+impl AdminTarget {
+    pub fn open(config: &Config) -> anyhow::Result<AdminTarget> {
+        match Store::open(&config.data_dir) {
+            Ok(store) => {
+                let writer = crate::store::Writer::start(store.clone(), 1024, Box::new(|_| {}))?;
+                Ok(AdminTarget::Direct(admin::AdminContext { store, writer }))
+            }
+            Err(StoreError::Locked(_)) => Ok(AdminTarget::Socket(config.data_dir.clone())),
+            Err(error) => Err(error).context(format!("opening data dir {}", config.data_dir.display())),
         }
-        Err(StoreError::Locked(_)) => admin::socket::send(&config.data_dir, request).map_err(anyhow::Error::msg),
-        Err(error) => Err(error).context(format!("opening data dir {}", config.data_dir.display())),
+    }
+
+    pub fn request(&self, request: &AdminRequest) -> anyhow::Result<admin::commands::AdminOutcome> {
+        match self {
+            AdminTarget::Direct(context) => Ok(admin::execute(context, request.clone())),
+            AdminTarget::Socket(data_dir) => admin::socket::send(data_dir, request).map_err(anyhow::Error::msg),
+        }
+    }
+
+    /// The writer's handle on the store goes, so the database closes cleanly on return.
+    pub fn close(self) {
+        if let AdminTarget::Direct(context) = self {
+            context.writer.shutdown();
+        }
+    }
+}
+
+fn compact(config: &Config) -> anyhow::Result<ExitCode> {
+    match crate::store::compact(&config.data_dir) {
+        Ok((before, after)) => {
+            println!("compacted {}: {before} → {after} bytes", config.data_dir.join(crate::store::DATABASE_FILE).display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::Locked(_)) => anyhow::bail!("data dir {} is in use: stop `wafscope serve` before compacting", config.data_dir.display()),
+        Err(error) => Err(error).context(format!("compacting data dir {}", config.data_dir.display())),
     }
 }
 

@@ -27,6 +27,9 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "WAFSCOPE_TLS_SELF_SIGNED",
     "WAFSCOPE_WRITE_QUEUE",
     "WAFSCOPE_CLIENT_TIMEOUT",
+    "WAFSCOPE_CACHE_MB",
+    "WAFSCOPE_RETAIN_DAYS",
+    "WAFSCOPE_MAX_DISK",
 ];
 /// Default seconds a client may stall while sending request headers or between body chunks.
 pub const DEFAULT_CLIENT_TIMEOUT_SECONDS: u64 = 30;
@@ -36,6 +39,41 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 pub const DEFAULT_WRITE_QUEUE: usize = 8192;
 /// MiB of database pages `serve` keeps in memory (redb's cache; the OS page cache comes on top).
 pub const DEFAULT_CACHE_MB: u64 = 1024;
+
+/// Default days an event is kept after its arrival.
+pub const DEFAULT_RETAIN_DAYS: u64 = 90;
+
+/// The disk budget of the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskBudget {
+    /// 20 GiB, or half of the filesystem's free space at the data dir's first start.
+    Default,
+    /// This many bytes; 0 = no budget.
+    Bytes(u64),
+}
+
+/// Parses a size like `32MiB`, `20GiB`, `500M`, `1.5T` or plain bytes (`0` disables).
+/// K/M/G/T and KiB/MiB/GiB/TiB are all powers of 1024; `KB`/`MB`/… powers of 1000.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok().filter(|value: &f64| value.is_finite() && *value >= 0.0)?;
+    let multiplier: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        _ => return None,
+    };
+    let bytes = number * multiplier;
+    (bytes < 1.8e19).then_some(bytes as u64)
+}
 
 /// How the listener does TLS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +101,9 @@ pub struct Config {
     pub client_timeout_seconds: u64,
     /// MiB of redb page cache.
     pub cache_mb: u64,
+    /// Days events are kept after arrival; 0 = forever.
+    pub retain_days: u64,
+    pub max_disk: DiskBudget,
 }
 
 /// Values given on the command line (highest precedence); `None` = not given.
@@ -80,6 +121,8 @@ pub struct ConfigFlags {
     pub write_queue: Option<usize>,
     pub client_timeout_seconds: Option<u64>,
     pub cache_mb: Option<u64>,
+    pub retain_days: Option<u64>,
+    pub max_disk: Option<String>,
 }
 
 /// The TOML file's keys; unknown keys are an error so typos do not go unnoticed.
@@ -97,6 +140,9 @@ struct FileConfig {
     write_queue: Option<usize>,
     client_timeout_seconds: Option<u64>,
     cache_mb: Option<u64>,
+    retain_days: Option<u64>,
+    /// A size string (`"20GiB"`) or a number of bytes.
+    max_disk: Option<toml::Value>,
 }
 
 /// Why the configuration is unusable.
@@ -250,7 +296,46 @@ impl Config {
             ConfigError::Invalid { source_name: cache_source.to_owned(), value: cache_text.clone(), expected: "a number of MiB between 16 and 1048576" }
         })?;
 
-        Ok(Config { listen, data_dir, session_hours, max_upload_bytes, ingest_paths, tls, write_queue, client_timeout_seconds, cache_mb })
+        let (days_source, days_text) = pick(
+            flags.retain_days.map(|days| days.to_string()),
+            "--retain-days",
+            env.get("WAFSCOPE_RETAIN_DAYS").cloned(),
+            "WAFSCOPE_RETAIN_DAYS",
+            file.retain_days.map(|days| days.to_string()),
+            "config key retain_days",
+            DEFAULT_RETAIN_DAYS.to_string(),
+        );
+        let retain_days = days_text.trim().parse::<u64>().ok().filter(|days| *days <= 36_500).ok_or_else(|| {
+            ConfigError::Invalid { source_name: days_source.to_owned(), value: days_text.clone(), expected: "a number of days (0 keeps events forever)" }
+        })?;
+
+        let file_disk = match file.max_disk {
+            None => None,
+            Some(toml::Value::String(text)) => Some(text),
+            Some(toml::Value::Integer(bytes)) => Some(bytes.to_string()),
+            Some(other) => Some(other.to_string()),
+        };
+        let (disk_source, disk_text) = pick(
+            flags.max_disk.clone(),
+            "--max-disk",
+            env.get("WAFSCOPE_MAX_DISK").cloned(),
+            "WAFSCOPE_MAX_DISK",
+            file_disk,
+            "config key max_disk",
+            "default".to_owned(),
+        );
+        let max_disk = if disk_source == "default" || disk_text.trim().eq_ignore_ascii_case("default") {
+            DiskBudget::Default
+        } else {
+            let bytes = parse_size(&disk_text).filter(|bytes| *bytes == 0 || *bytes >= 4 << 20).ok_or_else(|| ConfigError::Invalid {
+                source_name: disk_source.to_owned(),
+                value: disk_text.clone(),
+                expected: "a size like 32MiB or 20GiB (at least 4MiB; 0 disables the budget)",
+            })?;
+            DiskBudget::Bytes(bytes)
+        };
+
+        Ok(Config { listen, data_dir, session_hours, max_upload_bytes, ingest_paths, tls, write_queue, client_timeout_seconds, cache_mb, retain_days, max_disk })
     }
 }
 
@@ -353,6 +438,30 @@ mod tests {
         for bad in ["ingest_paths = [\"/api/v1/x\"]", "max_upload_bytes = 5", "tls_cert = \"/c.pem\""] {
             assert!(Config::from_sources(&ConfigFlags::default(), &HashMap::new(), Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn retention_settings_layer_parse_sizes_and_default_safely() {
+        let defaults = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), None).unwrap();
+        assert_eq!((defaults.retain_days, defaults.max_disk), (90, DiskBudget::Default));
+        let file = "retain_days = 30\nmax_disk = \"32MiB\"\n";
+        let config = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), Some(file)).unwrap();
+        assert_eq!((config.retain_days, config.max_disk), (30, DiskBudget::Bytes(32 << 20)));
+        let config = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), Some("max_disk = 0\n")).unwrap();
+        assert_eq!(config.max_disk, DiskBudget::Bytes(0), "0 disables the budget");
+        let environment = env(&[("WAFSCOPE_MAX_DISK", "20GiB"), ("WAFSCOPE_RETAIN_DAYS", "0")]);
+        let config = Config::from_sources(&ConfigFlags::default(), &environment, Some(file)).unwrap();
+        assert_eq!((config.retain_days, config.max_disk), (0, DiskBudget::Bytes(20 << 30)));
+        let flags = ConfigFlags { max_disk: Some("1.5G".into()), retain_days: Some(7), ..Default::default() };
+        let config = Config::from_sources(&flags, &environment, Some(file)).unwrap();
+        assert_eq!((config.retain_days, config.max_disk), (7, DiskBudget::Bytes(1610612736)));
+        for bad in ["20 parsecs", "1MiB", "-5G", ""] {
+            let flags = ConfigFlags { max_disk: Some(bad.into()), ..Default::default() };
+            let error = Config::from_sources(&flags, &HashMap::new(), None).unwrap_err();
+            assert!(error.to_string().contains("--max-disk"), "{bad}: {error}");
+        }
+        assert_eq!(parse_size("500MB"), Some(500_000_000));
+        assert_eq!(parse_size("4096"), Some(4096));
     }
 
     #[test]

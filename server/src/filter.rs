@@ -136,6 +136,8 @@ pub struct EventFilter {
     /// Prefix of the URI's path.
     pub path: Option<Condition<String>>,
     pub score: Option<Condition<ScoreMatch>>,
+    /// `preserved=yes` (kept by retention) or `no`.
+    pub preserved: Option<bool>,
     /// Event time bounds in µs (inclusive from, exclusive to).
     pub from: Option<i64>,
     pub to: Option<i64>,
@@ -152,6 +154,8 @@ pub enum IndexHint {
     Method(String),
     Severity(Severity),
     Action(Action),
+    /// The preserved events (their own table).
+    Preserved,
 }
 
 /// A filter value that does not parse.
@@ -204,6 +208,14 @@ impl EventFilter {
                     let score = ScoreMatch::parse(value).ok_or_else(|| error("an anomaly score, a range like 10-19, or none"))?;
                     filter.score = Some(Condition { value: score, negated });
                 }
+                "preserved" => {
+                    let yes = match value.to_ascii_lowercase().as_str() {
+                        "yes" | "true" | "1" => true,
+                        "no" | "false" | "0" => false,
+                        _ => return Err(error("yes or no")),
+                    };
+                    filter.preserved = Some(yes != negated);
+                }
                 "action" => {
                     let action = match value.to_ascii_lowercase().as_str() {
                         "blocked" => Action::Blocked,
@@ -224,7 +236,7 @@ impl EventFilter {
                     return Err(FilterError {
                         name: name.clone(),
                         value: raw.clone(),
-                        expected: "one of sensor, host, ip, rule, severity, status, action, method, path, score, from, to, limit, before",
+                        expected: "one of sensor, host, ip, rule, severity, status, action, method, path, score, preserved, from, to, limit, before",
                     });
                 }
             }
@@ -285,6 +297,9 @@ impl EventFilter {
         {
             return false;
         }
+        if self.preserved.is_some_and(|preserved| preserved != event.preserved) {
+            return false;
+        }
         let time = event.time.unwrap_or(event.received_at);
         if self.from.is_some_and(|from| time < from) || self.to.is_some_and(|to| time >= to) {
             return false;
@@ -295,6 +310,9 @@ impl EventFilter {
     /// The most selective positive filter an index can serve, if any.
     pub fn index_hint(&self) -> Option<IndexHint> {
         let positive = |negated: bool| !negated;
+        if self.preserved == Some(true) {
+            return Some(IndexHint::Preserved);
+        }
         if let Some(condition) = self.rule.as_ref().filter(|c| positive(c.negated)) {
             return Some(IndexHint::Rule(condition.value));
         }
@@ -427,6 +445,7 @@ mod tests {
             warning_count: 0,
             hash_mismatch: false,
             revision: 0,
+            preserved: false,
         }
     }
 

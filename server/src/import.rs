@@ -20,6 +20,21 @@ pub fn run(config: &Config, paths: &[PathBuf], sensor: &str) -> anyhow::Result<E
         collect_files(path, &mut files).with_context(|| format!("reading {}", path.display()))?;
     }
     let progress = std::io::stderr().is_terminal();
+    // the store and its writer are opened once for the whole import (or the server's socket used)
+    let target = crate::cli::AdminTarget::open(config)?;
+    let imported = import_files(&target, &files, sensor, progress);
+    target.close();
+    let (stored, duplicates, entries_seen, skipped) = imported?;
+    println!(
+        "imported {entries_seen} entries from {} files as sensor {sensor}: {stored} new, {duplicates} already stored{}",
+        files.len() - skipped,
+        if skipped > 0 { format!(" ({skipped} index files skipped)") } else { String::new() }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sends every entry of `files` to `target`; returns (stored, duplicates, entries, index files skipped).
+fn import_files(target: &crate::cli::AdminTarget, files: &[PathBuf], sensor: &str, progress: bool) -> anyhow::Result<(usize, usize, usize, usize)> {
     let (mut stored, mut duplicates, mut entries_seen, mut skipped) = (0usize, 0usize, 0usize, 0usize);
     let mut batch = Vec::with_capacity(BATCH);
     let flush = |batch: &mut Vec<String>, stored: &mut usize, duplicates: &mut usize| -> anyhow::Result<()> {
@@ -27,7 +42,7 @@ pub fn run(config: &Config, paths: &[PathBuf], sensor: &str) -> anyhow::Result<E
             return Ok(());
         }
         let request = AdminRequest::Import { sensor: sensor.to_owned(), entries: std::mem::take(batch) };
-        let counts = crate::cli::admin_request(config, &request)?.map_err(anyhow::Error::msg)?;
+        let counts = target.request(&request)?.map_err(anyhow::Error::msg)?;
         let mut numbers = counts.split_whitespace().map(|number| number.parse::<usize>().unwrap_or(0));
         *stored += numbers.next().unwrap_or(0);
         *duplicates += numbers.next().unwrap_or(0);
@@ -54,12 +69,7 @@ pub fn run(config: &Config, paths: &[PathBuf], sensor: &str) -> anyhow::Result<E
     if progress {
         eprintln!();
     }
-    println!(
-        "imported {entries_seen} entries from {} files as sensor {sensor}: {stored} new, {duplicates} already stored{}",
-        files.len() - skipped,
-        if skipped > 0 { format!(" ({skipped} index files skipped)") } else { String::new() }
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok((stored, duplicates, entries_seen, skipped))
 }
 
 /// Files below `path` (itself when it is a file), sorted for a stable order.

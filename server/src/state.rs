@@ -6,7 +6,7 @@ use crate::http::assets::Assets;
 use crate::http::errors::ApiError;
 use crate::ingest::SensorVerifier;
 use crate::live::LiveHub;
-use crate::store::{Store, StoreError, Writer};
+use crate::store::{Retention, Store, StoreError, Writer, WriterOptions};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -53,6 +53,8 @@ pub struct AppState {
     pub live: LiveHub,
     pub auth_failures: AuthFailures,
     pub started: Instant,
+    /// What retention keeps (the disk budget resolved from the default when not given).
+    pub retention: Retention,
 }
 
 impl AppState {
@@ -65,7 +67,9 @@ impl AppState {
     pub fn with_live_capacity(store: Store, config: Config, assets: Assets, live_capacity: usize) -> Result<AppState, StoreError> {
         let live = LiveHub::new(live_capacity);
         let publisher = live.clone();
-        let writer = Writer::start(store.clone(), config.write_queue, Box::new(move |events| publisher.publish(events)))?;
+        let retention = resolve_retention(&store, &config)?;
+        let on_commit = Box::new(move |events: &[app::model::EventSummary]| publisher.publish(events));
+        let writer = Writer::start_with(store.clone(), WriterOptions { capacity: config.write_queue, retention, on_commit })?;
         Ok(AppState {
             store,
             config: Arc::new(config),
@@ -77,6 +81,7 @@ impl AppState {
             live,
             auth_failures: AuthFailures::default(),
             started: Instant::now(),
+            retention,
         })
     }
 
@@ -92,6 +97,18 @@ impl AppState {
             Err(join_error) => Err(ApiError::Internal(format!("store task failed: {join_error}"))),
         }
     }
+}
+
+/// Retention from the configuration; the default disk budget is fixed at the data dir's
+/// first start (half of the free space then, at most 20 GiB) and remembered.
+pub fn resolve_retention(store: &Store, config: &Config) -> Result<Retention, StoreError> {
+    let max_disk_bytes = match config.max_disk {
+        crate::config::DiskBudget::Bytes(bytes) => bytes,
+        crate::config::DiskBudget::Default => {
+            store.default_disk_budget(|| crate::store::budget::default_budget(crate::disk::free_bytes(store.data_dir())))?
+        }
+    };
+    Ok(Retention { retain_days: config.retain_days, max_disk_bytes })
 }
 
 #[cfg(test)]

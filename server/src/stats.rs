@@ -242,6 +242,12 @@ impl SensorActivity {
         }
     }
 
+    /// Takes purged events away (last seen and skew stay: they describe the sensor).
+    pub fn unmerge(&mut self, gone: &SensorActivity) {
+        self.events = self.events.saturating_sub(gone.events);
+        self.warnings = self.warnings.saturating_sub(gone.warnings);
+    }
+
     pub fn merge(&mut self, later: &SensorActivity) {
         self.events += later.events;
         self.warnings += later.warnings;

@@ -10,6 +10,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 /// File name of the socket inside the data dir.
 pub const SOCKET_FILE: &str = "admin.sock";
 const MAX_REQUEST_BYTES: usize = 256 * 1024 * 1024;
+/// Pauses after a failed accept, doubling up to the maximum.
+const ACCEPT_BACKOFF_MIN: std::time::Duration = std::time::Duration::from_millis(50);
+const ACCEPT_BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Where the admin socket of a data dir lives.
 pub fn socket_path(data_dir: &Path) -> PathBuf {
@@ -25,11 +28,30 @@ pub async fn listen(context: AdminContext) -> std::io::Result<tokio::task::JoinH
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => return Err(error),
     }
-    let listener = tokio::net::UnixListener::bind(&path)?;
+    // created owner-only: between bind and a later chmod another user could connect
+    // SAFETY: umask only swaps the process's file-mode mask; it cannot fail.
+    let previous = unsafe { libc::umask(0o177) };
+    let bound = tokio::net::UnixListener::bind(&path);
+    // SAFETY: as above, restoring the mask that was in effect.
+    unsafe { libc::umask(previous) };
+    let listener = bound?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     Ok(tokio::spawn(async move {
+        let mut backoff = ACCEPT_BACKOFF_MIN;
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => {
+                    backoff = ACCEPT_BACKOFF_MIN;
+                    stream
+                }
+                Err(error) => {
+                    // out of descriptors, say: do not spin on the error
+                    tracing::warn!(%error, pause_ms = backoff.as_millis() as u64, "admin socket accept failed");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+                    continue;
+                }
+            };
             let context = context.clone();
             tokio::spawn(async move {
                 if let Err(error) = answer(stream, context).await {

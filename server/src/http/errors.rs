@@ -41,8 +41,13 @@ impl ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// A record that does not decode is this request's failure (500); anything else means the
+    /// store cannot answer now (503, retry later).
     fn from(error: StoreError) -> Self {
-        ApiError::Unavailable(error.to_string())
+        match error {
+            StoreError::Corrupt(_) => ApiError::Internal(error.to_string()),
+            other => ApiError::Unavailable(other.to_string()),
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use super::errors::ApiError;
 use crate::auth::Principal;
 use crate::filter::EventFilter;
 use crate::state::AppState;
-use app::model::{EventDetail, EventPage};
+use app::model::{EventDetail, EventPage, PreserveOutcome, Role};
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -50,6 +50,52 @@ pub async fn get_event(State(state): State<AppState>, _principal: Principal, Pat
         })
         .await?;
     detail.map(Json).ok_or(ApiError::NoSuchEvent(id))
+}
+
+/// `POST /api/v1/events/{id}/preserve` (analysts): retention keeps the event.
+pub async fn preserve_event(State(state): State<AppState>, principal: Principal, Path(id): Path<u64>) -> Result<Json<PreserveOutcome>, ApiError> {
+    mark_event(state, principal, id, true).await
+}
+
+/// `DELETE /api/v1/events/{id}/preserve` (analysts): retention may delete the event again.
+pub async fn release_event(State(state): State<AppState>, principal: Principal, Path(id): Path<u64>) -> Result<Json<PreserveOutcome>, ApiError> {
+    mark_event(state, principal, id, false).await
+}
+
+async fn mark_event(state: AppState, principal: Principal, id: u64, preserved: bool) -> Result<Json<PreserveOutcome>, ApiError> {
+    principal.require(Role::Analyst)?;
+    let changed = state
+        .blocking(move |store| {
+            if store.get_event(id)?.is_none() {
+                return Ok(None);
+            }
+            store.set_preserved(&[id], preserved).map(Some)
+        })
+        .await?
+        .ok_or(ApiError::NoSuchEvent(id))?;
+    tracing::info!(user = %principal.name, id, preserved, "event preservation changed");
+    Ok(Json(PreserveOutcome { changed, preserved, complete: true }))
+}
+
+/// `POST /api/v1/preserve?<filters>` (analysts): every event the filters select is preserved
+/// (at most 100 000 per request; `complete: false` says to ask again). `DELETE` releases them.
+pub async fn preserve_matching(State(state): State<AppState>, principal: Principal, Query(params): Query<HashMap<String, String>>) -> Result<Json<PreserveOutcome>, ApiError> {
+    mark_matching(state, principal, params, true).await
+}
+
+pub async fn release_matching(State(state): State<AppState>, principal: Principal, Query(params): Query<HashMap<String, String>>) -> Result<Json<PreserveOutcome>, ApiError> {
+    mark_matching(state, principal, params, false).await
+}
+
+async fn mark_matching(state: AppState, principal: Principal, params: HashMap<String, String>, preserved: bool) -> Result<Json<PreserveOutcome>, ApiError> {
+    principal.require(Role::Analyst)?;
+    let filter = EventFilter::from_params(&params).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+    if filter == EventFilter::default() {
+        return Err(ApiError::BadRequest("give at least one filter (e.g. rule=942100 or from=…); to select every event say from=0".to_owned()));
+    }
+    let (changed, complete) = state.blocking(move |store| store.set_preserved_matching(&filter, preserved)).await?;
+    tracing::info!(user = %principal.name, changed, preserved, complete, "preservation of a filter's events changed");
+    Ok(Json(PreserveOutcome { changed, preserved, complete }))
 }
 
 /// `GET /api/v1/events/{id}/raw`: the original upload, byte for byte.

@@ -52,6 +52,7 @@ pub fn prepare_event(sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, co
         warning_count: parsed.warnings.len() as u32,
         hash_mismatch,
         revision: 0,
+        preserved: false,
     };
     let raw_zstd = compress(raw);
     let labels = event

@@ -135,7 +135,8 @@ async fn receive_upload(state: AppState, sensor: String, request: Request) -> Re
             tracing::warn!(sensor = %sensor, "write queue full; upload refused with 503");
             unavailable("the write queue is full")
         }
-        Err(WriteError::Storage(_)) => unavailable("storage is unavailable"),
+        Err(WriteError::DiskFull) => unavailable("the console's disk is full"),
+        Err(WriteError::Storage(_) | WriteError::Stopped) => unavailable("storage is unavailable"),
     }
 }
 

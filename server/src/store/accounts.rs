@@ -49,7 +49,7 @@ fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
 impl Store {
     /// Adds a user; `Ok(false)` when the name is taken.
     pub fn create_user(&self, name: &str, record: &UserRecord) -> Result<bool, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let created = {
             let mut users = transaction.open_table(USERS)?;
             if users.get(name)?.is_some() {
@@ -65,14 +65,14 @@ impl Store {
 
     /// The user called `name`, if any.
     pub fn get_user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let users = transaction.open_table(USERS)?;
         users.get(name)?.map(|value| decode(value.value())).transpose()
     }
 
     /// Every user, sorted by name.
     pub fn list_users(&self) -> Result<Vec<(String, UserRecord)>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let users = transaction.open_table(USERS)?;
         let mut listed = Vec::new();
         for entry in users.iter()? {
@@ -84,7 +84,7 @@ impl Store {
 
     /// Replaces a user's password hash and ends their sessions; `Ok(false)` if no such user.
     pub fn set_user_password(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let changed = {
             let mut users = transaction.open_table(USERS)?;
             let existing: Option<UserRecord> =
@@ -107,7 +107,7 @@ impl Store {
 
     /// Removes a user and their sessions; `Ok(false)` if no such user.
     pub fn remove_user(&self, name: &str) -> Result<bool, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let removed = transaction.open_table(USERS)?.remove(name)?.is_some();
         if removed {
             delete_sessions_of(&transaction, name)?;
@@ -118,7 +118,7 @@ impl Store {
 
     /// Adds a token; `Ok(false)` when the name is taken.
     pub fn create_token(&self, name: &str, record: &TokenRecord, secret_sha256: &[u8; 32]) -> Result<bool, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let created = {
             let mut tokens = transaction.open_table(TOKENS)?;
             if tokens.get(name)?.is_some() {
@@ -135,7 +135,7 @@ impl Store {
 
     /// Every token, sorted by name.
     pub fn list_tokens(&self) -> Result<Vec<(String, TokenRecord)>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let tokens = transaction.open_table(TOKENS)?;
         let mut listed = Vec::new();
         for entry in tokens.iter()? {
@@ -147,7 +147,7 @@ impl Store {
 
     /// Deletes a token; `Ok(false)` if no such token.
     pub fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let revoked = {
             let mut tokens = transaction.open_table(TOKENS)?;
             let removed = tokens.remove(name)?;
@@ -169,7 +169,7 @@ impl Store {
 
     /// The token whose secret hashes to `secret_sha256`.
     pub fn find_token(&self, secret_sha256: &[u8; 32]) -> Result<Option<(String, TokenRecord)>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let by_hash = transaction.open_table(TOKENS_BY_HASH)?;
         let Some(name) = by_hash.get(secret_sha256.as_slice())? else { return Ok(None) };
         let name = name.value().to_owned();
@@ -180,7 +180,7 @@ impl Store {
 
     /// Stores a new session under the hash of its secret.
     pub fn create_session(&self, secret_sha256: &[u8; 32], record: &SessionRecord) -> Result<(), StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         transaction.open_table(SESSIONS)?.insert(secret_sha256.as_slice(), encode(record).as_slice())?;
         transaction.commit()?;
         Ok(())
@@ -189,7 +189,7 @@ impl Store {
     /// The live session for `secret_sha256` and its user's current record; `None` when the
     /// session is unknown, expired at `now`, or its user is gone.
     pub fn find_session(&self, secret_sha256: &[u8; 32], now: u64) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let sessions = transaction.open_table(SESSIONS)?;
         let Some(value) = sessions.get(secret_sha256.as_slice())? else { return Ok(None) };
         let session: SessionRecord = decode(value.value())?;
@@ -203,7 +203,7 @@ impl Store {
 
     /// Ends one session (logout); unknown sessions are fine.
     pub fn delete_session(&self, secret_sha256: &[u8; 32]) -> Result<(), StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         transaction.open_table(SESSIONS)?.remove(secret_sha256.as_slice())?;
         transaction.commit()?;
         Ok(())
@@ -211,7 +211,7 @@ impl Store {
 
     /// Drops every session that expired before `now`; returns how many.
     pub fn purge_expired_sessions(&self, now: u64) -> Result<usize, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let purged = {
             let mut sessions = transaction.open_table(SESSIONS)?;
             let before = sessions.len()?;

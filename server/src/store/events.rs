@@ -1,10 +1,11 @@
 //! Events: the batch write (dedupe, summary, raw, indexes, counters) and the reads.
 
 use super::deferred::{DeferredIndex, INDEXED_THROUGH_KEY};
-use super::postings::{self, IndexKey, PostingsBatch};
+use super::derived::{write_derived, Sign};
+use super::postings::{self, IndexKey};
 use super::tables::*;
 use super::{Store, StoreError};
-use crate::filter::EventFilter;
+use crate::filter::{EventFilter, IndexHint};
 use std::collections::BTreeMap;
 use app::model::EventSummary;
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
@@ -64,7 +65,7 @@ pub const SCAN_BUDGET: usize = 200_000;
 impl Store {
     /// The largest event id stored (0 when empty): the writer continues after it.
     pub fn last_event_id(&self) -> Result<u64, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let events = transaction.open_table(EVENTS)?;
         Ok(events.last()?.map(|(key, _)| key.value()).unwrap_or(0))
     }
@@ -74,7 +75,7 @@ impl Store {
     /// minute counters join `deferred` (merged per distinct key); when it is due they are
     /// written in this same transaction together with the `indexed_through` watermark.
     pub fn write_events(&self, batch: &mut [NewEvent], next_id: &mut u64, deferred: &mut DeferredIndex) -> Result<Vec<WriteOutcome>, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut added = DeferredIndex::default();
         {
@@ -94,8 +95,8 @@ impl Store {
         let flush = deferred.is_due(added.events);
         if flush {
             // rows of `deferred` and of `added` never share a key (their ids differ)
-            write_derived(&transaction, deferred)?;
-            write_derived(&transaction, &added)?;
+            write_derived(&transaction, deferred, Sign::Add)?;
+            write_derived(&transaction, &added, Sign::Add)?;
             set_indexed_through(&transaction, next_id.saturating_sub(1))?;
         }
         transaction.commit()?;
@@ -112,8 +113,8 @@ impl Store {
         if deferred.is_empty() {
             return Ok(());
         }
-        let transaction = self.database().begin_write()?;
-        write_derived(&transaction, deferred)?;
+        let transaction = self.database()?.begin_write()?;
+        write_derived(&transaction, deferred, Sign::Add)?;
         set_indexed_through(&transaction, next_id.saturating_sub(1))?;
         transaction.commit()?;
         deferred.clear();
@@ -127,7 +128,7 @@ impl Store {
     pub fn index_tail(&self) -> Result<u64, StoreError> {
         let mut total = 0u64;
         loop {
-            let transaction = self.database().begin_write()?;
+            let transaction = self.database()?.begin_write()?;
             let through = indexed_through(&transaction.open_table(META)?)?;
             let indexed = index_events_after(&transaction, through, REINDEX_CHUNK)?;
             transaction.commit()?;
@@ -143,14 +144,14 @@ impl Store {
 
     /// One event's summary.
     pub fn get_event(&self, id: u64) -> Result<Option<EventSummary>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let events = transaction.open_table(EVENTS)?;
         events.get(id)?.map(|value| decode_summary(id, value.value())).transpose()
     }
 
     /// The original bytes of an event (decompressed).
     pub fn get_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let raw = transaction.open_table(RAW)?;
         let Some(value) = raw.get(id)? else { return Ok(None) };
         zstd::decode_all(value.value())
@@ -160,7 +161,7 @@ impl Store {
 
     /// The md5 recorded for an event at ingest.
     pub fn get_md5(&self, summary: &EventSummary) -> Result<Option<[u8; 16]>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let dedupe = transaction.open_table(DEDUPE)?;
         let Some(value) = dedupe.get((summary.sensor.as_str(), summary.unique_id.as_str()))? else { return Ok(None) };
         Ok(revisions(value.value()).into_iter().find(|(id, _)| *id == summary.id).map(|(_, md5)| md5))
@@ -168,7 +169,7 @@ impl Store {
 
     /// Newest-first page of events passing `filter`, strictly older than `before`.
     pub fn list_events(&self, filter: &EventFilter, before: Option<u64>, limit: usize) -> Result<(Vec<EventSummary>, Option<u64>), StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let events = transaction.open_table(EVENTS)?;
         let upper = before.unwrap_or(u64::MAX);
         let mut page = Vec::new();
@@ -177,15 +178,24 @@ impl Store {
         let mut visit = |id: u64| -> Result<bool, StoreError> {
             examined += 1;
             last_examined = Some(id);
-            if let Some(value) = events.get(id)? {
-                let summary = decode_summary(id, value.value())?;
-                if filter.matches(&summary) {
-                    page.push(summary);
-                }
+            if let Some(value) = events.get(id)?
+                && let Some(summary) = decode_or_skip(id, value.value())
+                && filter.matches(&summary)
+            {
+                page.push(summary);
             }
             Ok(page.len() < limit && examined < SCAN_BUDGET)
         };
         match filter.index_hint() {
+            Some(IndexHint::Preserved) => {
+                let marks = transaction.open_table(PRESERVED)?;
+                for entry in marks.range(..upper)?.rev() {
+                    let (key, _) = entry?;
+                    if !visit(key.value())? {
+                        break;
+                    }
+                }
+            }
             Some(hint) => {
                 // events above the watermark have no index rows yet: scan them first
                 let through = indexed_through(&transaction.open_table(META)?)?;
@@ -198,7 +208,7 @@ impl Store {
                     }
                 }
                 let bound = upper.min(through.saturating_add(1));
-                let (field, value) = postings::hint_key(&hint);
+                let (field, value) = postings::hint_key(&hint).expect("postings answer every other hint");
                 let index = transaction.open_table(POSTINGS)?;
                 'rows: for row in index.range((field, value.as_slice(), 0u64)..(field, value.as_slice(), bound))?.rev() {
                     if !more {
@@ -235,12 +245,13 @@ impl Store {
     /// Events passing `filter` with ids above `after`, oldest first, at most `limit`
     /// (the live stream's replay for `Last-Event-ID`).
     pub fn events_after(&self, filter: &EventFilter, after: u64, limit: usize) -> Result<Vec<EventSummary>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let events = transaction.open_table(EVENTS)?;
         let mut found = Vec::new();
-        for entry in events.range(after.saturating_add(1)..)? {
+        // a stale id with a filter that matches nothing must not read the whole store
+        for entry in events.range(after.saturating_add(1)..)?.take(SCAN_BUDGET) {
             let (key, value) = entry?;
-            let summary = decode_summary(key.value(), value.value())?;
+            let Some(summary) = decode_or_skip(key.value(), value.value()) else { continue };
             if filter.matches(&summary) {
                 found.push(summary);
                 if found.len() >= limit {
@@ -253,7 +264,7 @@ impl Store {
 
     /// Per-minute counters in `[from_minute, to_minute)`.
     pub fn minute_counts(&self, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, MinuteCounts)>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let mut listed = flushed_minute_counts(&transaction, from_minute, to_minute)?;
         for_each_unindexed(&transaction, |summary| {
             let minute = minute_of(&summary);
@@ -305,94 +316,6 @@ fn write_one(
     Ok(WriteOutcome::Stored(id))
 }
 
-fn write_postings(transaction: &WriteTransaction, batch: &PostingsBatch) -> Result<(), StoreError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let mut index = transaction.open_table(POSTINGS)?;
-    for (field, value, first, rest) in batch.rows() {
-        index.insert((field, value, first), rest.as_slice())?;
-    }
-    Ok(())
-}
-
-/// Writes everything `derived` holds: postings, minute counters, dashboard counters, rule
-/// messages.
-fn write_derived(transaction: &WriteTransaction, derived: &DeferredIndex) -> Result<(), StoreError> {
-    write_postings(transaction, &derived.postings)?;
-    add_minute_counts(transaction, &derived.minutes)?;
-    if !derived.stats.is_empty() {
-        for tier in crate::stats::TIERS {
-            // the minute rows rolled up into this tier's buckets
-            let mut rolled: BTreeMap<(u64, u8, &[u8]), MinuteCounts> = BTreeMap::new();
-            for ((minute, dimension, value), added) in &derived.stats {
-                rolled.entry((minute / tier * tier, *dimension, value.as_slice())).or_default().add(added);
-            }
-            add_stats(transaction, tier, &rolled)?;
-            let mut table = transaction.open_table(scoped_stats_table(tier))?;
-            for ((scope, scope_value), rows) in &derived.scoped {
-                let mut rolled: BTreeMap<(u64, u8, &[u8]), MinuteCounts> = BTreeMap::new();
-                for ((minute, dimension, value), added) in rows {
-                    rolled.entry((minute / tier * tier, *dimension, value.as_slice())).or_default().add(added);
-                }
-                for ((bucket, dimension, value), added) in rolled {
-                    let key = (*scope, scope_value.as_slice(), bucket, dimension, value);
-                    let mut total = table.get(key)?.map(|stored| crate::stats::decode_counts(stored.value())).unwrap_or_default();
-                    total.add(&added);
-                    table.insert(key, crate::stats::encode_counts(&total).as_slice())?;
-                }
-            }
-        }
-    }
-    if !derived.rule_messages.is_empty() {
-        let mut messages = transaction.open_table(RULE_MESSAGES)?;
-        for (rule, message) in &derived.rule_messages {
-            messages.insert(*rule, message.as_str())?;
-        }
-    }
-    if !derived.sensors.is_empty() {
-        let mut activities = transaction.open_table(SENSOR_ACTIVITY)?;
-        for (sensor, added) in &derived.sensors {
-            let mut activity = match activities.get(sensor.as_str())? {
-                Some(stored) => serde_json::from_slice(stored.value()).unwrap_or_default(),
-                None => crate::stats::SensorActivity::default(),
-            };
-            activity.merge(added);
-            activities.insert(sensor.as_str(), serde_json::to_vec(&activity).expect("serialises").as_slice())?;
-        }
-        let mut minutes = transaction.open_table(SENSOR_MINUTES)?;
-        for ((sensor, minute), added) in &derived.sensor_minutes {
-            let stored = minutes.get((sensor.as_str(), *minute))?.map(|value| value.value()).unwrap_or(0);
-            minutes.insert((sensor.as_str(), *minute), stored + added)?;
-        }
-    }
-    Ok(())
-}
-
-/// Adds `rows` to the counters of `tier` (see `stats::TIERS`).
-pub(super) fn add_stats(transaction: &WriteTransaction, tier: u64, rows: &BTreeMap<(u64, u8, &[u8]), MinuteCounts>) -> Result<(), StoreError> {
-    let mut stats = transaction.open_table(stats_table(tier))?;
-    for (key, added) in rows {
-        let mut total = stats.get(*key)?.map(|stored| crate::stats::decode_counts(stored.value())).unwrap_or_default();
-        total.add(added);
-        stats.insert(*key, crate::stats::encode_counts(&total).as_slice())?;
-    }
-    Ok(())
-}
-
-fn add_minute_counts(transaction: &WriteTransaction, minutes: &BTreeMap<u64, MinuteCounts>) -> Result<(), StoreError> {
-    if minutes.is_empty() {
-        return Ok(());
-    }
-    let mut counts = transaction.open_table(COUNTS_PER_MINUTE)?;
-    for (minute, added) in minutes {
-        let mut total = counts.get(*minute)?.map(|value| crate::stats::decode_counts(value.value())).unwrap_or_default();
-        total.add(added);
-        counts.insert(*minute, crate::stats::encode_counts(&total).as_slice())?;
-    }
-    Ok(())
-}
-
 /// Calls `visit` with every event above the watermark (committed, not yet in the derived
 /// tables), oldest first: what readers of postings and counters must add themselves.
 pub(super) fn for_each_unindexed(transaction: &redb::ReadTransaction, mut visit: impl FnMut(EventSummary)) -> Result<(), StoreError> {
@@ -400,7 +323,9 @@ pub(super) fn for_each_unindexed(transaction: &redb::ReadTransaction, mut visit:
     let events = transaction.open_table(EVENTS)?;
     for entry in events.range(through.saturating_add(1)..)? {
         let (key, value) = entry?;
-        visit(decode_summary(key.value(), value.value())?);
+        if let Some(summary) = decode_or_skip(key.value(), value.value()) {
+            visit(summary);
+        }
     }
     Ok(())
 }
@@ -447,17 +372,18 @@ pub(super) fn index_events_after(transaction: &WriteTransaction, after: u64, lim
         let events = transaction.open_table(EVENTS)?;
         for entry in events.range(after.saturating_add(1)..)?.take(limit) {
             let (key, value) = entry?;
-            let summary = decode_summary(key.value(), value.value())?;
-            chunk.add(&summary, &postings::index_keys(&summary), crate::stats::stat_keys(&summary), minute_of(&summary));
+            last = key.value();
+            // counted even when it does not decode, so the caller's chunking ends at the end
             indexed += 1;
-            last = summary.id;
+            let Some(summary) = decode_or_skip(key.value(), value.value()) else { continue };
+            chunk.add(&summary, &postings::index_keys(&summary), crate::stats::stat_keys(&summary), minute_of(&summary));
             if chunk.events == CHUNK {
-                write_derived(transaction, &chunk)?;
+                write_derived(transaction, &chunk, Sign::Add)?;
                 chunk.clear();
             }
         }
     }
-    write_derived(transaction, &chunk)?;
+    write_derived(transaction, &chunk, Sign::Add)?;
     if last != after {
         set_indexed_through(transaction, last)?;
     }
@@ -484,6 +410,18 @@ fn revisions(bytes: &[u8]) -> Vec<(u64, [u8; 16])> {
 /// writer assigns one): the table key is the id, and [`decode_summary`] takes it from there.
 pub(super) fn encode_summary(summary: &EventSummary) -> Vec<u8> {
     serde_json::to_vec(summary).expect("summaries serialise")
+}
+
+/// The summary, or `None` (with a warning) when the row does not decode: one bad row must
+/// not fail every page or answer that contains it; reading that event alone answers an error.
+pub(super) fn decode_or_skip(id: u64, bytes: &[u8]) -> Option<EventSummary> {
+    match decode_summary(id, bytes) {
+        Ok(summary) => Some(summary),
+        Err(error) => {
+            tracing::warn!(%error, "skipping an event whose stored summary does not decode");
+            None
+        }
+    }
 }
 
 pub(super) fn decode_summary(id: u64, bytes: &[u8]) -> Result<EventSummary, StoreError> {

@@ -6,10 +6,16 @@
 //! on the runtime directly.
 
 pub mod accounts;
+pub mod budget;
 pub mod deferred;
+mod derived;
 pub mod events;
+pub mod health;
 mod migrate;
 pub mod postings;
+mod preserve;
+mod purge;
+mod retention;
 pub mod sensors;
 mod stats;
 mod tables;
@@ -17,12 +23,15 @@ pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use redb::ReadableTable;
 
 pub use accounts::{AccountError, SessionRecord, TokenRecord, UserRecord};
 pub use deferred::DeferredIndex;
 pub use events::{MinuteCounts, NewEvent, WriteOutcome};
 pub use sensors::{Rejection, SensorRecord};
-pub use writer::{Pending, WriteError, Writer};
+pub use health::{StoreHealth, StoreProblem};
+pub use purge::{PurgeOutcome, StorageUsage};
+pub use writer::{Pending, Retention, WriteError, Writer, WriterOptions};
 
 /// Page cache of a store opened by the CLI's short-lived commands (`serve` takes `--cache-mb`).
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -41,8 +50,31 @@ pub enum StoreError {
     SchemaTooNew { path: PathBuf, found: u64, known: u64 },
     #[error("stored record is corrupt: {0}")]
     Corrupt(String),
+    /// The database is closed while the writer reopens it after an I/O failure.
+    #[error("the database is being reopened after a storage failure")]
+    Reopening,
     #[error(transparent)]
     Redb(#[from] redb::Error),
+}
+
+impl StoreError {
+    /// Whether redb stopped trusting its file (an I/O error, or any operation after one):
+    /// only closing and reopening the database recovers from that.
+    pub fn needs_reopen(&self) -> bool {
+        matches!(self, StoreError::Redb(redb::Error::Io(_) | redb::Error::PreviousIo | redb::Error::DatabaseClosed))
+    }
+
+    /// Whether the failure was the filesystem running out of space (or quota).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Redb(redb::Error::Io(error)) => {
+                error.kind() == std::io::ErrorKind::StorageFull
+                    || error.kind() == std::io::ErrorKind::QuotaExceeded
+                    || matches!(error.raw_os_error(), Some(28 | 122))
+            }
+            _ => false,
+        }
+    }
 }
 
 macro_rules! from_redb {
@@ -73,11 +105,25 @@ fn log_repair(session: &mut redb::RepairSession) {
 /// A handle to the data directory's database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    database: Arc<redb::Database>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// The open database; `None` while [`Store::reopen`] replaces it. Every operation clones
+    /// the `Arc` for its duration, so a reopen waits only for operations already running.
+    database: std::sync::RwLock<Option<Arc<redb::Database>>>,
+    /// `None` for the in-memory store, which cannot be reopened.
+    path: Option<PathBuf>,
+    cache_bytes: usize,
     data_dir: PathBuf,
     /// Bumped by every change of sensor credentials in this process, so in-memory caches of
     /// verified credentials know when to look again.
-    sensor_generation: Arc<std::sync::atomic::AtomicU64>,
+    sensor_generation: std::sync::atomic::AtomicU64,
+    /// Bumped whenever events are preserved or released (the purge's cursor starts over).
+    preserve_generation: std::sync::atomic::AtomicU64,
+    /// `f64` bits of retention's latest bytes-per-event measurement (0: none yet).
+    bytes_per_event: std::sync::atomic::AtomicU64,
+    health: StoreHealth,
 }
 
 impl Store {
@@ -89,35 +135,126 @@ impl Store {
 
     /// [`Store::open`] with `cache_bytes` of page cache (`serve --cache-mb`).
     pub fn open_with_cache(data_dir: &Path, cache_bytes: usize) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|source| StoreError::CreateDir { path: data_dir.to_owned(), source })?;
+        create_private_dir(data_dir)?;
         let path = data_dir.join(DATABASE_FILE);
-        let mut builder = redb::Builder::new();
-        builder.set_cache_size(cache_bytes).set_repair_callback(log_repair);
-        let database = match builder.create(&path) {
-            Ok(database) => database,
-            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
-                return Err(StoreError::Locked(data_dir.to_owned()));
-            }
-            Err(error) => return Err(error.into()),
-        };
-        let store = Store { database: Arc::new(database), data_dir: data_dir.to_owned(), sensor_generation: Default::default() };
-        migrate::ensure_schema(&store.database, &path)?;
-        Ok(store)
+        let database = open_database(&path, cache_bytes).map_err(|error| match error {
+            OpenError::Locked => StoreError::Locked(data_dir.to_owned()),
+            OpenError::Store(error) => error,
+        })?;
+        Ok(Store::from_parts(database, Some(path), cache_bytes, data_dir.to_owned()))
     }
 
     /// An in-memory store for tests: nothing touches the disk.
     pub fn in_memory() -> Result<Store, StoreError> {
         let database = redb::Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())?;
-        let store = Store { database: Arc::new(database), data_dir: PathBuf::from(":memory:"), sensor_generation: Default::default() };
-        migrate::ensure_schema(&store.database, Path::new(":memory:"))?;
-        Ok(store)
+        migrate::ensure_schema(&database, Path::new(":memory:"))?;
+        Ok(Store::from_parts(database, None, 0, PathBuf::from(":memory:")))
+    }
+
+    fn from_parts(database: redb::Database, path: Option<PathBuf>, cache_bytes: usize, data_dir: PathBuf) -> Store {
+        Store {
+            shared: Arc::new(Shared {
+                database: std::sync::RwLock::new(Some(Arc::new(database))),
+                path,
+                cache_bytes,
+                data_dir,
+                sensor_generation: Default::default(),
+                preserve_generation: Default::default(),
+                bytes_per_event: Default::default(),
+                health: StoreHealth::default(),
+            }),
+        }
+    }
+
+    /// Closes the database and opens it again: after an I/O failure (a full disk) redb refuses
+    /// every operation until then. Waits for operations still running on the old handle (at
+    /// most `patience`); readers meanwhile get [`StoreError::Reopening`]. On failure the store
+    /// stays closed and the call can be repeated.
+    pub fn reopen(&self, patience: std::time::Duration) -> Result<(), StoreError> {
+        let Some(path) = self.shared.path.clone() else { return Ok(()) };
+        let old = self.shared.database.write().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        if let Some(old) = old {
+            let weak = Arc::downgrade(&old);
+            drop(old);
+            let deadline = std::time::Instant::now() + patience;
+            while weak.strong_count() > 0 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match open_database(&path, self.shared.cache_bytes) {
+                Ok(database) => {
+                    *self.shared.database.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Arc::new(database));
+                    tracing::info!(path = %path.display(), "database reopened");
+                    return Ok(());
+                }
+                // an operation of the old handle is still finishing (a write transaction)
+                Err(OpenError::Locked) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(20)),
+                Err(OpenError::Locked) => return Err(StoreError::Reopening),
+                Err(OpenError::Store(error)) => return Err(error),
+            }
+        }
+    }
+
+    /// A real durable write of a few hundred KiB (then deleted): whether storage takes writes.
+    pub fn probe(&self) -> Result<(), StoreError> {
+        const PROBE_KEY: &str = "probe";
+        let filler = vec![0x5a_u8; 256 * 1024];
+        let transaction = self.database()?.begin_write()?;
+        transaction.open_table(tables::META)?.insert(PROBE_KEY, filler.as_slice())?;
+        transaction.commit()?;
+        let transaction = self.database()?.begin_write()?;
+        transaction.open_table(tables::META)?.remove(PROBE_KEY)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// The default disk budget of this data dir: `compute()` (from the free space) the first
+    /// time, remembered in `META` afterwards, so it does not shrink as the disk fills.
+    pub fn default_disk_budget(&self, compute: impl FnOnce() -> u64) -> Result<u64, StoreError> {
+        const KEY: &str = "default_disk_budget";
+        let transaction = self.database()?.begin_write()?;
+        let budget = {
+            let mut meta = transaction.open_table(tables::META)?;
+            let stored = meta.get(KEY)?.and_then(|value| <[u8; 8]>::try_from(value.value()).ok()).map(u64::from_le_bytes);
+            match stored {
+                Some(budget) => budget,
+                None => {
+                    let budget = compute();
+                    meta.insert(KEY, budget.to_le_bytes().as_slice())?;
+                    budget
+                }
+            }
+        };
+        transaction.commit()?;
+        Ok(budget)
+    }
+
+    /// The bytes an event takes in the file, as retention last measured it.
+    pub fn measured_bytes_per_event(&self) -> Option<f64> {
+        let bits = self.shared.bytes_per_event.load(std::sync::atomic::Ordering::Relaxed);
+        (bits != 0).then(|| f64::from_bits(bits))
+    }
+
+    fn note_bytes_per_event(&self, bytes: f64) {
+        self.shared.bytes_per_event.store(bytes.to_bits(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// What is wrong with the store now, if anything (for `/api/v1/health`).
+    pub fn health(&self) -> &StoreHealth {
+        &self.shared.health
+    }
+
+    /// The database file (`None` for the in-memory store).
+    pub fn database_path(&self) -> Option<&Path> {
+        self.shared.path.as_deref()
     }
 
     /// The data directory this store lives in.
     pub fn data_dir(&self) -> &Path {
-        &self.data_dir
+        &self.shared.data_dir
     }
 
     /// Whether no user exists yet (a fresh data dir).
@@ -127,14 +264,70 @@ impl Store {
 
     /// The current sensor-credentials generation (see the field's doc).
     pub fn sensor_generation(&self) -> u64 {
-        self.sensor_generation.load(std::sync::atomic::Ordering::Acquire)
+        self.shared.sensor_generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     fn bump_sensor_generation(&self) {
-        self.sensor_generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.shared.sensor_generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
-    fn database(&self) -> &redb::Database {
-        &self.database
+    /// Changes whenever events are preserved or released.
+    pub fn preserve_generation(&self) -> u64 {
+        self.shared.preserve_generation.load(std::sync::atomic::Ordering::Acquire)
     }
+
+    fn bump_preserve_generation(&self) {
+        self.shared.preserve_generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// The open database, for the duration of one operation.
+    fn database(&self) -> Result<Arc<redb::Database>, StoreError> {
+        self.shared.database.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone().ok_or(StoreError::Reopening)
+    }
+}
+
+/// `wafscope compact`: rewrites the database of `data_dir` (with `serve` stopped) so the
+/// space retention freed goes back to the filesystem; returns the file size before and after.
+pub fn compact(data_dir: &Path) -> Result<(u64, u64), StoreError> {
+    let path = data_dir.join(DATABASE_FILE);
+    let size = || std::fs::metadata(&path).map(|meta| meta.len()).unwrap_or(0);
+    let before = size();
+    let mut database = open_database(&path, DEFAULT_CACHE_BYTES).map_err(|error| match error {
+        OpenError::Locked => StoreError::Locked(data_dir.to_owned()),
+        OpenError::Store(error) => error,
+    })?;
+    database.compact().map_err(|error| StoreError::Redb(error.into()))?;
+    drop(database);
+    Ok((before, size()))
+}
+
+enum OpenError {
+    Locked,
+    Store(StoreError),
+}
+
+fn open_database(path: &Path, cache_bytes: usize) -> Result<redb::Database, OpenError> {
+    let mut builder = redb::Builder::new();
+    builder.set_cache_size(cache_bytes).set_repair_callback(log_repair);
+    let database = match builder.create(path) {
+        Ok(database) => database,
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(OpenError::Locked),
+        Err(error) => return Err(OpenError::Store(error.into())),
+    };
+    migrate::ensure_schema(&database, path).map_err(OpenError::Store)?;
+    Ok(database)
+}
+
+/// Creates `path` (and missing parents) readable by its owner only: it holds raw requests with
+/// end users' cookies and passwords. An existing directory keeps its mode.
+fn create_private_dir(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if path.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|source| StoreError::CreateDir { path: path.to_owned(), source })
 }

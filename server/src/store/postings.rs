@@ -55,9 +55,10 @@ pub fn index_keys(summary: &EventSummary) -> Vec<IndexKey> {
     keys
 }
 
-/// The (field, value) an index hint scans.
-pub fn hint_key(hint: &IndexHint) -> IndexKey {
-    match hint {
+/// The (field, value) an index hint scans (`None`: the hint is not answered by postings).
+pub fn hint_key(hint: &IndexHint) -> Option<IndexKey> {
+    Some(match hint {
+        IndexHint::Preserved => return None,
         IndexHint::Sensor(sensor) => (Field::Sensor as u8, sensor.as_bytes().to_vec()),
         IndexHint::Rule(rule) => (Field::Rule as u8, rule.to_be_bytes().to_vec()),
         IndexHint::ClientIp(address) => (Field::ClientIp as u8, address.to_vec()),
@@ -66,7 +67,7 @@ pub fn hint_key(hint: &IndexHint) -> IndexKey {
         IndexHint::Action(action) => (Field::Action as u8, vec![action_code(*action)]),
         IndexHint::Severity(severity) => (Field::Severity as u8, vec![Severity::as_u8(*severity)]),
         IndexHint::Method(method) => (Field::Method as u8, method.to_ascii_uppercase().into_bytes()),
-    }
+    })
 }
 
 /// Collects the postings of one batch; ids must be added in ascending order.
@@ -97,6 +98,11 @@ impl PostingsBatch {
         for (key, ids) in later.lists {
             self.lists.entry(key).or_default().extend(ids);
         }
+    }
+
+    /// Every (field, value) with its ids, ascending.
+    pub fn lists(&self) -> impl Iterator<Item = (u8, &[u8], &[u64])> {
+        self.lists.iter().map(|((field, value), ids)| (*field, value.as_slice(), ids.as_slice()))
     }
 
     /// The rows to insert: `(field, value, first id, encoded rest)`.

@@ -35,7 +35,7 @@ fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
 impl Store {
     /// Adds a sensor; `Ok(false)` when the name is taken.
     pub fn create_sensor(&self, name: &str, record: &SensorRecord, url_secret_sha256: &[u8; 32]) -> Result<bool, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let created = {
             let mut sensors = transaction.open_table(SENSORS)?;
             if sensors.get(name)?.is_some() {
@@ -53,14 +53,14 @@ impl Store {
 
     /// The sensor called `name`.
     pub fn get_sensor(&self, name: &str) -> Result<Option<SensorRecord>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let sensors = transaction.open_table(SENSORS)?;
         sensors.get(name)?.map(|value| decode(value.value())).transpose()
     }
 
     /// Every sensor, sorted by name.
     pub fn list_sensors(&self) -> Result<Vec<(String, SensorRecord)>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let sensors = transaction.open_table(SENSORS)?;
         let mut listed = Vec::new();
         for entry in sensors.iter()? {
@@ -72,7 +72,7 @@ impl Store {
 
     /// Removes a sensor's credentials (its events stay); `Ok(false)` if unknown.
     pub fn remove_sensor(&self, name: &str) -> Result<bool, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let removed = {
             let mut sensors = transaction.open_table(SENSORS)?;
             let removed = sensors.remove(name)?.map(|value| decode::<SensorRecord>(value.value())).transpose()?;
@@ -90,7 +90,7 @@ impl Store {
 
     /// Replaces both secrets of a sensor; `Ok(false)` if unknown.
     pub fn rotate_sensor(&self, name: &str, password_hash: &str, url_secret_sha256: &[u8; 32]) -> Result<bool, StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         let rotated = {
             let mut sensors = transaction.open_table(SENSORS)?;
             let existing = sensors.get(name)?.map(|value| decode::<SensorRecord>(value.value())).transpose()?;
@@ -116,14 +116,14 @@ impl Store {
 
     /// The sensor whose ingest-URL secret hashes to `hash`.
     pub fn find_sensor_by_url_secret(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let by_url = transaction.open_table(SENSORS_BY_URL_SECRET)?;
         Ok(by_url.get(hash.as_slice())?.map(|name| name.value().to_owned()))
     }
 
     /// Records a refused upload (durably: the sensor has given up on it).
     pub fn record_rejection(&self, rejection: &Rejection) -> Result<(), StoreError> {
-        let transaction = self.database().begin_write()?;
+        let transaction = self.database()?.begin_write()?;
         {
             let mut rejections = transaction.open_table(REJECTIONS)?;
             let mut key = rejection.at.max(0) as u64;
@@ -138,7 +138,7 @@ impl Store {
 
     /// The most recent refused uploads, newest first.
     pub fn list_rejections(&self, limit: usize) -> Result<Vec<Rejection>, StoreError> {
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let rejections = transaction.open_table(REJECTIONS)?;
         let mut listed = Vec::new();
         for entry in rejections.iter()?.rev().take(limit) {

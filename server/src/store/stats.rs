@@ -8,7 +8,7 @@ use crate::filter::EventFilter;
 use crate::stats::{received_minute, ActionCounts, Dimension, SensorActivity, StatsAccumulator, StatsAnswer};
 use app::model::SensorHealth;
 use std::collections::HashMap;
-use redb::ReadableDatabase;
+use redb::{ReadableDatabase, ReadableTable};
 
 /// Most matching events a scan counts; past it the answer says `complete: false`.
 pub const SCAN_STATS_BUDGET: usize = 500_000;
@@ -21,7 +21,7 @@ impl Store {
     pub fn counter_stats(&self, filter: &EventFilter, scope: Option<(Dimension, &[u8])>, from_minute: u64, to_minute: u64, bin_minutes: u64, top: usize) -> Result<StatsAnswer, StoreError> {
         let mut accumulator = StatsAccumulator::default();
         // one snapshot for every table, so totals and top lists agree
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         match scope {
             None => {
                 for (minute, counts) in flushed_minute_counts(&transaction, from_minute, to_minute)? {
@@ -93,8 +93,29 @@ impl Store {
                 Some(next) => before = Some(next),
             }
         };
-        label_top_rules(&self.database().begin_read()?, &mut accumulator, top)?;
+        label_top_rules(&self.database()?.begin_read()?, &mut accumulator, top)?;
         Ok(accumulator.finish(from_minute, to_minute, bin_minutes, top, "scan", complete))
+    }
+
+    /// Events that arrived in minutes `from_minute..` (from the sensors' per-minute counts,
+    /// flushed and not).
+    pub fn arrivals_since(&self, from_minute: u64) -> Result<u64, StoreError> {
+        let transaction = self.database()?.begin_read()?;
+        let activities = transaction.open_table(SENSOR_ACTIVITY)?;
+        let minutes = transaction.open_table(SENSOR_MINUTES)?;
+        let mut total = 0;
+        for entry in activities.iter()? {
+            let (sensor, _) = entry?;
+            for row in minutes.range((sensor.value(), from_minute)..=(sensor.value(), u64::MAX))? {
+                total += row?.1.value();
+            }
+        }
+        for_each_unindexed(&transaction, |summary| {
+            if received_minute(&summary) >= from_minute {
+                total += 1;
+            }
+        })?;
+        Ok(total)
     }
 
     /// Health of every sensor at `now` (µs): activity from `SENSOR_ACTIVITY` and
@@ -106,7 +127,7 @@ impl Store {
         const MINUTES: u64 = 60;
         let now_minute = (now.max(0) / 60_000_000) as u64;
         let first_minute = now_minute.saturating_add(1).saturating_sub(MINUTES);
-        let transaction = self.database().begin_read()?;
+        let transaction = self.database()?.begin_read()?;
         let sensors = self.list_sensors()?;
         // µs since which each sensor's record exists
         let since: HashMap<&str, i64> = sensors.iter().map(|(name, record)| (name.as_str(), record.created_at as i64 * 1_000_000)).collect();

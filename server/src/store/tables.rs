@@ -25,6 +25,9 @@ pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events_v1"
 /// The original upload of each event, zstd-compressed: id → bytes. Read only for detail/raw.
 pub const RAW: TableDefinition<u64, &[u8]> = TableDefinition::new("raw_v1");
 
+/// Events an analyst preserved: id → (). Retention skips them; `preserved=yes` lists them.
+pub const PRESERVED: TableDefinition<u64, ()> = TableDefinition::new("preserved_v1");
+
 /// Idempotency: (sensor, unique id) → revisions as repeated `id (8 bytes LE) + md5 (16 bytes)`.
 pub const DEDUPE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("dedupe_v1");
 

@@ -3,16 +3,33 @@
 //! then answers every upload of the batch. A full queue is refused at once (503), never
 //! waited on, so a slow disk cannot pin HTTP connections. Index rows and counters follow in
 //! later transactions ([`DeferredIndex`]); when no upload comes the thread flushes them as
-//! soon as they are due.
+//! soon as they are due. Between batches it runs retention ([`super::retention`]).
+//!
+//! Failures are not silent. A write that fails with an I/O error (a full disk) puts the
+//! writer into recovery: the database is reopened (redb refuses everything after an I/O
+//! error until then), uploads are answered 503 at once, and a probe write every few seconds
+//! tells when space is back; then ingest resumes without a restart. A panic on the thread is
+//! caught, counted, and the thread's loop starts again from what is on disk. Both show in
+//! [`super::StoreHealth`], which `/api/v1/health` reports.
 
 use super::deferred::DeferredIndex;
 use super::events::{NewEvent, WriteOutcome};
-use super::Store;
+use super::retention::Maintenance;
+use super::{Store, StoreError, StoreProblem};
 use std::sync::mpsc::{self, RecvTimeoutError, TrySendError};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
+pub use super::retention::Retention;
+
 /// Pause after a failed index flush before the next attempt.
-const FLUSH_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+const FLUSH_RETRY: Duration = Duration::from_secs(1);
+/// Probe writes while recovering, at most this far apart.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+/// How long a reopen waits for operations still using the old handle.
+const REOPEN_PATIENCE: Duration = Duration::from_secs(10);
+/// How long the thread sleeps when it has nothing to do (retention's clock).
+const IDLE_TICK: Duration = Duration::from_secs(1);
 
 /// Uploads per transaction at most.
 pub const MAX_BATCH: usize = 512;
@@ -22,13 +39,16 @@ pub type CommitHook = Box<dyn Fn(&[app::model::EventSummary]) + Send>;
 
 struct Job {
     event: NewEvent,
-    reply: oneshot::Sender<Result<WriteOutcome, String>>,
+    reply: oneshot::Sender<Result<WriteOutcome, WriteError>>,
 }
 
 enum Message {
     Write(Job),
     /// Write what is queued before it, flush the index, close, then answer.
     Stop(mpsc::Sender<()>),
+    /// Tests: panic on the writer thread (its supervision restarts it).
+    #[doc(hidden)]
+    Panic,
 }
 
 /// Handle to the writer thread; cheap to clone.
@@ -37,29 +57,54 @@ pub struct Writer {
     queue: mpsc::SyncSender<Message>,
 }
 
-/// Why an upload could not be written.
+/// Why an upload could not be written (the receiver maps each to a 503 with its reason).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WriteError {
     #[error("the write queue is full")]
     QueueFull,
+    #[error("the data dir's filesystem is full")]
+    DiskFull,
     #[error("storage failed: {0}")]
     Storage(String),
+    #[error("the writer stopped")]
+    Stopped,
+}
+
+impl WriteError {
+    fn from_store(error: &StoreError) -> WriteError {
+        if error.is_disk_full() { WriteError::DiskFull } else { WriteError::Storage(error.to_string()) }
+    }
+}
+
+/// How the writer thread is set up.
+pub struct WriterOptions {
+    /// Uploads that may wait for the thread.
+    pub capacity: usize,
+    pub retention: Retention,
+    pub on_commit: CommitHook,
 }
 
 impl Writer {
-    /// Starts the thread; `capacity` bounds the uploads waiting for it. Events a previous
-    /// process committed but did not index are indexed first.
-    pub fn start(store: Store, capacity: usize, on_commit: CommitHook) -> Result<Writer, super::StoreError> {
+    /// Starts the thread without retention; `capacity` bounds the uploads waiting for it.
+    pub fn start(store: Store, capacity: usize, on_commit: CommitHook) -> Result<Writer, StoreError> {
+        Writer::start_with(store, WriterOptions { capacity, retention: Retention::default(), on_commit })
+    }
+
+    /// Starts the thread. Events a previous process committed but did not index are indexed
+    /// first.
+    pub fn start_with(store: Store, options: WriterOptions) -> Result<Writer, StoreError> {
         let reindexed = store.index_tail()?;
         if reindexed > 0 {
             tracing::info!(events = reindexed, "indexed events committed before the last stop");
         }
         let next_id = store.last_event_id()? + 1;
-        let (queue, receiver) = mpsc::sync_channel::<Message>(capacity.max(1));
+        let (queue, receiver) = mpsc::sync_channel::<Message>(options.capacity.max(1));
+        let maintenance = Maintenance::new(options.retention);
+        let on_commit = options.on_commit;
         std::thread::Builder::new()
             .name("wafscope-writer".to_owned())
-            .spawn(move || run(store, receiver, next_id, on_commit))
-            .map_err(|error| super::StoreError::Corrupt(format!("cannot start the writer thread: {error}")))?;
+            .spawn(move || supervise(store, receiver, next_id, on_commit, maintenance))
+            .map_err(|error| StoreError::Corrupt(format!("cannot start the writer thread: {error}")))?;
         Ok(Writer { queue })
     }
 
@@ -68,7 +113,7 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         self.queue.try_send(Message::Write(Job { event, reply })).map_err(|error| match error {
             TrySendError::Full(_) => WriteError::QueueFull,
-            TrySendError::Disconnected(_) => WriteError::Storage("the writer stopped".to_owned()),
+            TrySendError::Disconnected(_) => WriteError::Stopped,
         })?;
         settle(answer.await)
     }
@@ -77,89 +122,60 @@ impl Writer {
     /// (imports may be slower, never refused); the commit is awaited with [`Pending::wait`].
     pub fn submit_blocking(&self, event: NewEvent) -> Result<Pending, WriteError> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Message::Write(Job { event, reply }))
-            .map_err(|_| WriteError::Storage("the writer stopped".to_owned()))?;
+        self.queue.send(Message::Write(Job { event, reply })).map_err(|_| WriteError::Stopped)?;
         Ok(Pending(answer))
     }
 
     /// Stops the thread (blocking: call it off the runtime): what was queued before is written,
     /// the index flushed, and the thread's handle on the store dropped, so the database can
     /// close cleanly once the process lets go of its other handles (no repair at the next
-    /// start). Later writes fail with "the writer stopped".
+    /// start). Later writes fail with [`WriteError::Stopped`].
     pub fn shutdown(&self) {
         let (ack, done) = mpsc::channel();
         if self.queue.send(Message::Stop(ack)).is_ok() {
             let _ = done.recv();
         }
     }
+
+    /// Makes the writer thread panic (tests of its supervision).
+    #[doc(hidden)]
+    pub fn inject_panic(&self) {
+        let _ = self.queue.send(Message::Panic);
+    }
 }
 
-/// The writer thread's loop; ends at [`Writer::shutdown`] or when every [`Writer`] handle is
-/// gone (flushing first).
-fn run(store: Store, receiver: mpsc::Receiver<Message>, mut next_id: u64, on_commit: CommitHook) {
-    let mut deferred = DeferredIndex::default();
-    let mut stop = None;
-    while stop.is_none() {
-        let first = match deferred.due_in() {
-            None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Some(wait) => receiver.recv_timeout(wait),
-        };
-        let first = match first {
-            Ok(Message::Write(job)) => job,
-            Ok(Message::Stop(ack)) => {
-                stop = Some(ack);
-                break;
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                if let Err(error) = store.flush_index(&mut deferred, next_id) {
-                    // the rows stay buffered and are retried; the events themselves are durable.
-                    // Wait before the retry: a failing disk must not turn this into a busy loop.
-                    tracing::error!(%error, "index flush failed; retrying in a second");
-                    std::thread::sleep(FLUSH_RETRY);
-                }
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => break,
-        };
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(Message::Write(job)) => jobs.push(job),
-                Ok(Message::Stop(ack)) => {
-                    // this batch is the last
-                    stop = Some(ack);
-                    break;
-                }
-                Err(_) => break,
+/// The thread's mutable state; it survives a panic of the loop (and is then rebuilt from disk).
+struct State {
+    next_id: u64,
+    deferred: DeferredIndex,
+    maintenance: Maintenance,
+    /// Set while a storage failure is not overcome: uploads are refused without trying.
+    failing: Option<WriteError>,
+    last_probe: Option<Instant>,
+}
+
+/// Runs the loop, and again after a panic, until it stops.
+fn supervise(store: Store, receiver: mpsc::Receiver<Message>, next_id: u64, on_commit: CommitHook, maintenance: Maintenance) {
+    let mut state = State { next_id, deferred: DeferredIndex::default(), maintenance, failing: None, last_probe: None };
+    let stop = loop {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&store, &receiver, &mut state, &on_commit))) {
+            Ok(stop) => break stop,
+            Err(panic) => {
+                let detail = panic_message(panic.as_ref());
+                store.health().count_writer_restart();
+                store.health().set_problem(StoreProblem::WriterRestarting { detail: detail.clone() });
+                tracing::error!(panic = %detail, restarts = store.health().writer_restarts(), "the writer thread panicked; restarting its loop");
+                // what the panic interrupted is rebuilt from disk: committed events above the
+                // watermark are indexed again, ids continue after the newest stored one
+                state.deferred = DeferredIndex::default();
+                state.failing = Some(WriteError::Storage("the writer is restarting".to_owned()));
+                state.last_probe = None;
             }
         }
-        let (mut events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().map(|job| (job.event, job.reply)).unzip();
-        match store.write_events(&mut events, &mut next_id, &mut deferred) {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(&outcomes) {
-                    let _ = reply.send(Ok(*outcome));
-                }
-                let stored: Vec<_> = outcomes
-                    .iter()
-                    .zip(events)
-                    .filter(|(outcome, _)| matches!(outcome, WriteOutcome::Stored(_)))
-                    .map(|(_, event)| event.summary)
-                    .collect();
-                if !stored.is_empty() {
-                    on_commit(&stored);
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, "write transaction failed");
-                let message = error.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(message.clone()));
-                }
-            }
-        }
-    }
-    if let Err(error) = store.flush_index(&mut deferred, next_id) {
+    };
+    if state.failing.is_none()
+        && let Err(error) = store.flush_index(&mut state.deferred, state.next_id)
+    {
         tracing::warn!(%error, "final index flush failed; the next start indexes those events");
     }
     drop(store);
@@ -168,8 +184,170 @@ fn run(store: Store, receiver: mpsc::Receiver<Message>, mut next_id: u64, on_com
     }
 }
 
+/// The writer's loop; returns at [`Writer::shutdown`] (with its acknowledgement) or when every
+/// [`Writer`] handle is gone.
+fn run(store: &Store, receiver: &mpsc::Receiver<Message>, state: &mut State, on_commit: &CommitHook) -> Option<mpsc::Sender<()>> {
+    loop {
+        if state.failing.is_some() {
+            recover(store, state);
+        }
+        let idle = if state.maintenance.busy() { super::retention::STEP_GAP } else { IDLE_TICK };
+        let wait = match (&state.failing, state.deferred.due_in()) {
+            (Some(_), _) => PROBE_EVERY,
+            (None, Some(due)) => due.min(idle),
+            (None, None) => idle,
+        };
+        let first = match receiver.recv_timeout(wait) {
+            Ok(Message::Write(job)) => job,
+            Ok(Message::Stop(ack)) => return Some(ack),
+            Ok(Message::Panic) => panic!("panic injected into the writer thread"),
+            Err(RecvTimeoutError::Timeout) => {
+                if state.failing.is_none() {
+                    if state.deferred.is_due(0) {
+                        flush(store, state);
+                    }
+                    maintain(store, state);
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return None,
+        };
+        let mut jobs = vec![first];
+        let mut stop = None;
+        while jobs.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(Message::Write(job)) => jobs.push(job),
+                Ok(Message::Stop(ack)) => {
+                    // this batch is the last
+                    stop = Some(ack);
+                    break;
+                }
+                Ok(Message::Panic) => panic!("panic injected into the writer thread"),
+                Err(_) => break,
+            }
+        }
+        if let Some(error) = &state.failing {
+            // still failing: refused at once, so sensors keep their entries and retry later
+            for job in jobs {
+                let _ = job.reply.send(Err(error.clone()));
+            }
+        } else {
+            write_batch(store, state, jobs, on_commit);
+            maintain(store, state);
+        }
+        if stop.is_some() {
+            return stop;
+        }
+    }
+}
+
+fn write_batch(store: &Store, state: &mut State, jobs: Vec<Job>, on_commit: &CommitHook) {
+    let (mut events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().map(|job| (job.event, job.reply)).unzip();
+    match store.write_events(&mut events, &mut state.next_id, &mut state.deferred) {
+        Ok(outcomes) => {
+            for (reply, outcome) in replies.into_iter().zip(&outcomes) {
+                let _ = reply.send(Ok(*outcome));
+            }
+            let stored: Vec<_> = outcomes
+                .iter()
+                .zip(events)
+                .filter(|(outcome, _)| matches!(outcome, WriteOutcome::Stored(_)))
+                .map(|(_, event)| event.summary)
+                .collect();
+            if !stored.is_empty() {
+                on_commit(&stored);
+            }
+        }
+        Err(error) => {
+            let answer = WriteError::from_store(&error);
+            for reply in replies {
+                let _ = reply.send(Err(answer.clone()));
+            }
+            failed(store, state, &error, "write transaction failed");
+        }
+    }
+}
+
+fn flush(store: &Store, state: &mut State) {
+    if let Err(error) = store.flush_index(&mut state.deferred, state.next_id) {
+        if error.needs_reopen() {
+            failed(store, state, &error, "index flush failed");
+        } else {
+            // the rows stay buffered and are retried; the events themselves are durable.
+            // Wait before the retry: a failing disk must not turn this into a busy loop.
+            tracing::error!(%error, "index flush failed; retrying in a second");
+            std::thread::sleep(FLUSH_RETRY);
+        }
+    }
+}
+
+/// Retention's next step, if one is due; a failure is handled like a failed write.
+fn maintain(store: &Store, state: &mut State) {
+    if let Err(error) = state.maintenance.step(store, &mut state.deferred, state.next_id) {
+        if error.needs_reopen() {
+            failed(store, state, &error, "retention failed");
+        } else {
+            tracing::warn!(%error, "retention step failed; retrying later");
+        }
+    }
+}
+
+/// Records a storage failure; I/O failures put the writer into recovery.
+fn failed(store: &Store, state: &mut State, error: &StoreError, what: &str) {
+    tracing::error!(%error, "{what}");
+    if !error.needs_reopen() {
+        return;
+    }
+    let detail = error.to_string();
+    store.health().set_problem(if error.is_disk_full() { StoreProblem::DiskFull { detail } } else { StoreProblem::WriteFailed { detail } });
+    state.failing = Some(WriteError::from_store(error));
+    state.last_probe = None;
+}
+
+/// While failing, at most every [`PROBE_EVERY`]: reopen the database, re-derive what the
+/// failure may have lost, and prove with a real write that storage works again.
+fn recover(store: &Store, state: &mut State) {
+    if state.last_probe.is_some_and(|last| last.elapsed() < PROBE_EVERY) {
+        return;
+    }
+    state.last_probe = Some(Instant::now());
+    let attempt = (|| -> Result<u64, StoreError> {
+        if store.probe().is_err() {
+            store.reopen(REOPEN_PATIENCE)?;
+            store.probe()?;
+        }
+        // derived rows buffered before the failure may not be on disk: rebuild them
+        store.index_tail()?;
+        store.last_event_id()
+    })();
+    match attempt {
+        Ok(last) => {
+            state.deferred = DeferredIndex::default();
+            state.next_id = state.next_id.max(last + 1);
+            state.failing = None;
+            store.health().clear_problem();
+            tracing::info!("storage works again; taking uploads");
+        }
+        Err(error) => {
+            tracing::warn!(%error, "storage still failing; uploads are refused with 503");
+            if error.is_disk_full() {
+                store.health().set_problem(StoreProblem::DiskFull { detail: error.to_string() });
+                state.failing = Some(WriteError::DiskFull);
+            }
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
 /// A queued write whose commit has not been awaited yet.
-pub struct Pending(oneshot::Receiver<Result<WriteOutcome, String>>);
+pub struct Pending(oneshot::Receiver<Result<WriteOutcome, WriteError>>);
 
 impl Pending {
     /// Blocks until the write is committed (or failed).
@@ -178,10 +356,9 @@ impl Pending {
     }
 }
 
-fn settle(answer: Result<Result<WriteOutcome, String>, oneshot::error::RecvError>) -> Result<WriteOutcome, WriteError> {
+fn settle(answer: Result<Result<WriteOutcome, WriteError>, oneshot::error::RecvError>) -> Result<WriteOutcome, WriteError> {
     match answer {
-        Ok(Ok(outcome)) => Ok(outcome),
-        Ok(Err(message)) => Err(WriteError::Storage(message)),
-        Err(_) => Err(WriteError::Storage("the writer stopped".to_owned())),
+        Ok(result) => result,
+        Err(_) => Err(WriteError::Stopped),
     }
 }

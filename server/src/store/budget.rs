@@ -1,0 +1,112 @@
+//! The disk budget's arithmetic (pure): how many of the oldest events must go so that the
+//! database file stops growing at the budget.
+//!
+//! redb never gives space back by itself (only `wafscope compact` does) but reuses pages
+//! freed by deletes, and grows its file in steps: doubling up to 4 GiB, then 4 GiB at a time.
+//! How full the file is cannot be read cheaply (redb's statistics walk every page), so the
+//! bytes an event takes are measured at each growth, when the file was full: `file size
+//! before / events then`, every derived row and B-tree overhead included. Live bytes are then
+//! estimated as `events × that`, and purging keeps them below 90 % of the largest file the
+//! budget allows; the next growth would pass the budget, so the file stays where it is.
+
+/// Purge when the estimated live bytes pass this share of the ceiling…
+pub const HIGH_WATER: f64 = 0.90;
+/// …down to this share.
+pub const LOW_WATER: f64 = 0.85;
+
+/// redb's region size: below it the file doubles, above it grows by one region.
+const REGION: u64 = 4 << 30;
+
+/// The file's size after redb's next growth (approximately: headers are ignored).
+pub fn next_file_size(file_bytes: u64) -> u64 {
+    if file_bytes < REGION { file_bytes.saturating_mul(2).max(1 << 20) } else { file_bytes.saturating_add(REGION) }
+}
+
+/// The largest file the budget allows given the current size: the budget itself while the
+/// next growth still fits in it (5 % tolerance), else the current file.
+pub fn ceiling(file_bytes: u64, budget: u64) -> u64 {
+    if next_file_size(file_bytes) <= budget.saturating_add(budget / 20) { budget } else { file_bytes.min(budget) }
+}
+
+/// How many of the oldest events to delete now (0: within budget).
+pub fn events_over(file_bytes: u64, budget: u64, events: u64, bytes_per_event: f64) -> u64 {
+    if budget == 0 || events == 0 || bytes_per_event <= 0.0 {
+        return 0;
+    }
+    let ceiling = ceiling(file_bytes, budget) as f64;
+    let live = events as f64 * bytes_per_event;
+    if live <= HIGH_WATER * ceiling {
+        return 0;
+    }
+    (((live - LOW_WATER * ceiling) / bytes_per_event).ceil() as u64).min(events)
+}
+
+/// Tracks the bytes an event takes from the file's growth.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Calibration {
+    last_file_bytes: u64,
+    bytes_per_event: Option<f64>,
+}
+
+impl Calibration {
+    /// Takes a reading of the file size and the events in it; returns the estimate.
+    pub fn observe(&mut self, file_bytes: u64, events: u64) -> f64 {
+        if events > 0 {
+            if self.last_file_bytes > 0 && file_bytes > self.last_file_bytes {
+                // it grew: the file was full at its previous size
+                self.bytes_per_event = Some(self.last_file_bytes as f64 / events as f64);
+            } else if self.bytes_per_event.is_none() {
+                // first reading: the whole file (an over-estimate until the next growth)
+                self.bytes_per_event = Some(file_bytes as f64 / events as f64);
+            }
+        }
+        self.last_file_bytes = file_bytes;
+        self.bytes_per_event.unwrap_or(0.0)
+    }
+
+    pub fn bytes_per_event(&self) -> Option<f64> {
+        self.bytes_per_event
+    }
+}
+
+/// The default budget: 20 GiB, or half of the free space when the data dir was created.
+pub fn default_budget(free_bytes_at_first_start: u64) -> u64 {
+    (20u64 << 30).min(free_bytes_at_first_start / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+
+    #[test]
+    fn the_ceiling_is_the_budget_while_the_next_growth_fits() {
+        assert_eq!(ceiling(16 * MIB, 32 * MIB), 32 * MIB);
+        assert_eq!(ceiling(32 * MIB, 32 * MIB), 32 * MIB);
+        // 16 → 32 MiB would pass a 24 MiB budget: stay at 16
+        assert_eq!(ceiling(16 * MIB, 24 * MIB), 16 * MIB);
+        assert_eq!(ceiling(16 << 30, 20 << 30), 20 << 30, "past 4 GiB the file grows by 4 GiB");
+        assert_eq!(ceiling(20 << 30, 20 << 30), 20 << 30);
+    }
+
+    #[test]
+    fn purges_from_high_to_low_water() {
+        // 1000 events of 30 KiB = 29.3 MiB in a 32 MiB budget: over 90 %
+        let over = events_over(32 * MIB, 32 * MIB, 1000, 30.0 * 1024.0);
+        let left = (1000 - over) as f64 * 30.0 * 1024.0;
+        assert!(left <= LOW_WATER * (32 * MIB) as f64 && left > 0.8 * (32 * MIB) as f64, "{over}");
+        assert_eq!(events_over(32 * MIB, 32 * MIB, 500, 30.0 * 1024.0), 0);
+        assert_eq!(events_over(32 * MIB, 0, 1000, 30.0 * 1024.0), 0, "0 disables the budget");
+    }
+
+    #[test]
+    fn calibration_measures_at_growth() {
+        let mut calibration = Calibration::default();
+        assert_eq!(calibration.observe(8 * MIB, 100), (8 * MIB) as f64 / 100.0, "first reading: whole file");
+        assert_eq!(calibration.observe(8 * MIB, 150), (8 * MIB) as f64 / 100.0, "no growth: unchanged");
+        assert_eq!(calibration.observe(16 * MIB, 400), (8 * MIB) as f64 / 400.0, "grew: previous size over events");
+        assert_eq!(default_budget(100 << 30), 20 << 30);
+        assert_eq!(default_budget(10 << 30), 5 << 30);
+    }
+}

@@ -1,0 +1,134 @@
+//! Retention's deletes: the oldest events that are not preserved go, with every row derived
+//! from them (postings, counters and roll-ups, sensor activity and minutes, their dedupe
+//! revision), in small transactions the writer thread interleaves with uploads; also the
+//! usage figures the budget and the console read.
+
+use super::deferred::DeferredIndex;
+use super::derived::{write_derived, Sign};
+use super::events::{decode_or_skip, indexed_through, minute_of, set_indexed_through};
+use super::postings;
+use super::tables::*;
+use super::{Store, StoreError};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+
+/// What one purge step did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeOutcome {
+    /// Events deleted.
+    pub purged: u64,
+    /// Whether no more candidates are below the bound (the purge can rest).
+    pub exhausted: bool,
+}
+
+/// The store's size and contents, for the budget and the Status page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StorageUsage {
+    /// Bytes of the database file.
+    pub file_bytes: u64,
+    pub events: u64,
+    pub preserved: u64,
+    /// The oldest event kept: its id (µs of arrival).
+    pub oldest_id: Option<u64>,
+    pub newest_id: Option<u64>,
+}
+
+impl Store {
+    /// Deletes at most `limit` of the oldest events with ids in `[*cursor, below)` that are
+    /// not preserved, in one transaction; `*cursor` moves past what was examined (preserved
+    /// events are stepped over). Rows of `deferred` are written first in the same transaction
+    /// (only indexed events can be purged: their derived rows are known to be on disk).
+    pub fn purge_oldest(&self, cursor: &mut u64, below: u64, limit: usize, deferred: &mut DeferredIndex, next_id: u64) -> Result<PurgeOutcome, StoreError> {
+        let transaction = self.database()?.begin_write()?;
+        let flushed = !deferred.is_empty();
+        if flushed {
+            write_derived(&transaction, deferred, Sign::Add)?;
+            set_indexed_through(&transaction, next_id.saturating_sub(1))?;
+        }
+        let through = indexed_through(&transaction.open_table(META)?)?;
+        let bound = below.min(through.saturating_add(1));
+        let mut gone = DeferredIndex::default();
+        let mut ids = Vec::new();
+        let mut revisions_gone = Vec::new();
+        let mut exhausted = true;
+        {
+            let events = transaction.open_table(EVENTS)?;
+            let marks = transaction.open_table(PRESERVED)?;
+            // preserved events are stepped over, but not without end in one transaction
+            let mut examined = 0usize;
+            for entry in events.range(*cursor..bound)? {
+                let (key, value) = entry?;
+                let id = key.value();
+                if ids.len() >= limit || examined >= limit.saturating_mul(16) {
+                    exhausted = false;
+                    break;
+                }
+                examined += 1;
+                *cursor = id + 1;
+                if marks.get(id)?.is_some() {
+                    continue;
+                }
+                ids.push(id);
+                // an undecodable row goes too; what was derived from it cannot be known
+                if let Some(summary) = decode_or_skip(id, value.value()) {
+                    gone.add(&summary, &postings::index_keys(&summary), crate::stats::stat_keys(&summary), minute_of(&summary));
+                    revisions_gone.push((summary.sensor, summary.unique_id, id));
+                }
+            }
+        }
+        {
+            let mut events = transaction.open_table(EVENTS)?;
+            let mut raw = transaction.open_table(RAW)?;
+            for &id in &ids {
+                events.remove(id)?;
+                raw.remove(id)?;
+            }
+            let mut dedupe = transaction.open_table(DEDUPE)?;
+            for (sensor, unique_id, id) in &revisions_gone {
+                let key = (sensor.as_str(), unique_id.as_str());
+                let Some(stored) = dedupe.get(key)?.map(|value| value.value().to_vec()) else { continue };
+                let kept: Vec<u8> = stored.chunks_exact(24).filter(|chunk| chunk[..8] != id.to_le_bytes()).flatten().copied().collect();
+                if kept.is_empty() {
+                    dedupe.remove(key)?;
+                } else {
+                    dedupe.insert(key, kept.as_slice())?;
+                }
+            }
+        }
+        write_derived(&transaction, &gone, Sign::Subtract)?;
+        transaction.commit()?;
+        if flushed {
+            deferred.clear();
+        }
+        Ok(PurgeOutcome { purged: ids.len() as u64, exhausted })
+    }
+
+    /// Deletes the 409 records older than `before` (µs); returns how many.
+    pub fn purge_rejections(&self, before: u64) -> Result<u64, StoreError> {
+        let transaction = self.database()?.begin_write()?;
+        let removed = {
+            let mut rejections = transaction.open_table(REJECTIONS)?;
+            let old: Vec<u64> = rejections.range(..before)?.take(10_000).map(|entry| entry.map(|(key, _)| key.value())).collect::<Result<_, _>>()?;
+            for id in &old {
+                rejections.remove(*id)?;
+            }
+            old.len() as u64
+        };
+        transaction.commit()?;
+        Ok(removed)
+    }
+
+    /// Events, preserved events, the oldest and newest id, and the file's size.
+    pub fn storage_usage(&self) -> Result<StorageUsage, StoreError> {
+        let transaction = self.database()?.begin_read()?;
+        let events = transaction.open_table(EVENTS)?;
+        let preserved = transaction.open_table(PRESERVED)?.len()?;
+        let file_bytes = self.database_path().and_then(|path| std::fs::metadata(path).ok()).map(|meta| meta.len()).unwrap_or(0);
+        Ok(StorageUsage {
+            file_bytes,
+            events: events.len()?,
+            preserved,
+            oldest_id: events.first()?.map(|(key, _)| key.value()),
+            newest_id: events.last()?.map(|(key, _)| key.value()),
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! Retention, run by the writer thread between batches: events older than `--retain-days`
+//! (by arrival) and, past `--max-disk`, the oldest events go, preserved ones excepted.
+//! Each step is one small transaction of at most [`STEP_EVENTS`] events, and steps are at
+//! least [`STEP_GAP`] apart while uploads wait, so ingest keeps its pace during a purge.
+
+use super::budget::{self, Calibration};
+use super::deferred::DeferredIndex;
+use super::{Store, StoreError};
+use std::time::{Duration, Instant};
+
+/// Events deleted per transaction at most.
+pub const STEP_EVENTS: usize = 256;
+/// Least time between two purge steps.
+pub const STEP_GAP: Duration = Duration::from_millis(50);
+/// How often the file size and the oldest event are looked at.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How often old 409 records are deleted.
+const REJECTIONS_EVERY: Duration = Duration::from_secs(3600);
+
+const DAY_MICROS: u64 = 86_400_000_000;
+
+/// What retention keeps: 0 disables either limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Days an event is kept after its arrival.
+    pub retain_days: u64,
+    /// Bytes the database file may take.
+    pub max_disk_bytes: u64,
+}
+
+/// The writer's retention bookkeeping.
+#[derive(Debug)]
+pub struct Maintenance {
+    retention: Retention,
+    /// Ids below it were examined (purged, or preserved and stepped over).
+    cursor: u64,
+    preserve_generation: u64,
+    calibration: Calibration,
+    /// Events the budget still wants gone.
+    over_budget: u64,
+    /// Whether events older than the retention period may remain.
+    aged: bool,
+    last_check: Option<Instant>,
+    last_step: Option<Instant>,
+    last_rejections: Option<Instant>,
+    warned_unmet: bool,
+}
+
+impl Maintenance {
+    pub fn new(retention: Retention) -> Maintenance {
+        Maintenance {
+            retention,
+            cursor: 0,
+            preserve_generation: u64::MAX,
+            calibration: Calibration::default(),
+            over_budget: 0,
+            aged: retention.retain_days > 0,
+            last_check: None,
+            last_step: None,
+            last_rejections: None,
+            warned_unmet: false,
+        }
+    }
+
+    /// Whether a purge is under way (the writer then wakes every [`STEP_GAP`]).
+    pub fn busy(&self) -> bool {
+        self.over_budget > 0 || self.aged
+    }
+
+    /// Does what is due now: a check of the file and the oldest event, then at most one purge
+    /// step. `deferred` is flushed by a purge step (it can only delete indexed events).
+    pub fn step(&mut self, store: &Store, deferred: &mut DeferredIndex, next_id: u64) -> Result<(), StoreError> {
+        if self.retention == Retention::default() {
+            return Ok(());
+        }
+        if self.last_check.is_none_or(|last| last.elapsed() >= CHECK_EVERY) {
+            self.last_check = Some(Instant::now());
+            self.check(store)?;
+        }
+        if self.over_budget == 0 && !self.aged {
+            return Ok(());
+        }
+        if self.last_step.is_some_and(|last| last.elapsed() < STEP_GAP) {
+            return Ok(());
+        }
+        self.last_step = Some(Instant::now());
+        let generation = store.preserve_generation();
+        if generation != self.preserve_generation {
+            // released events may lie behind the cursor: look from the start again
+            self.preserve_generation = generation;
+            self.cursor = 0;
+        }
+        let (below, limit) = if self.over_budget > 0 {
+            (u64::MAX, (self.over_budget as usize).min(STEP_EVENTS))
+        } else {
+            (self.age_cutoff(), STEP_EVENTS)
+        };
+        let outcome = store.purge_oldest(&mut self.cursor, below, limit, deferred, next_id)?;
+        if outcome.purged > 0 {
+            tracing::debug!(events = outcome.purged, by_budget = self.over_budget > 0, "retention purged events");
+        }
+        if self.over_budget > 0 {
+            self.over_budget = self.over_budget.saturating_sub(outcome.purged);
+            if outcome.exhausted && outcome.purged == 0 {
+                if !self.warned_unmet {
+                    tracing::warn!(budget = self.retention.max_disk_bytes, "the disk budget cannot be met: every remaining event is preserved or not indexed yet");
+                    self.warned_unmet = true;
+                }
+                self.over_budget = 0;
+                self.cursor = 0;
+            }
+        } else if outcome.exhausted {
+            self.aged = false;
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, store: &Store) -> Result<(), StoreError> {
+        if self.retention.retain_days > 0 {
+            // new events age too: look again now and then
+            self.aged = true;
+        }
+        if self.retention.max_disk_bytes > 0 {
+            let usage = store.storage_usage()?;
+            let bytes_per_event = self.calibration.observe(usage.file_bytes, usage.events);
+            store.note_bytes_per_event(bytes_per_event);
+            let over = budget::events_over(usage.file_bytes, self.retention.max_disk_bytes, usage.events, bytes_per_event);
+            if over > 0 {
+                tracing::info!(file_bytes = usage.file_bytes, budget = self.retention.max_disk_bytes, events = over, "over the disk budget: purging the oldest events");
+                self.cursor = 0;
+                self.warned_unmet = false;
+            }
+            self.over_budget = over;
+        }
+        if self.retention.retain_days > 0 && self.last_rejections.is_none_or(|last| last.elapsed() >= REJECTIONS_EVERY) {
+            self.last_rejections = Some(Instant::now());
+            store.purge_rejections(self.age_cutoff())?;
+        }
+        Ok(())
+    }
+
+    /// Ids (µs of arrival) below this are past the retention period.
+    fn age_cutoff(&self) -> u64 {
+        let now = crate::clock::unix_micros().max(0) as u64;
+        now.saturating_sub(self.retention.retain_days.saturating_mul(DAY_MICROS))
+    }
+}

@@ -13,7 +13,8 @@ async fn health_needs_no_auth_and_reveals_no_secrets() {
     let body = body_json(response).await;
     assert_eq!(body["status"], "ok");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(body.as_object().unwrap().len(), 2, "only status and version: {body}");
+    assert_eq!(body["writer_restarts"], 0);
+    assert_eq!(body.as_object().unwrap().len(), 3, "only status, version and the writer's restarts: {body}");
 }
 
 #[tokio::test]

@@ -79,13 +79,13 @@ async fn feed(state: AppState, mut live: Receiver<Arc<EventSummary>>, filter: Ev
     }
     if let Some(after) = resume_from {
         let replay_filter = filter.clone();
-        let replayed = state.blocking(move |store| store.events_after(&replay_filter, after, REPLAY_LIMIT + 1)).await;
+        let replayed = state.blocking(move |store| store.events_after(&replay_filter, after, REPLAY_LIMIT + 1, crate::store::events::SCAN_BUDGET)).await;
         match replayed {
-            Ok(events) if events.len() > REPLAY_LIMIT => {
+            Ok((events, complete)) if events.len() > REPLAY_LIMIT || !complete => {
                 let _ = outbox.send(Ok(resync_event("too many missed events to replay; reload"))).await;
                 return;
             }
-            Ok(events) => {
+            Ok((events, _)) => {
                 for event in events {
                     last_sent = event.id;
                     if outbox.send(Ok(summary_event(&event))).await.is_err() {

@@ -6,13 +6,13 @@
 //! How full the file is cannot be read cheaply (redb's statistics walk every page), so the
 //! bytes an event takes are measured at each growth, when the file was full: `file size
 //! before / events then`, every derived row and B-tree overhead included. Live bytes are then
-//! estimated as `events × that`, and purging keeps them below 90 % of the largest file the
+//! estimated as `events × that`, and purging keeps them below 85 % of the largest file the
 //! budget allows; the next growth would pass the budget, so the file stays where it is.
 
 /// Purge when the estimated live bytes pass this share of the ceiling…
-pub const HIGH_WATER: f64 = 0.90;
+pub const HIGH_WATER: f64 = 0.85;
 /// …down to this share.
-pub const LOW_WATER: f64 = 0.85;
+pub const LOW_WATER: f64 = 0.80;
 
 /// redb's region size: below it the file doubles, above it grows by one region.
 const REGION: u64 = 4 << 30;
@@ -92,10 +92,10 @@ mod tests {
 
     #[test]
     fn purges_from_high_to_low_water() {
-        // 1000 events of 30 KiB = 29.3 MiB in a 32 MiB budget: over 90 %
+        // 1000 events of 30 KiB = 29.3 MiB in a 32 MiB budget: over 85 %
         let over = events_over(32 * MIB, 32 * MIB, 1000, 30.0 * 1024.0);
         let left = (1000 - over) as f64 * 30.0 * 1024.0;
-        assert!(left <= LOW_WATER * (32 * MIB) as f64 && left > 0.8 * (32 * MIB) as f64, "{over}");
+        assert!(left <= LOW_WATER * (32 * MIB) as f64 && left > 0.75 * (32 * MIB) as f64, "{over}");
         assert_eq!(events_over(32 * MIB, 32 * MIB, 500, 30.0 * 1024.0), 0);
         assert_eq!(events_over(32 * MIB, 0, 1000, 30.0 * 1024.0), 0, "0 disables the budget");
     }

@@ -243,13 +243,19 @@ impl Store {
     }
 
     /// Events passing `filter` with ids above `after`, oldest first, at most `limit`
-    /// (the live stream's replay for `Last-Event-ID`).
-    pub fn events_after(&self, filter: &EventFilter, after: u64, limit: usize) -> Result<Vec<EventSummary>, StoreError> {
+    /// (the live stream's replay for `Last-Event-ID`), examining at most `scan_budget` rows:
+    /// a stale id with a filter that matches nothing must not read the whole store. The flag
+    /// says whether the scan reached the newest event (else the caller should resync).
+    pub fn events_after(&self, filter: &EventFilter, after: u64, limit: usize, scan_budget: usize) -> Result<(Vec<EventSummary>, bool), StoreError> {
         let transaction = self.database()?.begin_read()?;
         let events = transaction.open_table(EVENTS)?;
         let mut found = Vec::new();
-        // a stale id with a filter that matches nothing must not read the whole store
-        for entry in events.range(after.saturating_add(1)..)?.take(SCAN_BUDGET) {
+        let mut examined = 0usize;
+        for entry in events.range(after.saturating_add(1)..)? {
+            if examined >= scan_budget {
+                return Ok((found, false));
+            }
+            examined += 1;
             let (key, value) = entry?;
             let Some(summary) = decode_or_skip(key.value(), value.value()) else { continue };
             if filter.matches(&summary) {
@@ -259,7 +265,7 @@ impl Store {
                 }
             }
         }
-        Ok(found)
+        Ok((found, true))
     }
 
     /// Per-minute counters in `[from_minute, to_minute)`.

@@ -129,7 +129,7 @@ mod tests {
             batch.push(crate::ingest::prepare_event("old", &body, None, None, 2_000));
             store.write_events(&mut batch, &mut next_id, &mut DeferredIndex::with_limits(Duration::ZERO, 0)).unwrap();
             // turn it into what schema 1 looked like: version 1, by_* tables, no postings
-            let transaction = store.database().begin_write().unwrap();
+            let transaction = store.database().unwrap().begin_write().unwrap();
             transaction.open_table(META).unwrap().insert(VERSION_KEY, 1u64.to_le_bytes().as_slice()).unwrap();
             transaction.open_table(META).unwrap().remove(super::super::deferred::INDEXED_THROUGH_KEY).unwrap();
             transaction.delete_table(POSTINGS).unwrap();
@@ -143,7 +143,7 @@ mod tests {
             batch.iter().map(|event| event.summary.id).collect::<Vec<_>>()
         };
         let store = Store::open(directory.path()).unwrap();
-        let transaction = store.database().begin_read().unwrap();
+        let transaction = store.database().unwrap().begin_read().unwrap();
         assert_eq!(
             transaction.open_table(META).unwrap().get(super::super::deferred::INDEXED_THROUGH_KEY).unwrap().map(|value| value.value().to_vec()),
             Some(0u64.to_le_bytes().to_vec())
@@ -204,7 +204,7 @@ mod tests {
             assert_eq!(before["totals"]["total"], 7, "{before}");
             assert!(!before["rules"].as_array().unwrap().is_empty(), "the fixture's rules: {before}");
             // what schema 2 looked like: no roll-ups
-            let transaction = store.database().begin_write().unwrap();
+            let transaction = store.database().unwrap().begin_write().unwrap();
             transaction.open_table(META).unwrap().insert(VERSION_KEY, 2u64.to_le_bytes().as_slice()).unwrap();
             transaction.delete_table(STATS_PER_HOUR).unwrap();
             transaction.delete_table(STATS_PER_DAY).unwrap();
@@ -215,14 +215,14 @@ mod tests {
             before
         };
         let store = Store::open(directory.path()).unwrap();
-        let transaction = store.database().begin_read().unwrap();
+        let transaction = store.database().unwrap().begin_read().unwrap();
         let version = transaction.open_table(META).unwrap().get(VERSION_KEY).unwrap().map(|value| decode_version(value.value()).unwrap());
         assert_eq!(version, Some(SCHEMA_VERSION));
         assert_eq!(transaction.open_table(STATS_PER_DAY).unwrap().len().unwrap(), 0, "nothing derived survives");
         drop(transaction);
         assert_eq!(window(&store), before, "the same answer from the unindexed events");
         assert_eq!(store.index_tail().unwrap(), 7, "the writer's start re-indexes every event");
-        let transaction = store.database().begin_read().unwrap();
+        let transaction = store.database().unwrap().begin_read().unwrap();
         assert!(transaction.open_table(STATS_PER_DAY).unwrap().len().unwrap() > 0, "day rows were built");
         assert!(transaction.open_table(SCOPED_STATS_PER_HOUR).unwrap().len().unwrap() > 0, "scoped rows were built");
         drop(transaction);

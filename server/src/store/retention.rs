@@ -12,8 +12,13 @@ use std::time::{Duration, Instant};
 pub const STEP_EVENTS: usize = 256;
 /// Least time between two purge steps.
 pub const STEP_GAP: Duration = Duration::from_millis(50);
-/// How often the file size and the oldest event are looked at.
-const CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How often the file size and the event count are looked at (a read transaction and a
+/// `stat`: a few µs).
+const CHECK_EVERY: Duration = Duration::from_millis(100);
+/// Past this many events over the budget, purge steps follow each other without a gap.
+const URGENT_EVENTS: u64 = 4 * STEP_EVENTS as u64;
+/// How often events are looked at for their age.
+const AGE_EVERY: Duration = Duration::from_secs(60);
 /// How often old 409 records are deleted.
 const REJECTIONS_EVERY: Duration = Duration::from_secs(3600);
 
@@ -43,6 +48,7 @@ pub struct Maintenance {
     last_check: Option<Instant>,
     last_step: Option<Instant>,
     last_rejections: Option<Instant>,
+    last_age_look: Option<Instant>,
     warned_unmet: bool,
 }
 
@@ -58,6 +64,7 @@ impl Maintenance {
             last_check: None,
             last_step: None,
             last_rejections: None,
+            last_age_look: None,
             warned_unmet: false,
         }
     }
@@ -80,7 +87,8 @@ impl Maintenance {
         if self.over_budget == 0 && !self.aged {
             return Ok(());
         }
-        if self.last_step.is_some_and(|last| last.elapsed() < STEP_GAP) {
+        let urgent = self.over_budget > URGENT_EVENTS;
+        if !urgent && self.last_step.is_some_and(|last| last.elapsed() < STEP_GAP) {
             return Ok(());
         }
         self.last_step = Some(Instant::now());
@@ -116,8 +124,9 @@ impl Maintenance {
     }
 
     fn check(&mut self, store: &Store) -> Result<(), StoreError> {
-        if self.retention.retain_days > 0 {
+        if self.retention.retain_days > 0 && self.last_age_look.is_none_or(|last| last.elapsed() >= AGE_EVERY) {
             // new events age too: look again now and then
+            self.last_age_look = Some(Instant::now());
             self.aged = true;
         }
         if self.retention.max_disk_bytes > 0 {

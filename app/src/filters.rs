@@ -19,11 +19,13 @@ pub enum Field {
     Path,
     /// CRS inbound anomaly score: `5`, an inclusive range `10-19`, or `none`.
     Score,
+    /// Marked by an analyst so retention keeps it: `yes` or `no`.
+    Preserved,
 }
 
 impl Field {
     /// Every field, in chip order.
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 11] = [
         Field::Sensor,
         Field::Host,
         Field::Ip,
@@ -34,6 +36,7 @@ impl Field {
         Field::Method,
         Field::Path,
         Field::Score,
+        Field::Preserved,
     ];
 
     /// The query-parameter name (also the chip prefix).
@@ -49,6 +52,7 @@ impl Field {
             Field::Method => "method",
             Field::Path => "path",
             Field::Score => "score",
+            Field::Preserved => "preserved",
         }
     }
 
@@ -66,6 +70,7 @@ impl Field {
             Field::Severity => wafscope_parse::Severity::parse(value).is_some(),
             Field::Ip => looks_like_network(value),
             Field::Score => looks_like_score(value),
+            Field::Preserved => matches!(value.to_ascii_lowercase().as_str(), "yes" | "no"),
             Field::Sensor | Field::Host | Field::Method | Field::Path => true,
         };
         if ok {
@@ -78,6 +83,7 @@ impl Field {
                 Field::Severity => "severity: expects emergency … debug (or 0-7)".to_owned(),
                 Field::Ip => "ip: expects an address or CIDR, e.g. ip:10.0.0.0/8".to_owned(),
                 Field::Score => "score: expects an anomaly score, a range or none, e.g. score:10-19".to_owned(),
+                Field::Preserved => "preserved: expects yes or no".to_owned(),
                 _ => unreachable!("text fields accept anything"),
             })
         }
@@ -488,6 +494,18 @@ mod tests {
         assert!(Condition::parse_input("!score:5").is_ok());
         assert_eq!(Condition::parse_input("score:19-10").unwrap_err(), "score: expects an anomaly score, a range or none, e.g. score:10-19");
         assert!(Condition::parse_input("score:high").is_err());
+    }
+
+    #[test]
+    fn preserved_filter() {
+        assert_eq!(Condition::parse_input("preserved:yes").unwrap().chip_text(), "preserved:yes");
+        assert_eq!(Condition::parse_input("!preserved:yes").unwrap().query_value(), "!yes");
+        assert!(Condition::parse_input("Preserved: NO").is_ok());
+        assert_eq!(Condition::parse_input("preserved:maybe").unwrap_err(), "preserved: expects yes or no");
+        let filter = pairs("preserved=yes&rule=942100");
+        assert_eq!(filter.conditions, vec![Condition::new(Field::Rule, "942100"), Condition::new(Field::Preserved, "yes")]);
+        assert_eq!(filter.api_query(0, true), "rule=942100&preserved=yes");
+        assert_eq!(pairs("preserved=%21no").conditions[0].chip_text(), "!preserved:no");
     }
 
     #[test]

@@ -28,6 +28,67 @@ pub fn format_bytes(bytes: u64) -> String {
 }
 
 
+/// The disk budget as configured: `20 GiB`, `1.5 GiB` (whole units without a decimal), or `none`.
+pub fn format_budget(budget_bytes: Option<u64>) -> String {
+    match budget_bytes {
+        None | Some(0) => "none".to_owned(),
+        Some(bytes) => {
+            let text = format_bytes(bytes);
+            text.replace(".0 ", " ")
+        }
+    }
+}
+
+/// Retention: `30 days`, `1 day`, or `forever`.
+pub fn format_retention(retain_days: Option<u64>) -> String {
+    match retain_days {
+        None | Some(0) => "forever".to_owned(),
+        Some(1) => "1 day".to_owned(),
+        Some(days) => format!("{days} days"),
+    }
+}
+
+/// The share of the budget the file takes: `12.5 %` (one decimal), `None` without a budget.
+pub fn budget_share(file_bytes: u64, budget_bytes: Option<u64>) -> Option<String> {
+    let budget = budget_bytes.filter(|budget| *budget > 0)?;
+    Some(format!("{:.1} %", file_bytes as f64 * 100.0 / budget as f64))
+}
+
+/// How many days a budget lasts: `41 days`, `1 day`, `less than a day`, `over 10,000 days`.
+pub fn format_days(days: f64) -> String {
+    if !days.is_finite() || days >= 10_000.0 {
+        "over 10,000 days".to_owned()
+    } else if days < 1.0 {
+        "less than a day".to_owned()
+    } else {
+        let whole = days.floor() as u64;
+        if whole == 1 { "1 day".to_owned() } else { format!("{} days", format_count(whole)) }
+    }
+}
+
+/// How long ago `micros` was, at `now_micros`: `14 min ago`, `3 d 4 h ago`, `just now`.
+pub fn format_ago(micros: i64, now_micros: i64) -> String {
+    let minutes = (now_micros.saturating_sub(micros).max(0) / 60_000_000) as u64;
+    if minutes == 0 { "just now".to_owned() } else { format!("{} ago", format_minutes(minutes)) }
+}
+
+/// The dashboard's one-line storage summary: `Storage 1.2 GiB of 20.0 GiB · oldest kept 3 d ago
+/// · ~41 days at current rate` (parts without data are left out).
+pub fn storage_line(storage: &crate::model::StorageStatus, now_micros: i64) -> String {
+    let mut parts = vec![match storage.budget_bytes {
+        Some(budget) if budget > 0 => format!("Storage {} of {}", format_bytes(storage.file_bytes), format_budget(Some(budget))),
+        _ => format!("Storage {} (no budget)", format_bytes(storage.file_bytes)),
+    }];
+    if let Some(oldest) = storage.oldest_received_at {
+        parts.push(format!("oldest kept {}", format_ago(oldest, now_micros)));
+    }
+    if let Some(days) = storage.days_in_budget {
+        let days = format_days(days);
+        parts.push(if days.starts_with(|c: char| c.is_ascii_digit()) { format!("~{days} at current rate") } else { format!("{days} at current rate") });
+    }
+    parts.join(" · ")
+}
+
 /// A calendar date and time of day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Civil {
@@ -231,6 +292,41 @@ pub fn format_skew(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_figures() {
+        assert_eq!(format_budget(None), "none");
+        assert_eq!(format_budget(Some(64 * 1024 * 1024)), "64 MiB");
+        assert_eq!(format_budget(Some(1536 * 1024 * 1024)), "1.5 GiB");
+        assert_eq!(format_budget(Some(0)), "none");
+        assert_eq!(format_retention(Some(30)), "30 days");
+        assert_eq!(format_retention(Some(1)), "1 day");
+        assert_eq!(format_retention(None), "forever");
+        assert_eq!(budget_share(512, Some(2048)).as_deref(), Some("25.0 %"));
+        assert_eq!(budget_share(512, None), None);
+        assert_eq!(budget_share(512, Some(0)), None);
+        assert_eq!(format_days(41.7), "41 days");
+        assert_eq!(format_days(1.2), "1 day");
+        assert_eq!(format_days(0.3), "less than a day");
+        assert_eq!(format_days(f64::INFINITY), "over 10,000 days");
+        assert_eq!(format_days(2500.0), "2,500 days");
+        let now = 1_795_576_972_882_185;
+        assert_eq!(format_ago(now - 3 * 86_400_000_000, now), "3 d ago");
+        assert_eq!(format_ago(now - 10_000_000, now), "just now");
+        assert_eq!(format_ago(now + 10_000_000, now), "just now");
+        let storage = crate::model::StorageStatus {
+            file_bytes: 1288490189,
+            budget_bytes: Some(20 * 1024 * 1024 * 1024),
+            oldest_received_at: Some(now - 3 * 86_400_000_000),
+            days_in_budget: Some(41.2),
+            ..Default::default()
+        };
+        assert_eq!(storage_line(&storage, now), "Storage 1.2 GiB of 20 GiB · oldest kept 3 d ago · ~41 days at current rate");
+        let bare = crate::model::StorageStatus { file_bytes: 2048, ..Default::default() };
+        assert_eq!(storage_line(&bare, now), "Storage 2.0 KiB (no budget)");
+        let tight = crate::model::StorageStatus { budget_bytes: Some(1 << 20), days_in_budget: Some(0.5), ..Default::default() };
+        assert!(storage_line(&tight, now).ends_with("less than a day at current rate"));
+    }
 
     #[test]
     fn civil_times_with_zones() {

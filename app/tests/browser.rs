@@ -2,7 +2,7 @@
 //! `cargo xtask test` runs them with WASM_BINDGEN_USE_BROWSER=1.
 #![cfg(all(target_arch = "wasm32", feature = "ui"))]
 
-use app::model::ServerStatus;
+use app::model::{ServerStatus, StorageStatus};
 use app::ui::pages::status::StatusTable;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -27,6 +27,18 @@ fn status_table_shows_every_field_as_text() {
         data_dir_bytes: 1536,
         listen: "127.0.0.1:8886".into(),
         tls: true,
+        storage: StorageStatus {
+            file_bytes: 16 * 1024 * 1024,
+            budget_bytes: Some(64 * 1024 * 1024),
+            retain_days: Some(30),
+            events: 34_218,
+            preserved: 12,
+            oldest_received_at: Some(1_795_576_972_882_185),
+            bytes_per_event: Some(2_560),
+            events_last_day: 4_000,
+            days_in_budget: Some(41.7),
+            problem: Some("disk full <b>x</b>".into()),
+        },
     };
     let _handle = leptos::mount::mount_to(parent.clone(), move || view! { <StatusTable status=status.clone()/> });
     let text = parent.text_content().unwrap();
@@ -36,7 +48,33 @@ fn status_table_shows_every_field_as_text() {
     assert!(text.contains("127.0.0.1:8886 (TLS)"), "{text}");
     assert!(text.contains("/var/lib/<script>alert(1)</script>"), "markup in data stays text: {text}");
     assert_eq!(parent.query_selector_all("script").unwrap().length(), 0, "no element was created from data");
-    assert_eq!(parent.query_selector_all("tr").unwrap().length(), 5);
+    assert_eq!(parent.query_selector_all("[data-testid=status-table] tr").unwrap().length(), 5);
+    let storage = parent.query_selector("[data-testid=storage-table]").unwrap().unwrap().text_content().unwrap();
+    for expected in ["16.0 MiB", "64 MiB", "25.0 %", "30 days", "34,218", "12", "2.5 KiB", "4,000", "41 days at the last day's rate"] {
+        assert!(storage.contains(expected), "{expected} missing from {storage}");
+    }
+    assert!(storage.contains("2026-11-2"), "oldest event kept as a date: {storage}");
+    assert_eq!(parent.query_selector_all("[data-testid=storage-table] tr").unwrap().length(), 10);
+    assert!(text.contains("disk full <b>x</b>"), "the problem is text: {text}");
+    assert_eq!(parent.query_selector_all("b").unwrap().length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn status_table_without_budget_or_retention() {
+    let parent = container();
+    let status = ServerStatus {
+        version: "1".into(),
+        uptime_seconds: 1,
+        data_dir: "d".into(),
+        data_dir_bytes: 1,
+        listen: "l".into(),
+        tls: false,
+        storage: StorageStatus { file_bytes: 4096, ..StorageStatus::default() },
+    };
+    let _handle = leptos::mount::mount_to(parent.clone(), move || view! { <StatusTable status=status.clone()/> });
+    let storage = parent.query_selector("[data-testid=storage-table]").unwrap().unwrap().text_content().unwrap();
+    assert!(storage.contains("none") && storage.contains("forever"), "{storage}");
+    assert!(parent.query_selector("[data-testid=storage-problem]").unwrap().is_none());
 }
 
 mod events {
@@ -129,6 +167,27 @@ mod events {
         let uri: web_sys::HtmlElement = parent.query_selector("td.col-uri").unwrap().unwrap().unchecked_into();
         uri.click();
         assert_eq!(*opened.lock().unwrap(), vec![summary().id]);
+        assert!(parent.query_selector("[data-testid=preserved-badge]").unwrap().is_none(), "no badge unless preserved");
+    }
+
+    #[wasm_bindgen_test]
+    fn preserved_row_has_a_badge_that_filters() {
+        let parent = container();
+        let clicked = Arc::new(Mutex::new(Vec::<Condition>::new()));
+        let clicked_in = clicked.clone();
+        let _handle = leptos::mount::mount_to(parent.clone(), move || {
+            let actions = RowActions {
+                on_filter: Callback::new(move |condition| clicked_in.lock().unwrap().push(condition)),
+                on_open: Callback::new(|_| {}),
+            };
+            let event = Arc::new(EventSummary { preserved: true, ..summary() });
+            view! { <Router><table><tbody><EventRow event href="/events/1".to_owned() actions/></tbody></table></Router> }
+        });
+        let badge: web_sys::HtmlElement = parent.query_selector("[data-testid=preserved-badge]").unwrap().unwrap().unchecked_into();
+        assert_eq!(badge.text_content().unwrap(), "preserved");
+        badge.click();
+        let chips: Vec<String> = clicked.lock().unwrap().iter().map(Condition::chip_text).collect();
+        assert_eq!(chips, vec!["preserved:yes".to_owned()]);
     }
 
     /// Lets the reactive system run the effects a click scheduled.

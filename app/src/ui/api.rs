@@ -1,7 +1,7 @@
 //! The only place that talks HTTP to the JSON API and opens the live stream (server functions
 //! have their own stubs).
 
-use crate::model::{ApiError, EventDetail, EventPage, EventSummary, LiveStats, StatsAnswer};
+use crate::model::{ApiError, EventDetail, EventPage, EventSummary, Health, LiveStats, PreserveOutcome, StatsAnswer, StorageStatus};
 use crate::neighbors::{NewerSearch, OlderSearch, Step};
 use crate::ui::CurrentSession;
 use gloo_net::http::Request;
@@ -34,7 +34,13 @@ impl std::fmt::Display for ApiFailure {
 
 /// GETs `path` and decodes the JSON answer.
 pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
-    let response = Request::get(path)
+    send_json(Request::get(path)).await
+}
+
+/// Sends a request built for the API (same origin, so the session cookie goes with it) and
+/// decodes the JSON answer.
+async fn send_json<T: DeserializeOwned>(request: gloo_net::http::RequestBuilder) -> Result<T, ApiFailure> {
+    let response = request
         .header("Accept", "application/json")
         .send()
         .await
@@ -74,6 +80,37 @@ pub async fn get_event(id: u64) -> Result<EventDetail, ApiFailure> {
 /// `/api/v1/stats?<query>`: the dashboard's numbers (`query` from `dashboard::stats_query`).
 pub async fn get_stats(query: &str) -> Result<StatsAnswer, ApiFailure> {
     get_json(&crate::filters::with_query("/api/v1/stats", query)).await
+}
+
+/// `/api/v1/health` (no session needed): `ok`, or why storage cannot take uploads. The server
+/// answers the latter with 503 and the same JSON body, which is read here, not treated as a failure.
+pub async fn get_health() -> Result<Health, ApiFailure> {
+    let response = Request::get("/api/v1/health")
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|error| ApiFailure::Network(error.to_string()))?;
+    match response.status() {
+        200 | 503 => response.json::<Health>().await.map_err(|error| ApiFailure::Network(error.to_string())),
+        code => Err(ApiFailure::Status(code, response.status_text())),
+    }
+}
+
+/// `/api/v1/storage`: size, budget and retention of the store.
+pub async fn get_storage() -> Result<StorageStatus, ApiFailure> {
+    get_json("/api/v1/storage").await
+}
+
+/// `POST` (preserve) or `DELETE` (release) `/api/v1/events/{id}/preserve` (analysts and admins).
+pub async fn set_preserved(id: u64, preserved: bool) -> Result<PreserveOutcome, ApiFailure> {
+    let url = format!("/api/v1/events/{id}/preserve");
+    send_json(if preserved { Request::post(&url) } else { Request::delete(&url) }).await
+}
+
+/// `POST /api/v1/preserve?<filter>`: preserves every event the filter selects (the server
+/// refuses an empty filter with 400).
+pub async fn preserve_matching(filter_query: &str) -> Result<PreserveOutcome, ApiFailure> {
+    send_json(Request::post(&crate::filters::with_query("/api/v1/preserve", filter_query))).await
 }
 
 /// The same-origin address of an event's original bytes (for a download link).

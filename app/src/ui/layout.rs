@@ -1,6 +1,7 @@
 //! The console's frame: side navigation (with a badge while sensors are silent), signed-in
-//! user and logout.
+//! user and logout, and the storage health banner above every page.
 
+use super::components::health_banner::HealthBanner;
 use super::components::icons::{Icon, IconSvg};
 use super::components::sensor_strip::{SensorFeed, SilentBadge};
 use super::CurrentSession;
@@ -50,7 +51,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     </button>
                 </div>
             </nav>
-            <main class="page">{children()}</main>
+            <main class="page"><HealthBanner/>{children()}</main>
         </div>
     }
 }

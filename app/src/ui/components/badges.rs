@@ -1,5 +1,5 @@
 //! Shapes that carry meaning: action is a filled badge, severity a dot plus an uppercase label,
-//! a rule id a neutral mono chip.
+//! a rule id a neutral mono chip, a preserved event an outlined neutral badge.
 
 use crate::format::{action_label, severity_tone};
 use crate::model::{Action, Severity};
@@ -25,4 +25,10 @@ pub fn SeverityLabel(severity: Option<Severity>) -> impl IntoView {
         .into_any(),
         None => view! { <span class="muted">"—"</span> }.into_any(),
     }
+}
+
+/// `preserved`: retention keeps this event (an analyst marked it).
+#[component]
+pub fn PreservedBadge() -> impl IntoView {
+    view! { <span class="badge preserved small" data-testid="preserved-badge" title="kept by retention until released">"preserved"</span> }
 }

@@ -1,7 +1,7 @@
 //! The dense event table shared by Live and Events: one row per `EventSummary`; every value
 //! that can be filtered on is a button that adds it to the filter (⇧ click excludes it).
 
-use super::badges::{ActionBadge, SeverityLabel};
+use super::badges::{ActionBadge, PreservedBadge, SeverityLabel};
 use crate::filters::{Condition, Field};
 use crate::format::{format_datetime_ms, format_time_ms, more_rules, split_uri};
 use crate::model::EventSummary;
@@ -95,6 +95,7 @@ pub fn EventRow(
     };
     let (sensor, client_ip, host, method) = (event.sensor.clone(), event.client_ip.clone(), event.host.clone(), event.method.clone());
     let (action, severity, score, parse_ok, uri) = (event.action, event.max_severity, event.anomaly_score, event.parse_ok, event.uri.clone());
+    let preserved = event.preserved;
     view! {
         <tr
             data-testid="event-row"
@@ -130,6 +131,11 @@ pub fn EventRow(
                 <FilterValue field=Field::Action value=crate::format::action_label(action).to_owned() on_filter class="bare">
                     <ActionBadge action/>
                 </FilterValue>
+                {preserved.then(|| view! {
+                    <FilterValue field=Field::Preserved value="yes".to_owned() on_filter class="bare">
+                        <PreservedBadge/>
+                    </FilterValue>
+                })}
             </td>
             <td class="col-rule">
                 <div class="rule-cell">

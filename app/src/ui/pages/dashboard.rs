@@ -1,8 +1,8 @@
 //! Dashboard: the picture before the details, from `GET /api/v1/stats` for the window and the
 //! filters in the URL (`range=15m|1h|24h|7d`, default 24 h, or `from`/`to`; field filters as on
 //! Events, so a view is bookmarkable): totals by action, the stacked timeline, the anomaly-score
-//! histogram and the top lists, under the sensor health strip. Every row, bar and bin opens
-//! Events with that filter added.
+//! histogram and the top lists, under the sensor health strip; the header says how full storage
+//! is. Every row, bar and bin opens Events with that filter added.
 //!
 //! A relative window stays current from the live stream's `event: stats` (the stream is opened
 //! for stats only): when the server's count of stored events changes, the numbers are asked
@@ -22,6 +22,7 @@ use crate::ui::components::charts::ActionLegend;
 use crate::ui::components::filter_bar::{use_url_filter, FilterBar};
 use crate::ui::components::range_picker::RangePicker;
 use crate::ui::components::sensor_strip::SensorStrip;
+use crate::ui::components::storage_line::StorageLine;
 use crate::ui::CurrentSession;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -143,6 +144,7 @@ pub fn DashboardPage() -> impl IntoView {
             <RangePicker filter on_change window/>
             <span class="mono muted dash-window" data-testid="dashboard-window">{window_label}</span>
             <span class="spacer"></span>
+            <StorageLine updated_at/>
             <LiveBadge state=stream_state rate updated_at/>
         </header>
         <FilterBar filter on_change/>

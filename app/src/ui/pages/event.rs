@@ -1,5 +1,5 @@
 //! Event: one event in full. Summary, rule messages, request and response (headers and bodies,
-//! text or hex), parse warnings, the raw download, and newer/older within the filter the page
+//! text or hex), parse warnings, the raw download, Preserve/Release (analysts), and newer/older within the filter the page
 //! was opened with (carried in the URL query, e.g. `/events/123?rule=942100`).
 
 use crate::filters::{encode_component, with_query, Condition, Field};
@@ -10,6 +10,7 @@ use crate::ui::clock::now_seconds;
 use crate::ui::components::badges::{ActionBadge, SeverityLabel};
 use crate::ui::components::body_view::BodyView;
 use crate::ui::components::filter_bar::use_url_filter;
+use crate::ui::components::preserve::PreserveToggle;
 use crate::ui::keys::not_for_shortcuts;
 use crate::ui::CurrentSession;
 use leptos::ev;
@@ -124,6 +125,9 @@ pub fn EventPage() -> impl IntoView {
                 <span class="muted filter-note">{filter_note}</span>
             </div>
             <span class="spacer"></span>
+            {move || detail.get().filter(|(for_id, _)| *for_id == id.get()).and_then(|(_, result)| result.ok().flatten()).map(|detail| view! {
+                <PreserveToggle id=detail.summary.id preserved=detail.summary.preserved/>
+            })}
             {move || id.get().map(|id| view! {
                 <a class="button small" data-testid="raw-download" href=api::raw_url(id) download=format!("wafscope-event-{id}.auditlog")>
                     "⤓ Raw"

@@ -1,6 +1,7 @@
 //! Events: search the stored events. The filter is the URL query (bookmarkable); pages come
 //! newest first with cursor pagination (`next_before`, the "Older" button); `j`/`k` move the
-//! keyboard cursor, Enter opens the event; a click on a value adds it to the filter.
+//! keyboard cursor, Enter opens the event; a click on a value adds it to the filter; analysts
+//! can preserve every event the filter selects.
 
 use crate::filters::{with_query, Filter};
 use crate::format::format_count;
@@ -10,6 +11,7 @@ use crate::ui::clock::{local_zone_label, now_seconds};
 use crate::ui::components::empty::{NoEventsYet, NoMatches};
 use crate::ui::components::event_table::{EventRow, EventTableHead, RowActions};
 use crate::ui::components::filter_bar::{use_url_filter, FilterBar};
+use crate::ui::components::preserve::PreserveMatching;
 use crate::ui::keys::not_for_shortcuts;
 use crate::ui::CurrentSession;
 use leptos::ev;
@@ -61,6 +63,17 @@ pub fn EventsPage() -> impl IntoView {
                 }
             }
         });
+    };
+
+    // From the first page again, with the same resolved time range (after "Preserve all").
+    let reload = move || {
+        epoch.update_value(|n| *n += 1);
+        rows.set(Vec::new());
+        next_before.set(None);
+        cursor.set(None);
+        error.set(None);
+        loaded.set(false);
+        load(None);
     };
 
     Effect::new(move |_| {
@@ -133,6 +146,11 @@ pub fn EventsPage() -> impl IntoView {
                 {move || if next_before.get().is_some() { " events loaded (more are older)" } else { " events" }}
             </span>
             <span class="spacer"></span>
+            <PreserveMatching
+                filter=filter
+                query=Callback::new(move |()| api_query.get_value())
+                on_done=Callback::new(move |()| reload())
+            />
             <span class="muted">"Newest first"</span>
             <span class="keys muted"><kbd>"j"</kbd><kbd>"k"</kbd>" move "<kbd>"↵"</kbd>" open "<kbd>"f"</kbd>" filter"</span>
         </div>

@@ -558,6 +558,50 @@ mod tests {
     }
 
     #[test]
+    fn an_undecodable_row_is_skipped_in_lists_and_counts_and_fails_only_its_own_read() {
+        let store = Store::in_memory().unwrap();
+        let mut next_id = 1;
+        let mut deferred = DeferredIndex::default();
+        let batch: Vec<_> = (0..3).map(|n| event("s", &format!("u{n}"), b"body", 10 + n)).collect();
+        let outcomes = store.write_events(&mut batch.clone(), &mut next_id, &mut deferred).unwrap();
+        let ids: Vec<u64> = outcomes.iter().map(|outcome| match outcome { WriteOutcome::Stored(id) => *id, other => panic!("{other:?}") }).collect();
+        // the middle row's summary is overwritten with bytes that are not a summary
+        let transaction = store.database().unwrap().begin_write().unwrap();
+        transaction.open_table(EVENTS).unwrap().insert(ids[1], b"\xff not json".as_slice()).unwrap();
+        transaction.commit().unwrap();
+        let (page, _) = store.list_events(&EventFilter::default(), None, 10).unwrap();
+        assert_eq!(page.iter().map(|summary| summary.id).collect::<Vec<_>>(), vec![ids[2], ids[0]], "the page still lists the others");
+        let (after, complete) = store.events_after(&EventFilter::default(), 0, 10, 100).unwrap();
+        assert_eq!((after.len(), complete), (2, true));
+        assert_eq!(store.minute_counts(0, u64::MAX).unwrap().iter().map(|(_, counts)| counts.total).sum::<u64>(), 2, "unindexed tail counts skip it");
+        assert!(matches!(store.get_event(ids[1]), Err(StoreError::Corrupt(_))), "reading that one event fails");
+        store.flush_index(&mut deferred, next_id).unwrap();
+        assert_eq!(store.index_tail().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_replay_from_a_stale_id_stops_at_its_scan_budget() {
+        let store = Store::in_memory().unwrap();
+        let mut next_id = 1;
+        let mut batch: Vec<_> = (0..30).map(|n| event("s", &format!("u{n}"), b"body", 10 + n)).collect();
+        store.write_events(&mut batch, &mut next_id, &mut DeferredIndex::default()).unwrap();
+        let nothing = EventFilter::from_params(&std::collections::HashMap::from([("sensor".to_owned(), "nobody".to_owned())])).unwrap();
+        assert_eq!(store.events_after(&nothing, 0, 10, 10).unwrap(), (Vec::new(), false), "stopped after 10 rows, not complete");
+        assert_eq!(store.events_after(&nothing, 0, 10, 100).unwrap(), (Vec::new(), true));
+        let (some, complete) = store.events_after(&EventFilter::default(), 0, 5, 10).unwrap();
+        assert_eq!((some.len(), complete), (5, true), "the limit reached within the budget is complete");
+    }
+
+    #[test]
+    fn the_data_dir_is_created_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let data_dir = parent.path().join("new").join("data");
+        let _store = Store::open(&data_dir).unwrap();
+        assert_eq!(std::fs::metadata(&data_dir).unwrap().permissions().mode() & 0o777, 0o700);
+    }
+
+    #[test]
     fn events_committed_but_not_indexed_before_a_kill_are_indexed_on_the_next_start() {
         use std::collections::HashMap;
         let directory = tempfile::tempdir().unwrap();

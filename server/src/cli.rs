@@ -59,6 +59,9 @@ pub enum Command {
     /// Give the space freed by retention back to the filesystem: rewrites the database in
     /// place (stop `serve` first; takes a while for a large data dir).
     Compact,
+    /// Show what each database table holds and how many bytes it takes (works while `serve`
+    /// runs; reads every page, so it takes a while on a large data dir).
+    StorageReport,
 }
 
 #[derive(Debug, Args)]
@@ -287,6 +290,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token(TokenCommand::Create { name, role }) => AdminRequest::TokenCreate { name, role },
         Command::Token(TokenCommand::List) => AdminRequest::TokenList,
+        Command::StorageReport => AdminRequest::StorageReport,
         Command::Token(TokenCommand::Revoke { name }) => AdminRequest::TokenRevoke { name },
     };
     match admin_request(&config, &request)? {

@@ -26,6 +26,8 @@ pub enum AdminRequest {
     SensorPasswd { name: String, password: Option<String>, url_base: String },
     /// Audit-log entries (base64) from `wafscope import`, stored like uploads of `sensor`.
     Import { sensor: String, entries: Vec<String> },
+    /// What each table holds and takes (`wafscope storage-report`).
+    StorageReport,
 }
 
 /// What admin requests act on: the store, and its writer for event imports.
@@ -109,6 +111,27 @@ fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, St
             Ok(format!(
                 "created token {name} (role {role}); use it as `Authorization: Bearer <token>`. Shown only once:\n{secret}"
             ))
+        }
+        AdminRequest::StorageReport => {
+            let usage = store.storage_usage()?;
+            let tables = store.table_report()?;
+            let stored: u64 = tables.iter().map(|table| table.stored_bytes + table.metadata_bytes + table.fragmented_bytes).sum();
+            let mut text = format!(
+                "file {} bytes, {} events ({} preserved), {} bytes per event in the file\n{:<28} {:>10} {:>14} {:>12} {:>12} {:>9}",
+                usage.file_bytes,
+                usage.events,
+                usage.preserved,
+                if usage.events > 0 { usage.file_bytes / usage.events } else { 0 },
+                "TABLE", "ENTRIES", "STORED BYTES", "OVERHEAD", "FRAGMENTED", "SHARE"
+            );
+            for table in tables {
+                let share = if stored > 0 { 100.0 * (table.stored_bytes + table.metadata_bytes + table.fragmented_bytes) as f64 / stored as f64 } else { 0.0 };
+                text.push_str(&format!(
+                    "\n{:<28} {:>10} {:>14} {:>12} {:>12} {:>8.1}%",
+                    table.name, table.entries, table.stored_bytes, table.metadata_bytes, table.fragmented_bytes, share
+                ));
+            }
+            Ok(text)
         }
         AdminRequest::TokenList => {
             let tokens = store.list_tokens()?;

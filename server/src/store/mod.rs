@@ -30,7 +30,7 @@ pub use deferred::DeferredIndex;
 pub use events::{MinuteCounts, NewEvent, WriteOutcome};
 pub use sensors::{Rejection, SensorRecord};
 pub use health::{StoreHealth, StoreProblem};
-pub use purge::{PurgeOutcome, StorageUsage};
+pub use purge::{PurgeOutcome, StorageUsage, TableReport};
 pub use writer::{Pending, Retention, WriteError, Writer, WriterOptions};
 
 /// Page cache of a store opened by the CLI's short-lived commands (`serve` takes `--cache-mb`).

@@ -20,6 +20,19 @@ pub struct PurgeOutcome {
     pub exhausted: bool,
 }
 
+/// What one table holds and takes (`wafscope storage-report`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableReport {
+    pub name: String,
+    pub entries: u64,
+    /// Bytes of keys and values.
+    pub stored_bytes: u64,
+    /// B-tree overhead (branch pages, headers).
+    pub metadata_bytes: u64,
+    /// Allocated but unused within the table's pages.
+    pub fragmented_bytes: u64,
+}
+
 /// The store's size and contents, for the budget and the Status page.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StorageUsage {
@@ -115,6 +128,25 @@ impl Store {
         };
         transaction.commit()?;
         Ok(removed)
+    }
+
+    /// Every table's entries and bytes (walks every page: a diagnostic, not for hot paths).
+    pub fn table_report(&self) -> Result<Vec<TableReport>, StoreError> {
+        let transaction = self.database()?.begin_read()?;
+        let mut report = Vec::new();
+        for handle in transaction.list_tables()? {
+            let table = transaction.open_untyped_table(handle)?;
+            let stats = table.stats()?;
+            report.push(TableReport {
+                name: redb::TableHandle::name(&table).to_owned(),
+                entries: table.len()?,
+                stored_bytes: stats.stored_bytes(),
+                metadata_bytes: stats.metadata_bytes(),
+                fragmented_bytes: stats.fragmented_bytes(),
+            });
+        }
+        report.sort_by(|a, b| (b.stored_bytes + b.metadata_bytes + b.fragmented_bytes).cmp(&(a.stored_bytes + a.metadata_bytes + a.fragmented_bytes)));
+        Ok(report)
     }
 
     /// Events, preserved events, the oldest and newest id, and the file's size.

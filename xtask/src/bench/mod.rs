@@ -23,7 +23,7 @@ use std::process::Command;
 use std::time::Duration;
 
 pub const HELP: &str = "\
-usage: cargo xtask bench ingest [--connections N] [--duration S | --count N] [--binary PATH]
+usage: cargo xtask bench ingest [--connections N] [--duration S | --count N] [--binary PATH] [--no-pin]
        cargo xtask bench ingest --target URL [--user U --pass P] [--connections N] [--duration S | --count N]
 
 Replays fixtures/corpus/mlogc-captured/ (each upload gets a fresh unique id of the same length in
@@ -34,6 +34,10 @@ connections (default 8) for S seconds (default 10) or N uploads, against
 and prints uploads/s, p50/p99 latency, the server's CPU time per upload, the serve/sink ratio and
 stored bytes per event vs raw, then the CPU of each ingest step measured in-process (the server's
 `ingest_components` example: parse, md5, zstd, prepare, durable writes at several batch sizes).
+With two or more cores the server is pinned to CPU 0 and the load generator to CPU 1 (`taskset`),
+for the sink and for serve alike, so the server's CPU per upload is not inflated by the load
+generator's; --no-pin leaves scheduling to the kernel.  Budget: serve <= 120 us of server CPU per
+upload at 64 connections, <= 150 us at 8.
 The binary defaults to target/release/wafscope (`cargo xtask build`).  --target benchmarks any
 running receiver instead (e.g. `cargo xtask lab stand-in`).
 ";
@@ -52,7 +56,7 @@ pub fn run(raw: &[String]) -> TaskResult {
         );
     }
     match raw.first().map(String::as_str) {
-        Some("ingest") => ingest(&Args::parse(&raw[1..], &["--connections", "--duration", "--count", "--binary", "--target", "--user", "--pass"], &[])?),
+        Some("ingest") => ingest(&Args::parse(&raw[1..], &["--connections", "--duration", "--count", "--binary", "--target", "--user", "--pass"], &["--no-pin"])?),
         Some("query") => query::run(&Args::parse(&raw[1..], &["--events", "--rate", "--duration", "--data-dir", "--binary"], &[])?),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}\n{}", query::HELP);
@@ -100,14 +104,43 @@ fn ingest(args: &Args) -> TaskResult {
     if !binary.is_file() {
         return Err(format!("{} is missing: run `cargo xtask build` first (or pass --binary)", binary.display()));
     }
+    let pinned = !args.flag("--no-pin") && pin(std::process::id(), LOAD_CPU);
     let scratch = workdir::temp_dir("wafscope-bench")?;
-    let result = measure(&binary, &scratch, &fixtures, &config_for);
+    let result = measure(&binary, &scratch, &fixtures, &config_for, pinned);
     let _ = std::fs::remove_dir_all(&scratch);
     let (sink, serve, storage) = result?;
     println!("{header}");
+    println!("{}", if pinned { "pinned: server on CPU 0, load generator on CPU 1" } else { "not pinned: server and load generator share the cores" });
+    let serve_cpu = serve.server_cpu.map(|cpu| cpu * 1e6 / serve.result.ok.max(1) as f64);
     print_table(&[sink, serve]);
+    if let Some(per_upload) = serve_cpu {
+        let budget = if connections >= 64 { 120.0 } else { 150.0 };
+        println!(
+            "budget: serve server CPU {per_upload:.0} µs/upload (<= {budget:.0} at {} connections): {}",
+            if connections >= 64 { "64" } else { "8" },
+            if per_upload <= budget { "ok" } else { "OVER" }
+        );
+    }
     println!("{storage}");
     components()
+}
+
+/// The server runs on this CPU, the load generator on [`LOAD_CPU`].
+const SERVER_CPU: u32 = 0;
+const LOAD_CPU: u32 = 1;
+
+/// Pins every thread of `pid` (and the threads it starts later) to `cpu` with `taskset`;
+/// false when there is only one CPU or taskset is missing.
+fn pin(pid: u32, cpu: u32) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 2 {
+        return false;
+    }
+    Command::new("taskset")
+        .args(["-a", "-c", "-p", &cpu.to_string(), &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// Per-step CPU of an upload, measured in-process by the server's `ingest_components` example.
@@ -128,12 +161,15 @@ fn with_cpu(cpu: impl Fn() -> Option<f64>, load: impl FnOnce() -> LoadResult) ->
     (result, used)
 }
 
-fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_for: &dyn Fn(Url, String) -> LoadConfig) -> Result<Measured, String> {
+fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_for: &dyn Fn(Url, String) -> LoadConfig, pinned: bool) -> Result<Measured, String> {
     // (a) the do-nothing sink: same HTTP stack, no parsing, no storage
     eprintln!("[bench] wafscope debug-sink");
     let mut sink_command = Command::new(binary);
     sink_command.args(["debug-sink", "--listen", "127.0.0.1:0"]).env("WAFSCOPE_LOG", "warn");
     let sink = ServerProcess::spawn(sink_command, scratch, "debug-sink")?;
+    if pinned {
+        pin(sink.pid(), SERVER_CPU);
+    }
     let sink_url = Url::parse(&format!("{}/rpc/auditLogReceiver", sink.url.base()))?;
     let (sink_result, sink_cpu) = with_cpu(|| sink.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(sink_url, "bench:bench".to_owned()), 0));
     drop(sink);
@@ -145,6 +181,9 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
     std::fs::create_dir_all(&logs).map_err(|error| format!("{}: {error}", logs.display()))?;
     let (serve_result, serve_cpu, stored, data_bytes, data_allocated) = {
         let mut console = Wafscope::start(binary, &data, &logs, false)?;
+        if pinned && let Some(pid) = console.pid() {
+            pin(pid, SERVER_CPU);
+        }
         let sensor = console.add_sensor(&format!("bench-{}", random_secret().get(..6).unwrap_or("x")))?;
         let url = Url::parse(&sensor.console_uri)?;
         let credentials = format!("{}:{}", sensor.user, sensor.pass);

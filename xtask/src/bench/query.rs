@@ -25,15 +25,25 @@ warm), a missing one is filled and kept.  Then, against that console:
   1. ingest at a steady R uploads/s (default 1000) for S seconds (default 20), no queries;
   2. the same ingest while one client loops over first pages of /api/v1/events (several filters)
      and /api/v1/stats (24 h, 7 d, filtered);
+  3. a purge: the server restarts with a disk budget of 85 % of the file (WAFSCOPE_MAX_DISK), and
+     the same ingest runs while retention deletes the oldest events, then once more after it;
 and prints each query's p50/p95/max latency under that ingest against its budget (first pages
-< 50 ms, 24 h stats < 100 ms at p95; queries without a budget run every 5th round only), the
-ingest rate with queries / without (budget >= 0.8), data-dir bytes per event and the server's RSS.
+< 50 ms, 24 h stats < 100 ms, 7 d and 24 h rule=/ip= stats < 200 ms at p95; queries without a
+budget run every 5th round only), the ingest rate with queries / without (budget >= 0.9), during
+the purge / after it (>= 0.9), the acknowledgement p99 at the steady rate (< 100 ms), the data
+dir against the raw bytes uploaded (<= 0.35) and the server's RSS after the fill and after the
+queries (<= 300 MB), then all budgets in one summary.
 ";
 
 const DAY_US: i64 = 86_400_000_000;
 const PAGE_BUDGET_MS: f64 = 50.0;
 const STATS_BUDGET_MS: f64 = 100.0;
-const INGEST_BUDGET: f64 = 0.8;
+const SLOW_STATS_BUDGET_MS: f64 = 200.0;
+const INGEST_BUDGET: f64 = 0.9;
+const PURGE_BUDGET: f64 = 0.9;
+const ACK_P99_BUDGET_MS: f64 = 100.0;
+const DATA_RATIO_BUDGET: f64 = 0.35;
+const RSS_BUDGET_MB: f64 = 300.0;
 /// Queries without a budget (7 d, filtered stats; `rule=` takes seconds) run every this many
 /// rounds, so the budgeted ones get enough samples for a p95 that is not just the maximum.
 const UNBUDGETED_EVERY: usize = 5;
@@ -90,6 +100,9 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
     let url = url.ok_or("no sensor")?;
     let spread = varied::Spread { newest: now_us(), window: 7 * DAY_US };
     let make = |sequence: u64| varied::upload(fixtures, &spread, sequence);
+    // what the fill uploads, on average (the varied uploads differ a little from the fixtures)
+    let mean_raw = (0..2000u64).map(|sequence| make(sequence).body.len() as f64).sum::<f64>() / 2000.0;
+    let mut summary: Vec<(String, String, String, bool)> = Vec::new();
     if reuse {
         println!("bench query: reusing {} as it is", data.display());
     } else {
@@ -109,12 +122,16 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
     let stored = total_events(&mut console)?;
     let (bytes, allocated) = dir_size(data);
     println!(
-        "data dir: {stored} events, {:.0} MB ({:.0} B/event; {:.0} B/event allocated); server RSS {}",
+        "data dir: {stored} events, {:.0} MB ({:.0} B/event; {:.0} B/event allocated; raw uploads {mean_raw:.0} B/event); server RSS {}",
         bytes as f64 / 1e6,
         bytes as f64 / stored.max(1) as f64,
         allocated as f64 / stored.max(1) as f64,
         rss(&console)
     );
+    let ratio = allocated as f64 / (stored.max(1) as f64 * mean_raw);
+    summary.push(("data dir / raw uploaded".into(), format!("{ratio:.2}"), format!("<= {DATA_RATIO_BUDGET}"), ratio <= DATA_RATIO_BUDGET));
+    let rss_after_fill = rss_mb(&console);
+    summary.push(("RSS after the fill".into(), format!("{rss_after_fill:.0} MB"), format!("<= {RSS_BUDGET_MB:.0} MB"), rss_after_fill <= RSS_BUDGET_MB));
 
     let mut queries = queries(&mut console)?;
     // warm: each query once, so the first measured round does not pay for cold pages
@@ -152,10 +169,64 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
         }
         ingest.join().unwrap_or_default()
     });
-    print_queries(&mut queries, rate);
-    print_ingest(&quiet, &busy, rate);
+    print_queries(&mut queries, rate, &mut summary);
+    print_ingest(&quiet, &busy, rate, &mut summary);
     println!("server RSS after the queries: {}", rss(&console));
+    let rss_after_queries = rss_mb(&console);
+    summary.push(("RSS after the queries".into(), format!("{rss_after_queries:.0} MB"), format!("<= {RSS_BUDGET_MB:.0} MB"), rss_after_queries <= RSS_BUDGET_MB));
+
+    // 3. a purge under the same ingest: a budget below the file makes retention delete the oldest
+    let file = std::fs::metadata(data.join("wafscope.redb")).map(|meta| meta.len()).unwrap_or(0);
+    let budget = file / 100 * 85;
+    eprintln!("[bench] restarting with a disk budget of {budget} bytes (85 % of the file): ingest while retention purges…");
+    console.restart_with_env(&[("WAFSCOPE_MAX_DISK", budget.to_string())])?;
+    let before_purge = storage_events(&mut console);
+    let purging = steady(first + 20_000_000);
+    let during = storage_events(&mut console);
+    // wait until the purge is over (the event count stops falling), then the baseline
+    let mut last = during;
+    for _ in 0..600 {
+        std::thread::sleep(Duration::from_secs(1));
+        let now = storage_events(&mut console);
+        if now >= last {
+            break;
+        }
+        last = now;
+    }
+    let after = steady(first + 30_000_000);
+    println!(
+        "purge: events {before_purge} at the restart, {during} after {:.0} s of ingest, {last} when it ended",
+        phase.as_secs_f64()
+    );
+    for (name, result) in [("during the purge", &purging), ("after the purge", &after)] {
+        println!(
+            "ingest {name:<16} {:>8.1} uploads/s of {rate:.0} offered, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+            result.per_second(),
+            result.percentile_ms(50),
+            result.percentile_ms(99),
+            result.errors
+        );
+    }
+    let purge_ratio = purging.per_second() / after.per_second().max(1e-9);
+    summary.push(("ingest during/after a purge".into(), format!("{purge_ratio:.3}"), format!(">= {PURGE_BUDGET}"), purge_ratio >= PURGE_BUDGET && during < before_purge));
+
+    println!("budgets (one run):");
+    for (name, value, budget, ok) in &summary {
+        println!("  {name:<32} {value:>12}  {budget:<12} {}", if *ok { "ok" } else { "OVER BUDGET" });
+    }
     Ok(())
+}
+
+/// Events the console holds, from `/api/v1/storage` (0 when it does not answer).
+fn storage_events(console: &mut Wafscope) -> u64 {
+    get_json(console, "/api/v1/storage")
+        .ok()
+        .and_then(|storage| storage.get("events").and_then(Json::as_text).and_then(|text| text.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn rss_mb(console: &Wafscope) -> f64 {
+    console.rss_kib().map_or(f64::NAN, |kib| kib as f64 / 1024.0)
 }
 
 fn rss(console: &Wafscope) -> String {
@@ -214,9 +285,10 @@ fn queries(console: &mut Wafscope) -> Result<Vec<Query>, String> {
         page("last 24 h", day.clone()),
         page("path=/app1", "path=/app1".to_owned()),
         stats("24 h", day.clone(), Some(STATS_BUDGET_MS)),
-        stats("7 d", format!("from={}&to={now}", now - 7 * 86_400), None),
+        stats("7 d", format!("from={}&to={now}", now - 7 * 86_400), Some(SLOW_STATS_BUDGET_MS)),
         stats("24 h sensor=", format!("{day}&sensor={}", percent(&sensor)), None),
-        stats("24 h rule=", format!("{day}&rule={rule}"), None),
+        stats("24 h rule=", format!("{day}&rule={rule}"), Some(SLOW_STATS_BUDGET_MS)),
+        stats("24 h ip=", format!("{day}&ip={}", percent(&ip)), Some(SLOW_STATS_BUDGET_MS)),
     ])
 }
 
@@ -232,7 +304,7 @@ fn percentile_ms(sorted: &[u64], percent: usize) -> f64 {
     sorted.get((sorted.len() * percent / 100).min(sorted.len().saturating_sub(1))).map_or(f64::NAN, |&us| us as f64 / 1000.0)
 }
 
-fn print_queries(queries: &mut [Query], rate: f64) {
+fn print_queries(queries: &mut [Query], rate: f64, summary: &mut Vec<(String, String, String, bool)>) {
     println!("queries while ingesting at {rate:.0}/s (one client, sequential):");
     println!("{:<22} {:>6} {:>8} {:>8} {:>8} {:>9}  {}", "query", "n", "p50 ms", "p95 ms", "max ms", "budget", "");
     for query in queries.iter_mut() {
@@ -254,9 +326,21 @@ fn print_queries(queries: &mut [Query], rate: f64) {
             if query.failures > 0 { format!(" ({} failed)", query.failures) } else { String::new() }
         );
     }
+    // one line per budget: the worst first page, then each budgeted stats query
+    let pages: Vec<&Query> = queries.iter().filter(|query| query.name.starts_with("events ")).collect();
+    if let Some(worst) = pages.iter().max_by(|a, b| percentile_ms(&a.latencies_us, 95).total_cmp(&percentile_ms(&b.latencies_us, 95))) {
+        let p95 = percentile_ms(&worst.latencies_us, 95);
+        summary.push((format!("worst first page p95 ({})", worst.name.trim_start_matches("events ")), format!("{p95:.1} ms"), format!("< {PAGE_BUDGET_MS:.0} ms"), p95 < PAGE_BUDGET_MS));
+    }
+    for query in queries.iter().filter(|query| query.name.starts_with("stats ")) {
+        if let Some(budget) = query.budget_ms {
+            let p95 = percentile_ms(&query.latencies_us, 95);
+            summary.push((format!("{} p95", query.name), format!("{p95:.1} ms"), format!("< {budget:.0} ms"), p95 < budget));
+        }
+    }
 }
 
-fn print_ingest(quiet: &LoadResult, busy: &LoadResult, rate: f64) {
+fn print_ingest(quiet: &LoadResult, busy: &LoadResult, rate: f64, summary: &mut Vec<(String, String, String, bool)>) {
     for (name, result) in [("without queries", quiet), ("with queries", busy)] {
         println!(
             "ingest {name:<16} {:>8.1} uploads/s of {rate:.0} offered, p50 {:.2} ms, p99 {:.2} ms, {} errors",
@@ -268,4 +352,7 @@ fn print_ingest(quiet: &LoadResult, busy: &LoadResult, rate: f64) {
     }
     let ratio = busy.per_second() / quiet.per_second().max(1e-9);
     println!("ingest with/without queries: {ratio:.3} (budget >= {INGEST_BUDGET}) {}", if ratio >= INGEST_BUDGET { "ok" } else { "OVER BUDGET" });
+    summary.push(("ingest with/without queries".into(), format!("{ratio:.3}"), format!(">= {INGEST_BUDGET}"), ratio >= INGEST_BUDGET));
+    let p99 = quiet.percentile_ms(99);
+    summary.push((format!("acknowledgement p99 at {rate:.0}/s"), format!("{p99:.1} ms"), format!("< {ACK_P99_BUDGET_MS:.0} ms"), p99 < ACK_P99_BUDGET_MS));
 }

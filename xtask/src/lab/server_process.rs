@@ -70,6 +70,11 @@ impl ServerProcess {
     }
 
     /// CPU seconds (user + system, all threads) the process has used so far.
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn cpu_seconds(&self) -> Option<f64> {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
         // fields after the parenthesised command name; utime and stime are fields 14 and 15

@@ -23,11 +23,13 @@ pub struct Wafscope {
     server: Option<ServerProcess>,
     port: u16,
     token: Option<String>,
+    /// Environment given to every later start (`restart_with_env`).
+    extra_env: Vec<(String, String)>,
 }
 
 impl Wafscope {
     pub fn start(binary: &Path, data_dir: &Path, logs: &Path, tls: bool) -> Result<Wafscope, String> {
-        let mut console = Wafscope { binary: binary.to_owned(), data_dir: data_dir.to_owned(), logs: logs.to_owned(), tls, server: None, port: 0, token: None };
+        let mut console = Wafscope { binary: binary.to_owned(), data_dir: data_dir.to_owned(), logs: logs.to_owned(), tls, server: None, port: 0, token: None, extra_env: Vec::new() };
         console.serve(0)?;
         Ok(console)
     }
@@ -35,7 +37,15 @@ impl Wafscope {
     fn command(&self) -> Command {
         let mut command = Command::new(&self.binary);
         command.env("WAFSCOPE_LOG", "warn");
+        command.envs(self.extra_env.iter().map(|(name, value)| (name.as_str(), value.as_str())));
         command
+    }
+
+    /// Stops the server and starts it again on the same port with `env` added (e.g.
+    /// `WAFSCOPE_MAX_DISK`).
+    pub fn restart_with_env(&mut self, env: &[(&str, String)]) -> Result<(), String> {
+        self.extra_env.extend(env.iter().map(|(name, value)| ((*name).to_owned(), value.clone())));
+        self.restart()
     }
 
     fn serve(&mut self, port: u16) -> Result<(), String> {
@@ -54,6 +64,11 @@ impl Wafscope {
     }
 
     /// CPU seconds the running server has used (see [`ServerProcess::cpu_seconds`]).
+    /// The running server's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.server.as_ref().map(ServerProcess::pid)
+    }
+
     pub fn cpu_seconds(&self) -> Option<f64> {
         self.server.as_ref().and_then(ServerProcess::cpu_seconds)
     }

@@ -32,6 +32,10 @@ fn writer(store: &Store, retention: Retention) -> Writer {
     Writer::start_with(store.clone(), WriterOptions { capacity: 1024, retention, on_commit: Box::new(|_| {}) }).unwrap()
 }
 
+fn writer_for(store: &Store, budget: u64) -> Writer {
+    writer(store, Retention { retain_days: 0, max_disk_bytes: budget })
+}
+
 fn write_all(writer: &Writer, events: Vec<NewEvent>) -> Vec<u64> {
     let pending: Vec<_> = events.into_iter().map(|event| writer.submit_blocking(event).unwrap()).collect();
     pending
@@ -197,5 +201,11 @@ fn under_a_disk_budget_the_file_stops_growing_and_the_newest_events_stay() {
     for id in newest {
         assert!(store.get_event(*id).unwrap().is_some(), "newest event {id} is kept");
     }
+    // a restart under the same budget keeps what it has: the measurement was kept, so the
+    // free pages in the file are not taken for events
+    let restarted = writer_for(&store, BUDGET);
+    std::thread::sleep(Duration::from_millis(1500));
+    restarted.shutdown();
+    assert_eq!(store.storage_usage().unwrap().events, usage.events, "a restart purged events although nothing was added");
     println!("budget {BUDGET}: wrote {written} events ({raw_bytes} raw bytes), largest file {largest}, {} events kept", usage.events);
 }

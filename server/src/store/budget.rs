@@ -49,19 +49,28 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// Takes a reading of the file size and the events in it; returns the estimate.
-    pub fn observe(&mut self, file_bytes: u64, events: u64) -> f64 {
+    /// Starts from a measurement kept from an earlier run: without it the first reading is the
+    /// whole file, which after a purge holds free pages and would make a restart purge more.
+    pub fn known(bytes_per_event: Option<f64>) -> Calibration {
+        Calibration { last_file_bytes: 0, bytes_per_event: bytes_per_event.filter(|bytes| *bytes > 0.0) }
+    }
+
+    /// Takes a reading of the file size and the events in it; returns the estimate and whether
+    /// it is a new measurement (the file grew), worth keeping for the next start.
+    pub fn observe(&mut self, file_bytes: u64, events: u64) -> (f64, bool) {
+        let mut measured = false;
         if events > 0 {
             if self.last_file_bytes > 0 && file_bytes > self.last_file_bytes {
                 // it grew: the file was full at its previous size
                 self.bytes_per_event = Some(self.last_file_bytes as f64 / events as f64);
+                measured = true;
             } else if self.bytes_per_event.is_none() {
                 // first reading: the whole file (an over-estimate until the next growth)
                 self.bytes_per_event = Some(file_bytes as f64 / events as f64);
             }
         }
         self.last_file_bytes = file_bytes;
-        self.bytes_per_event.unwrap_or(0.0)
+        (self.bytes_per_event.unwrap_or(0.0), measured)
     }
 
     pub fn bytes_per_event(&self) -> Option<f64> {
@@ -103,9 +112,11 @@ mod tests {
     #[test]
     fn calibration_measures_at_growth() {
         let mut calibration = Calibration::default();
-        assert_eq!(calibration.observe(8 * MIB, 100), (8 * MIB) as f64 / 100.0, "first reading: whole file");
-        assert_eq!(calibration.observe(8 * MIB, 150), (8 * MIB) as f64 / 100.0, "no growth: unchanged");
-        assert_eq!(calibration.observe(16 * MIB, 400), (8 * MIB) as f64 / 400.0, "grew: previous size over events");
+        assert_eq!(calibration.observe(8 * MIB, 100), ((8 * MIB) as f64 / 100.0, false), "first reading: whole file");
+        assert_eq!(calibration.observe(8 * MIB, 150), ((8 * MIB) as f64 / 100.0, false), "no growth: unchanged");
+        assert_eq!(calibration.observe(16 * MIB, 400), ((8 * MIB) as f64 / 400.0, true), "grew: previous size over events");
+        let mut restarted = Calibration::known(Some(5000.0));
+        assert_eq!(restarted.observe(16 * MIB, 400), (5000.0, false), "a kept measurement beats the whole file");
         assert_eq!(default_budget(100 << 30), 20 << 30);
         assert_eq!(default_budget(10 << 30), 5 << 30);
     }

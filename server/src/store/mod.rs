@@ -23,7 +23,7 @@ pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use redb::ReadableTable;
+use redb::{ReadableDatabase, ReadableTable};
 
 pub use accounts::{AccountError, SessionRecord, TokenRecord, UserRecord};
 pub use deferred::DeferredIndex;
@@ -35,6 +35,9 @@ pub use writer::{Pending, Retention, WriteError, Writer, WriterOptions};
 
 /// Page cache of a store opened by the CLI's short-lived commands (`serve` takes `--cache-mb`).
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// `META` key of retention's bytes-per-event measurement (f64 LE).
+const BYTES_PER_EVENT_KEY: &str = "bytes_per_event";
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "wafscope.redb";
@@ -230,6 +233,20 @@ impl Store {
         };
         transaction.commit()?;
         Ok(budget)
+    }
+
+    /// Retention's bytes-per-event measurement kept in `META` by an earlier run.
+    pub fn kept_bytes_per_event(&self) -> Result<Option<f64>, StoreError> {
+        let transaction = self.database()?.begin_read()?;
+        let meta = transaction.open_table(tables::META)?;
+        Ok(meta.get(BYTES_PER_EVENT_KEY)?.and_then(|value| <[u8; 8]>::try_from(value.value()).ok()).map(f64::from_le_bytes))
+    }
+
+    pub fn keep_bytes_per_event(&self, bytes: f64) -> Result<(), StoreError> {
+        let transaction = self.database()?.begin_write()?;
+        transaction.open_table(tables::META)?.insert(BYTES_PER_EVENT_KEY, bytes.to_le_bytes().as_slice())?;
+        transaction.commit()?;
+        Ok(())
     }
 
     /// The bytes an event takes in the file, as retention last measured it.

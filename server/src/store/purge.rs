@@ -63,7 +63,7 @@ impl Store {
         let mut ids = Vec::new();
         let mut revisions_gone = Vec::new();
         let mut exhausted = true;
-        {
+        if *cursor < bound {
             let events = transaction.open_table(EVENTS)?;
             let marks = transaction.open_table(PRESERVED)?;
             // preserved events are stepped over, but not without end in one transaction

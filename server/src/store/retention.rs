@@ -41,6 +41,8 @@ pub struct Maintenance {
     cursor: u64,
     preserve_generation: u64,
     calibration: Calibration,
+    /// Whether the measurement kept from an earlier run was read.
+    calibration_loaded: bool,
     /// Events the budget still wants gone.
     over_budget: u64,
     /// Whether events older than the retention period may remain.
@@ -59,6 +61,7 @@ impl Maintenance {
             cursor: 0,
             preserve_generation: u64::MAX,
             calibration: Calibration::default(),
+            calibration_loaded: false,
             over_budget: 0,
             aged: retention.retain_days > 0,
             last_check: None,
@@ -130,8 +133,15 @@ impl Maintenance {
             self.aged = true;
         }
         if self.retention.max_disk_bytes > 0 {
+            if !self.calibration_loaded {
+                self.calibration = Calibration::known(store.kept_bytes_per_event()?);
+                self.calibration_loaded = true;
+            }
             let usage = store.storage_usage()?;
-            let bytes_per_event = self.calibration.observe(usage.file_bytes, usage.events);
+            let (bytes_per_event, measured) = self.calibration.observe(usage.file_bytes, usage.events);
+            if measured {
+                store.keep_bytes_per_event(bytes_per_event)?;
+            }
             store.note_bytes_per_event(bytes_per_event);
             let over = budget::events_over(usage.file_bytes, self.retention.max_disk_bytes, usage.events, bytes_per_event);
             if over > 0 {

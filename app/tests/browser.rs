@@ -50,13 +50,33 @@ fn status_table_shows_every_field_as_text() {
     assert_eq!(parent.query_selector_all("script").unwrap().length(), 0, "no element was created from data");
     assert_eq!(parent.query_selector_all("[data-testid=status-table] tr").unwrap().length(), 5);
     let storage = parent.query_selector("[data-testid=storage-table]").unwrap().unwrap().text_content().unwrap();
-    for expected in ["16.0 MiB", "64 MiB", "25.0 %", "30 days", "34,218", "12", "2.5 KiB", "4,000", "41 days at the last day's rate"] {
+    for expected in ["16.0 MiB", "64 MiB", "25.0 %", "30 days", "34,218", "Preserved12", "2.5 KiB", "Events last 24 h4,000", "41 days at the last day's rate"] {
         assert!(storage.contains(expected), "{expected} missing from {storage}");
     }
     assert!(storage.contains("2026-11-2"), "oldest event kept as a date: {storage}");
     assert_eq!(parent.query_selector_all("[data-testid=storage-table] tr").unwrap().length(), 10);
     assert!(text.contains("disk full <b>x</b>"), "the problem is text: {text}");
     assert_eq!(parent.query_selector_all("b").unwrap().length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn health_notice_shows_the_reason_as_text() {
+    use app::model::Health;
+    use app::ui::components::health_banner::HealthNotice;
+    let parent = container();
+    let health = Health {
+        status: "unavailable".into(),
+        version: "9.9.9".into(),
+        reason: Some("no space left on device <img src=x onerror=alert(1)>".into()),
+        since: Some((js_sys::Date::now() * 1000.0) as i64 - 3 * 60_000_000),
+        writer_restarts: 0,
+    };
+    let _handle = leptos::mount::mount_to(parent.clone(), move || view! { <HealthNotice health=health.clone()/> });
+    let banner = parent.query_selector("[role=alert][data-testid=health-banner]").unwrap().expect("an alert");
+    let text = banner.text_content().unwrap();
+    assert!(text.contains("Storage is not taking uploads: no space left on device <img src=x onerror=alert(1)>"), "{text}");
+    assert!(text.contains("(since 3 min ago)"), "{text}");
+    assert_eq!(parent.query_selector_all("img").unwrap().length(), 0, "the reason is text");
 }
 
 #[wasm_bindgen_test]

@@ -131,7 +131,8 @@ test('Status shows the storage figures and the Dashboard its storage line', asyn
   await page.getByTestId('nav-dashboard').click();
   const line = page.getByTestId('storage-line');
   await line.waitFor();
-  assert.match(await line.textContent(), /^Storage [\d.]+ (KiB|MiB) of 64 MiB · oldest kept (just now|\d+ min ago)/);
+  assert.match(await line.textContent(), /^Storage [\d.]+ (KiB|MiB) of 64 MiB · oldest kept (just now|\d+ min ago) · ~[\d,]+ days at current rate$/);
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-storage.png') });
   assert.equal(await page.getByTestId('health-banner').count(), 0);
   assertNoProblems(page);
   await page.context().close();

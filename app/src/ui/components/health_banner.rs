@@ -30,18 +30,21 @@ pub fn HealthBanner() -> impl IntoView {
             shown.set(result.ok().filter(|health| health.status != "ok"));
         }
     });
-    move || {
-        shown.get().map(|health| {
-            let since = health.since.map(|since| format!(" (since {})", format_ago(since, (js_sys::Date::now() * 1000.0) as i64)));
-            let reason = health.reason.unwrap_or_else(|| health.status.clone());
-            view! {
-                <div class="health-banner" role="alert" data-testid="health-banner">
-                    <b>"Storage is not taking uploads"</b>
-                    <span>": "</span>
-                    <span data-testid="health-reason">{reason}</span>
-                    <span class="muted">{since}</span>
-                </div>
-            }
-        })
+    move || shown.get().map(|health| view! { <HealthNotice health/> })
+}
+
+/// The banner for a health answer that is not ok (a component of its own so it can be tested
+/// without a server).
+#[component]
+pub fn HealthNotice(health: Health) -> impl IntoView {
+    let since = health.since.map(|since| format!(" (since {})", format_ago(since, (js_sys::Date::now() * 1000.0) as i64)));
+    let reason = health.reason.unwrap_or_else(|| health.status.clone());
+    view! {
+        <div class="health-banner" role="alert" data-testid="health-banner">
+            <b>"Storage is not taking uploads"</b>
+            <span>": "</span>
+            <span data-testid="health-reason">{reason}</span>
+            <span class="muted">{since}</span>
+        </div>
     }
 }

@@ -64,7 +64,7 @@ fn storage_rows(storage: &StorageStatus) -> Vec<(&'static str, String)> {
             },
         ),
         ("Bytes per event", storage.bytes_per_event.map(format_bytes).unwrap_or_else(|| "—".to_owned())),
-        ("Events in the last day", format_count(storage.events_last_day)),
+        ("Events last 24 h", format_count(storage.events_last_day)),
         (
             "Budget holds",
             match storage.days_in_budget {

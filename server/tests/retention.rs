@@ -189,9 +189,17 @@ fn under_a_disk_budget_the_file_stops_growing_and_the_newest_events_stay() {
         ids.extend(write_all(&writer, batch));
         largest = largest.max(size());
     }
-    // let the last purge steps finish
-    std::thread::sleep(Duration::from_millis(500));
-    largest = largest.max(size());
+    // let the purge finish: the event count stops falling
+    let mut settled = store.storage_usage().unwrap().events;
+    loop {
+        std::thread::sleep(Duration::from_millis(600));
+        largest = largest.max(size());
+        let now = store.storage_usage().unwrap().events;
+        if now == settled {
+            break;
+        }
+        settled = now;
+    }
     writer.shutdown();
     assert!(largest as f64 <= 1.1 * BUDGET as f64, "the file reached {largest} bytes with a budget of {BUDGET}");
     let usage = store.storage_usage().unwrap();

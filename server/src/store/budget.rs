@@ -28,6 +28,14 @@ pub fn ceiling(file_bytes: u64, budget: u64) -> u64 {
     if next_file_size(file_bytes) <= budget.saturating_add(budget / 20) { budget } else { file_bytes.min(budget) }
 }
 
+/// Past this share of the ceiling the purge may take half of the writer's time.
+pub const URGENT_WATER: f64 = 0.95;
+
+/// Whether the estimated live bytes are so close to the ceiling that the purge must hurry.
+pub fn is_urgent(file_bytes: u64, budget: u64, events: u64, bytes_per_event: f64) -> bool {
+    budget > 0 && events as f64 * bytes_per_event > URGENT_WATER * ceiling(file_bytes, budget) as f64
+}
+
 /// How many of the oldest events to delete now (0: within budget).
 pub fn events_over(file_bytes: u64, budget: u64, events: u64, bytes_per_event: f64) -> u64 {
     if budget == 0 || events == 0 || bytes_per_event <= 0.0 {

@@ -51,7 +51,11 @@ impl Store {
     /// events are stepped over). Rows of `deferred` are written first in the same transaction
     /// (only indexed events can be purged: their derived rows are known to be on disk).
     pub fn purge_oldest(&self, cursor: &mut u64, below: u64, limit: usize, deferred: &mut DeferredIndex, next_id: u64) -> Result<PurgeOutcome, StoreError> {
-        let transaction = self.database()?.begin_write()?;
+        let mut transaction = self.database()?.begin_write()?;
+        // no fsync: a crash only undoes the purge (it runs again), and the next upload's durable
+        // commit makes it durable
+        // (if redb refuses, the purge is merely durable)
+        let _ = transaction.set_durability(redb::Durability::None);
         let flushed = !deferred.is_empty();
         if flushed {
             write_derived(&transaction, deferred, Sign::Add)?;

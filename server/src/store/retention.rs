@@ -1,22 +1,26 @@
 //! Retention, run by the writer thread between batches: events older than `--retain-days`
 //! (by arrival) and, past `--max-disk`, the oldest events go, preserved ones excepted.
-//! Each step is one small transaction of at most [`STEP_EVENTS`] events, and steps are at
-//! least [`STEP_GAP`] apart while uploads wait, so ingest keeps its pace during a purge.
+//! Each step is one small transaction (committed without fsync: a crash only undoes it), sized
+//! to take about [`STEP_TARGET`], and followed by a pause of three times its duration, so a
+//! purge takes at most a quarter of the writer's time and ingest keeps its pace; only when the
+//! file is about to pass the budget do steps follow every batch.
 
 use super::budget::{self, Calibration};
 use super::deferred::DeferredIndex;
 use super::{Store, StoreError};
 use std::time::{Duration, Instant};
 
-/// Events deleted per transaction at most.
+/// Events deleted per transaction at most, and at first.
 pub const STEP_EVENTS: usize = 256;
+const FIRST_STEP_EVENTS: usize = 32;
+/// How long one purge step should take.
+pub const STEP_TARGET: Duration = Duration::from_millis(15);
 /// Least time between two purge steps.
-pub const STEP_GAP: Duration = Duration::from_millis(50);
+pub const STEP_GAP: Duration = Duration::from_millis(20);
 /// How often the file size and the event count are looked at (a read transaction and a
 /// `stat`: a few µs).
 const CHECK_EVERY: Duration = Duration::from_millis(100);
-/// Past this many events over the budget, purge steps follow each other without a gap.
-const URGENT_EVENTS: u64 = 4 * STEP_EVENTS as u64;
+
 /// How often events are looked at for their age.
 const AGE_EVERY: Duration = Duration::from_secs(60);
 /// How often old 409 records are deleted.
@@ -45,10 +49,15 @@ pub struct Maintenance {
     calibration_loaded: bool,
     /// Events the budget still wants gone.
     over_budget: u64,
+    /// Whether the file is about to pass the budget.
+    urgent: bool,
+    /// Events the next step deletes at most (adapted to [`STEP_TARGET`]).
+    step_events: usize,
+    /// When the next step may run.
+    next_step: Option<Instant>,
     /// Whether events older than the retention period may remain.
     aged: bool,
     last_check: Option<Instant>,
-    last_step: Option<Instant>,
     last_rejections: Option<Instant>,
     last_age_look: Option<Instant>,
     warned_unmet: bool,
@@ -63,9 +72,11 @@ impl Maintenance {
             calibration: Calibration::default(),
             calibration_loaded: false,
             over_budget: 0,
+            urgent: false,
+            step_events: FIRST_STEP_EVENTS,
+            next_step: None,
             aged: retention.retain_days > 0,
             last_check: None,
-            last_step: None,
             last_rejections: None,
             last_age_look: None,
             warned_unmet: false,
@@ -90,23 +101,36 @@ impl Maintenance {
         if self.over_budget == 0 && !self.aged {
             return Ok(());
         }
-        let urgent = self.over_budget > URGENT_EVENTS;
-        if !urgent && self.last_step.is_some_and(|last| last.elapsed() < STEP_GAP) {
+        if self.next_step.is_some_and(|next| Instant::now() < next) {
             return Ok(());
         }
-        self.last_step = Some(Instant::now());
+        let started = Instant::now();
         let generation = store.preserve_generation();
         if generation != self.preserve_generation {
             // released events may lie behind the cursor: look from the start again
             self.preserve_generation = generation;
             self.cursor = 0;
         }
+        // an urgent purge takes full steps: the budget is a limit, ingest waits
+        let step_events = if self.urgent { STEP_EVENTS } else { self.step_events };
         let (below, limit) = if self.over_budget > 0 {
-            (u64::MAX, (self.over_budget as usize).min(STEP_EVENTS))
+            (u64::MAX, (self.over_budget as usize).min(step_events))
         } else {
-            (self.age_cutoff(), STEP_EVENTS)
+            (self.age_cutoff(), self.step_events)
         };
         let outcome = store.purge_oldest(&mut self.cursor, below, limit, deferred, next_id)?;
+        let took = started.elapsed();
+        if outcome.purged as usize >= limit && !self.urgent {
+            // steer the step's size to the target duration
+            if took > STEP_TARGET * 2 {
+                self.step_events = (self.step_events / 2).max(4);
+            } else if took < STEP_TARGET / 2 {
+                self.step_events = (self.step_events * 2).min(STEP_EVENTS);
+            }
+        }
+        // at most a quarter of the writer's time; when the file is about to pass the budget the
+        // purge goes first (a step between every two batches: the budget is a limit)
+        self.next_step = if self.urgent { None } else { Some(Instant::now() + (took * 3).max(STEP_GAP)) };
         if outcome.purged > 0 {
             tracing::debug!(events = outcome.purged, by_budget = self.over_budget > 0, "retention purged events");
         }
@@ -144,6 +168,7 @@ impl Maintenance {
             }
             store.note_bytes_per_event(bytes_per_event);
             let over = budget::events_over(usage.file_bytes, self.retention.max_disk_bytes, usage.events, bytes_per_event);
+            self.urgent = budget::is_urgent(usage.file_bytes, self.retention.max_disk_bytes, usage.events, bytes_per_event);
             if over > 0 {
                 tracing::info!(file_bytes = usage.file_bytes, budget = self.retention.max_disk_bytes, events = over, "over the disk budget: purging the oldest events");
                 self.cursor = 0;

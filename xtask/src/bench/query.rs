@@ -26,11 +26,12 @@ warm), a missing one is filled and kept.  Then, against that console:
   2. the same ingest while one client loops over first pages of /api/v1/events (several filters)
      and /api/v1/stats (24 h, 7 d, filtered);
   3. a purge: the server restarts with a disk budget of 85 % of the file (WAFSCOPE_MAX_DISK), and
-     the same ingest runs while retention deletes the oldest events, then once more after it;
+     the same ingest runs while retention deletes the oldest events (compared with step 1), then
+     once more after it;
 and prints each query's p50/p95/max latency under that ingest against its budget (first pages
 < 50 ms, 24 h stats < 100 ms, 7 d and 24 h rule=/ip= stats < 200 ms at p95; queries without a
 budget run every 5th round only), the ingest rate with queries / without (budget >= 0.9), during
-the purge / after it (>= 0.9), the acknowledgement p99 at the steady rate (< 100 ms), the data
+the purge / without (>= 0.9), the acknowledgement p99 at the steady rate (< 100 ms), the data
 dir against the raw bytes uploaded (<= 0.35) and the server's RSS after the fill and after the
 queries (<= 300 MB), then all budgets in one summary.
 ";
@@ -207,8 +208,11 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
             result.errors
         );
     }
-    let purge_ratio = purging.per_second() / after.per_second().max(1e-9);
-    summary.push(("ingest during/after a purge".into(), format!("{purge_ratio:.3}"), format!(">= {PURGE_BUDGET}"), purge_ratio >= PURGE_BUDGET && during < before_purge));
+    // the baseline is the ingest without queries of step 1 (same offered rate, warm server)
+    let purged = (before_purge + purging.ok).saturating_sub(during);
+    println!("purge: {purged} events deleted during the {:.0} s of ingest", phase.as_secs_f64());
+    let purge_ratio = purging.per_second() / quiet.per_second().max(1e-9);
+    summary.push(("ingest during a purge / without".into(), format!("{purge_ratio:.3}"), format!(">= {PURGE_BUDGET}"), purge_ratio >= PURGE_BUDGET && purged > 0));
 
     println!("budgets (one run):");
     for (name, value, budget, ok) in &summary {

@@ -3,10 +3,12 @@
 //! answers 503 with the reason; once space is freed ingest resumes without a restart, and
 //! every upload acknowledged before, during and after is stored exactly once.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 struct Tmpfs(PathBuf);
@@ -48,21 +50,7 @@ fn wafscope(data_dir: &Path, args: &[&str]) -> String {
 }
 
 fn start(data_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wafscope"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--max-disk", "0", "--retain-days", "0", "--cache-mb", "16", "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(if std::env::var_os("TEST_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some((_, url)) = line.split_once("listening on http://") {
-            break url.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (child, address) = support::binary::spawn_serve(data_dir, &["--max-disk", "0", "--retain-days", "0", "--cache-mb", "16"]);
     Server { child, address }
 }
 

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use tower::ServiceExt;
 
+pub mod binary;
 pub mod uploads;
 
 pub const BOOT_SCRIPT: &str = "import init from '/frontend-0123456789abcdef.js'; init('/frontend-0123456789abcdef_bg.wasm');";

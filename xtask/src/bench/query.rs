@@ -199,15 +199,7 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
         "purge: events {before_purge} at the restart, {during} after {:.0} s of ingest, {last} when it ended",
         phase.as_secs_f64()
     );
-    for (name, result) in [("during the purge", &purging), ("after the purge", &after)] {
-        println!(
-            "ingest {name:<16} {:>8.1} uploads/s of {rate:.0} offered, p50 {:.2} ms, p99 {:.2} ms, {} errors",
-            result.per_second(),
-            result.percentile_ms(50),
-            result.percentile_ms(99),
-            result.errors
-        );
-    }
+    print_rates(&[("during the purge", &purging), ("after the purge", &after)], rate);
     // the baseline is the ingest without queries of step 1 (same offered rate, warm server)
     let purged = (before_purge + purging.ok).saturating_sub(during);
     println!("purge: {purged} events deleted during the {:.0} s of ingest", phase.as_secs_f64());
@@ -344,8 +336,8 @@ fn print_queries(queries: &mut [Query], rate: f64, summary: &mut Vec<(String, St
     }
 }
 
-fn print_ingest(quiet: &LoadResult, busy: &LoadResult, rate: f64, summary: &mut Vec<(String, String, String, bool)>) {
-    for (name, result) in [("without queries", quiet), ("with queries", busy)] {
+fn print_rates(runs: &[(&str, &LoadResult)], rate: f64) {
+    for (name, result) in runs {
         println!(
             "ingest {name:<16} {:>8.1} uploads/s of {rate:.0} offered, p50 {:.2} ms, p99 {:.2} ms, {} errors",
             result.per_second(),
@@ -354,6 +346,10 @@ fn print_ingest(quiet: &LoadResult, busy: &LoadResult, rate: f64, summary: &mut 
             result.errors
         );
     }
+}
+
+fn print_ingest(quiet: &LoadResult, busy: &LoadResult, rate: f64, summary: &mut Vec<(String, String, String, bool)>) {
+    print_rates(&[("without queries", quiet), ("with queries", busy)], rate);
     let ratio = busy.per_second() / quiet.per_second().max(1e-9);
     println!("ingest with/without queries: {ratio:.3} (budget >= {INGEST_BUDGET}) {}", if ratio >= INGEST_BUDGET { "ok" } else { "OVER BUDGET" });
     summary.push(("ingest with/without queries".into(), format!("{ratio:.3}"), format!(">= {INGEST_BUDGET}"), ratio >= INGEST_BUDGET));

@@ -93,6 +93,7 @@ test('"Preserve all matching" marks the filter\'s events after a confirmation', 
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid=event-row]').length === count, UPLOADS);
   await page.getByTestId('preserve-matching').click();
   await page.getByTestId('preserve-confirm').waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'events-preserve-confirm.png') });
   assert.deepEqual(await listed(page, 'preserved=yes'), [], 'nothing happens before the confirmation');
   await page.getByTestId('preserve-confirm-yes').click();
   const outcome = page.getByTestId('preserve-outcome');
@@ -100,6 +101,7 @@ test('"Preserve all matching" marks the filter\'s events after a confirmation', 
   assert.equal(await outcome.textContent(), `${UPLOADS} events preserved`);
   assert.equal((await listed(page, 'preserved=yes')).length, UPLOADS);
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid=event-row] [data-testid=preserved-badge]').length === count, UPLOADS);
+  await page.screenshot({ path: join(ARTIFACTS, 'events-preserved.png') });
 
   // Release them again through the API (DELETE with the same filter).
   const released = await page.evaluate(async (sensor) => (await fetch(`/api/v1/preserve?sensor=${sensor}`, { method: 'DELETE' })).json(), SENSOR.sensor);

@@ -131,11 +131,6 @@ pub fn EventRow(
                 <FilterValue field=Field::Action value=crate::format::action_label(action).to_owned() on_filter class="bare">
                     <ActionBadge action/>
                 </FilterValue>
-                {preserved.then(|| view! {
-                    <FilterValue field=Field::Preserved value="yes".to_owned() on_filter class="bare">
-                        <PreservedBadge/>
-                    </FilterValue>
-                })}
             </td>
             <td class="col-rule">
                 <div class="rule-cell">
@@ -146,6 +141,11 @@ pub fn EventRow(
                         {if !parse_ok { "not a recognised audit-log entry".to_owned() } else { message.clone() }}
                     </span>
                     {more_rules(rule_count).map(|more| view! { <span class="more" title="more rule messages">{more}</span> })}
+                    {preserved.then(|| view! {
+                        <FilterValue field=Field::Preserved value="yes".to_owned() on_filter class="bare preserved-filter">
+                            <PreservedBadge/>
+                        </FilterValue>
+                    })}
                 </div>
             </td>
             <td class="col-sev">

@@ -35,7 +35,8 @@ pub fn StorageLine(#[prop(into)] updated_at: Signal<Option<i64>>) -> impl IntoVi
     move || {
         storage.get().map(|storage| {
             let text = storage_line(&storage, (js_sys::Date::now() * 1000.0) as i64);
-            view! { <A href="/status" attr:class="muted small storage-line" attr:data-testid="storage-line" attr:title="storage details on the Status page">{text}</A> }
+            let title = format!("{text} (details on the Status page)");
+            view! { <A href="/status" attr:class="muted small storage-line" attr:data-testid="storage-line" attr:title=title>{text}</A> }
         })
     }
 }

@@ -144,8 +144,8 @@ pub fn DashboardPage() -> impl IntoView {
             <RangePicker filter on_change window/>
             <span class="mono muted dash-window" data-testid="dashboard-window">{window_label}</span>
             <span class="spacer"></span>
-            <StorageLine updated_at/>
             <LiveBadge state=stream_state rate updated_at/>
+            <StorageLine updated_at/>
         </header>
         <FilterBar filter on_change/>
         <SensorStrip filter/>

@@ -78,14 +78,8 @@ pub fn EventsPage() -> impl IntoView {
 
     Effect::new(move |_| {
         let filter = filter.get();
-        epoch.update_value(|n| *n += 1);
         api_query.set_value(filter.api_query(now_seconds(), true));
-        rows.set(Vec::new());
-        next_before.set(None);
-        cursor.set(None);
-        error.set(None);
-        loaded.set(false);
-        load(None);
+        reload();
     });
 
     let open = {

@@ -86,9 +86,11 @@ impl Calibration {
     }
 }
 
-/// The default budget: 20 GiB, or half of the free space when the data dir was created.
+/// The default budget: 20 GiB, or half of the free space when the data dir was created
+/// (20 GiB when the free space could not be read: unknown must not mean "no budget").
 pub fn default_budget(free_bytes_at_first_start: u64) -> u64 {
-    (20u64 << 30).min(free_bytes_at_first_start / 2)
+    const CAP: u64 = 20 << 30;
+    if free_bytes_at_first_start == 0 { CAP } else { CAP.min(free_bytes_at_first_start / 2) }
 }
 
 #[cfg(test)]
@@ -127,5 +129,6 @@ mod tests {
         assert_eq!(restarted.observe(16 * MIB, 400), (5000.0, false), "a kept measurement beats the whole file");
         assert_eq!(default_budget(100 << 30), 20 << 30);
         assert_eq!(default_budget(10 << 30), 5 << 30);
+        assert_eq!(default_budget(0), 20 << 30, "free space unknown");
     }
 }

@@ -306,12 +306,7 @@ fn write_one(
     summary.id = id;
     summary.revision = revision;
     known.push((id, event.md5));
-    let mut encoded = Vec::with_capacity(known.len() * 24);
-    for (known_id, known_md5) in &known {
-        encoded.extend_from_slice(&known_id.to_le_bytes());
-        encoded.extend_from_slice(known_md5);
-    }
-    dedupe.insert(key, encoded.as_slice())?;
+    dedupe.insert(key, encode_revisions(&known).as_slice())?;
     if revision == 0 {
         events.insert(id, event.record.as_slice())?;
     } else {
@@ -401,7 +396,17 @@ pub(super) fn minute_of(summary: &EventSummary) -> u64 {
     (summary.time.unwrap_or(summary.received_at).max(0) / 60_000_000) as u64
 }
 
-fn revisions(bytes: &[u8]) -> Vec<(u64, [u8; 16])> {
+/// The stored form of a `DEDUPE` value: `id (8 bytes LE) + md5 (16 bytes)` per revision.
+pub(super) fn encode_revisions(known: &[(u64, [u8; 16])]) -> Vec<u8> {
+    let mut encoded = Vec::with_capacity(known.len() * 24);
+    for (id, md5) in known {
+        encoded.extend_from_slice(&id.to_le_bytes());
+        encoded.extend_from_slice(md5);
+    }
+    encoded
+}
+
+pub(super) fn revisions(bytes: &[u8]) -> Vec<(u64, [u8; 16])> {
     bytes
         .chunks_exact(24)
         .map(|chunk| {

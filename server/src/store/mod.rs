@@ -218,6 +218,14 @@ impl Store {
     /// time, remembered in `META` afterwards, so it does not shrink as the disk fills.
     pub fn default_disk_budget(&self, compute: impl FnOnce() -> u64) -> Result<u64, StoreError> {
         const KEY: &str = "default_disk_budget";
+        let stored = {
+            let transaction = self.database()?.begin_read()?;
+            let meta = transaction.open_table(tables::META)?;
+            meta.get(KEY)?.and_then(|value| <[u8; 8]>::try_from(value.value()).ok()).map(u64::from_le_bytes)
+        };
+        if let Some(budget) = stored {
+            return Ok(budget);
+        }
         let transaction = self.database()?.begin_write()?;
         let budget = {
             let mut meta = transaction.open_table(tables::META)?;

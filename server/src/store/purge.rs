@@ -5,7 +5,7 @@
 
 use super::deferred::DeferredIndex;
 use super::derived::{write_derived, Sign};
-use super::events::{decode_or_skip, indexed_through, minute_of, set_indexed_through};
+use super::events::{decode_or_skip, encode_revisions, indexed_through, minute_of, revisions, set_indexed_through};
 use super::postings;
 use super::tables::*;
 use super::{Store, StoreError};
@@ -102,12 +102,12 @@ impl Store {
             let mut dedupe = transaction.open_table(DEDUPE)?;
             for (sensor, unique_id, id) in &revisions_gone {
                 let key = (sensor.as_str(), unique_id.as_str());
-                let Some(stored) = dedupe.get(key)?.map(|value| value.value().to_vec()) else { continue };
-                let kept: Vec<u8> = stored.chunks_exact(24).filter(|chunk| chunk[..8] != id.to_le_bytes()).flatten().copied().collect();
-                if kept.is_empty() {
+                let Some(mut known) = dedupe.get(key)?.map(|value| revisions(value.value())) else { continue };
+                known.retain(|(known_id, _)| known_id != id);
+                if known.is_empty() {
                     dedupe.remove(key)?;
                 } else {
-                    dedupe.insert(key, kept.as_slice())?;
+                    dedupe.insert(key, encode_revisions(&known).as_slice())?;
                 }
             }
         }

@@ -16,7 +16,7 @@ pub struct Condition<T> {
 }
 
 impl<T> Condition<T> {
-    fn test(&self, holds: bool) -> bool {
+    pub(crate) fn test(&self, holds: bool) -> bool {
         holds != self.negated
     }
 }
@@ -113,7 +113,7 @@ impl ScoreMatch {
         (low <= high).then_some(ScoreMatch::Range(low, high))
     }
 
-    fn selects(self, score: Option<u32>) -> bool {
+    pub fn selects(self, score: Option<u32>) -> bool {
         match (self, score) {
             (ScoreMatch::Range(low, high), Some(score)) => (low..=high).contains(&score),
             (ScoreMatch::Missing, None) => true,

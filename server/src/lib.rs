@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod disk;
+pub mod facts;
 pub mod filter;
 pub mod http;
 pub mod import;

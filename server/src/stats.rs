@@ -1,17 +1,16 @@
-//! Dashboard statistics (pure): the dimensions counted per minute at ingest, and the
-//! accumulator that turns counter rows, or event summaries, into `/api/v1/stats` answers.
+//! Dashboard statistics (pure): the dimensions an event is counted under, and the accumulator
+//! that turns fact blocks (`facts.rs`), or event summaries, into `/api/v1/stats` answers.
 //!
-//! Both sources go through [`StatsAccumulator`], so an answer computed from the per-minute
-//! counters and one computed by scanning summaries for the same events are equal by
-//! construction (tested in `server/tests/stats.rs`).
+//! Both sources go through [`StatsAccumulator`], so an answer computed from the fact blocks
+//! and one computed by scanning summaries for the same events are equal by construction
+//! (tested in `facts.rs` and `server/tests/stats.rs`).
 
 pub use app::model::{ActionCounts, StatsAnswer, TimelineBin, TopEntry};
-use app::model::EventSummary;
+use app::model::{EventSummary, Severity};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// What is counted per minute; the discriminant is the second element of a
-/// `STATS_PER_MINUTE` key.
+/// What the top lists count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Dimension {
@@ -46,15 +45,6 @@ impl Dimension {
     }
 }
 
-/// The dimensions the counters are also kept *within* (`SCOPED_STATS_PER_*`): a dashboard
-/// filtered to one sensor or one host is answered from counters as well.
-pub const SCOPES: [Dimension; 2] = [Dimension::Sensor, Dimension::Host];
-
-/// Whether counters are kept within values of `dimension` (see [`SCOPES`]).
-pub fn is_scope(dimension: u8) -> bool {
-    SCOPES.iter().any(|scope| *scope as u8 == dimension)
-}
-
 /// Longest path counted (longer ones are cut at a character boundary).
 pub const MAX_PATH_BYTES: usize = 256;
 /// Value of a dimension the event does not have.
@@ -76,13 +66,34 @@ pub fn stat_keys(summary: &EventSummary) -> Vec<(u8, Vec<u8>)> {
     push(Dimension::Host, summary.host.to_ascii_lowercase());
     push(Dimension::Path, path_of(&summary.uri).to_owned());
     push(Dimension::Sensor, summary.sensor.clone());
-    push(Dimension::Status, summary.status.map_or_else(|| NONE.to_owned(), |status| status.to_string()));
-    push(Dimension::Severity, summary.max_severity.map_or_else(|| NONE.to_owned(), |severity| severity.label().to_owned()));
-    push(Dimension::Score, summary.anomaly_score.map_or_else(|| NONE.to_owned(), |score| score.to_string()));
+    push(Dimension::Status, status_value(summary.status));
+    push(Dimension::Severity, severity_value(summary.max_severity));
+    push(Dimension::Score, score_value(summary.anomaly_score));
     keys
 }
 
-fn path_of(uri: &str) -> &str {
+/// How a status is counted: decimal, or `none`.
+pub fn status_value(status: Option<u16>) -> String {
+    status.map_or_else(|| NONE.to_owned(), |status| status.to_string())
+}
+
+/// How a severity is counted: its label, or `none`.
+pub fn severity_value(severity: Option<Severity>) -> String {
+    severity.map_or_else(|| NONE.to_owned(), |severity| severity.label().to_owned())
+}
+
+/// How an anomaly score is counted: decimal, or `none`.
+pub fn score_value(score: Option<u32>) -> String {
+    score.map_or_else(|| NONE.to_owned(), |score| score.to_string())
+}
+
+/// The dashboard's minute of an event: its own time, else when it was received.
+pub fn minute_of(summary: &EventSummary) -> u64 {
+    (summary.time.unwrap_or(summary.received_at).max(0) / 60_000_000) as u64
+}
+
+/// The URI up to `?`, at most [`MAX_PATH_BYTES`] (cut at a character boundary).
+pub fn path_of(uri: &str) -> &str {
     let path = uri.split('?').next().unwrap_or_default();
     let mut end = path.len().min(MAX_PATH_BYTES);
     while !path.is_char_boundary(end) {
@@ -91,21 +102,7 @@ fn path_of(uri: &str) -> &str {
     &path[..end]
 }
 
-/// The stored form of counts: 4 × u64 little endian (total, blocked, detected, passed).
-pub fn encode_counts(counts: &ActionCounts) -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    for (index, value) in [counts.total, counts.blocked, counts.detected, counts.passed].into_iter().enumerate() {
-        bytes[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
-    }
-    bytes
-}
-
-pub fn decode_counts(bytes: &[u8]) -> ActionCounts {
-    let field = |index: usize| bytes.get(index * 8..index * 8 + 8).and_then(|slice| slice.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0);
-    ActionCounts { total: field(0), blocked: field(1), detected: field(2), passed: field(3) }
-}
-
-/// Adds up counter rows or events of one window.
+/// Adds up fact blocks or events of one window.
 #[derive(Debug, Default)]
 pub struct StatsAccumulator {
     totals: ActionCounts,
@@ -126,13 +123,13 @@ impl StatsAccumulator {
         self.add_rule_label(summary);
     }
 
-    /// The action counts of one minute (from `COUNTS_PER_MINUTE` on the counter path).
+    /// The action counts of one minute.
     pub fn add_minute(&mut self, minute: u64, counts: &ActionCounts) {
         self.totals.add(counts);
         self.minutes.entry(minute).or_default().add(counts);
     }
 
-    /// One counter row.
+    /// The counts of one value.
     pub fn add_value(&mut self, dimension: u8, value: &[u8], counts: &ActionCounts) {
         // (look up before allocating: most rows of a long window repeat a known value)
         let values = self.values.entry(dimension).or_default();
@@ -152,9 +149,14 @@ impl StatsAccumulator {
         }
     }
 
-    /// A rule's message from the store (the counter path; newer than any seen here).
+    /// A rule's message from the store (the fact path; newer than any seen here).
     pub fn set_rule_label(&mut self, rule: u32, message: String) {
         self.rule_labels.insert(rule, (u64::MAX, message));
+    }
+
+    /// The action counts of each minute added so far.
+    pub fn minutes(&self) -> &BTreeMap<u64, ActionCounts> {
+        &self.minutes
     }
 
     /// The rule ids of the top list.
@@ -269,68 +271,9 @@ pub fn bin_minutes_for(minutes: u64) -> u64 {
     STEPS.into_iter().find(|step| minutes.div_ceil(*step) <= 200).unwrap_or(minutes.div_ceil(200).max(1440))
 }
 
-/// The counters' granularities in minutes: per minute, and the hourly and daily roll-ups
-/// (`STATS_PER_HOUR`, `STATS_PER_DAY`, keyed by the first minute of their hour or day, UTC).
-pub const TIERS: [u64; 3] = [1, 60, 1440];
-
-/// Blocks of one tier: `(tier minutes, start, end)`, start and end multiples of the tier.
-pub type Block = (u64, u64, u64);
-
-/// Splits `[from, to)` (minutes) into aligned blocks of [`TIERS`], the coarsest that fit: at
-/// most 59 minutes and 23 hours at each end and whole days in between, so a window's counter
-/// rows grow with its days, not with its minutes.
-pub fn cover(from: u64, to: u64) -> Vec<Block> {
-    let mut blocks = Vec::new();
-    cover_with(&TIERS, from, to, &mut blocks);
-    blocks.sort_by_key(|&(_, start, _)| start);
-    blocks
-}
-
-fn cover_with(tiers: &[u64], from: u64, to: u64, blocks: &mut Vec<Block>) {
-    let Some((&tier, finer)) = tiers.split_last() else { return };
-    if from >= to {
-        return;
-    }
-    let start = from.div_ceil(tier).saturating_mul(tier);
-    let end = to / tier * tier;
-    if finer.is_empty() || start >= end {
-        if finer.is_empty() {
-            blocks.push((tier, from, to));
-        } else {
-            cover_with(finer, from, to, blocks);
-        }
-        return;
-    }
-    cover_with(finer, from, start, blocks);
-    blocks.push((tier, start, end));
-    cover_with(finer, end, to, blocks);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn windows_are_covered_exactly_by_aligned_blocks() {
-        let day = 1440;
-        let cases = [(0, 1), (5, 65), (59, 61), (61, 119), (1439, 1441), (100, 100 + 7 * day), (3 * day, 10 * day), (17, 17 + day), (29_000_000, 29_000_000 + 30 * day + 77)];
-        for (from, to) in cases {
-            let blocks = cover(from, to);
-            let mut at = from;
-            for &(tier, start, end) in &blocks {
-                assert_eq!(start, at, "contiguous: {blocks:?}");
-                assert!(start < end && TIERS.contains(&tier), "{blocks:?}");
-                assert!(start % tier == 0 && end % tier == 0, "aligned: {blocks:?}");
-                at = end;
-            }
-            assert_eq!(at, to, "covers [{from}, {to}): {blocks:?}");
-            let fine: u64 = blocks.iter().filter(|block| block.0 == 1).map(|block| block.2 - block.1).sum();
-            let hours: u64 = blocks.iter().filter(|block| block.0 == 60).map(|block| (block.2 - block.1) / 60).sum();
-            assert!(fine <= 2 * 59 && hours <= 2 * 23, "coarsest blocks: {blocks:?}");
-        }
-        assert_eq!(cover(60, 120), vec![(60, 60, 120)]);
-        assert_eq!(cover(7, 7), vec![]);
-    }
 
     #[test]
     fn bins_stay_readable() {
@@ -346,11 +289,5 @@ mod tests {
         assert_eq!(path_of("/a/b?x=<script>"), "/a/b");
         let long = format!("/{}", "é".repeat(200));
         assert!(path_of(&long).len() <= MAX_PATH_BYTES && long.starts_with(path_of(&long)));
-    }
-
-    #[test]
-    fn counts_round_trip() {
-        let counts = ActionCounts { total: 3, blocked: 1, detected: 1, passed: 1 };
-        assert_eq!(decode_counts(&encode_counts(&counts)), counts);
     }
 }

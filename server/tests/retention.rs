@@ -107,7 +107,7 @@ fn events_past_retention_go_with_every_derived_row_and_preserved_ones_stay() {
     assert_eq!(preserved, vec![keep[1], keep[0]], "preserved=yes lists them, newest first");
     assert_eq!(all(&store, &filter(&[("preserved", "no")])).len(), new_ids.len());
 
-    // the dashboard's counters equal a scan of what is left, for the whole window and per sensor
+    // the dashboard's fact blocks equal a scan of what is left, for the whole window, per sensor and rule
     let times: Vec<i64> = left.iter().map(|summary| summary.time.unwrap_or(summary.received_at)).collect();
     let from_minute = (*times.iter().min().unwrap() / 60_000_000) as u64 / 1440 * 1440;
     let to_minute = ((*times.iter().max().unwrap() / 60_000_000) as u64 / 1440 + 1) * 1440;
@@ -121,15 +121,19 @@ fn events_past_retention_go_with_every_derived_row_and_preserved_ones_stay() {
         answer.source.clear();
         answer
     };
-    let counted = comparable(store.counter_stats(&window(&[]), None, from_minute, to_minute, 60, 1000).unwrap());
+    let counted = comparable(store.fact_stats(&window(&[]), from_minute, to_minute, 60, 1000).unwrap());
     let scanned = comparable(store.scan_stats(&window(&[]), from_minute, to_minute, 60, 1000).unwrap());
     assert_eq!(counted.totals.total, left.len() as u64);
-    assert_eq!(counted, scanned, "counters after the purge equal a scan");
-    let scope = (server::stats::Dimension::Sensor, "web-01".as_bytes());
-    let counted = comparable(store.counter_stats(&window(&[("sensor", "web-01")]), Some(scope), from_minute, to_minute, 60, 1000).unwrap());
+    assert_eq!(counted, scanned, "fact blocks after the purge equal a scan");
+    let counted = comparable(store.fact_stats(&window(&[("sensor", "web-01")]), from_minute, to_minute, 60, 1000).unwrap());
     let scanned = comparable(store.scan_stats(&window(&[("sensor", "web-01")]), from_minute, to_minute, 60, 1000).unwrap());
     assert_eq!(counted.totals.total, 2);
-    assert_eq!(counted, scanned, "the sensor's scoped counters too");
+    assert_eq!(counted, scanned, "within one sensor too");
+    let rule = left.iter().find_map(|summary| summary.rule_ids.first()).unwrap().to_string();
+    let counted = comparable(store.fact_stats(&window(&[("rule", &rule)]), from_minute, to_minute, 60, 1000).unwrap());
+    let scanned = comparable(store.scan_stats(&window(&[("rule", &rule)]), from_minute, to_minute, 60, 1000).unwrap());
+    assert!(counted.totals.total > 0);
+    assert_eq!(counted, scanned, "and within one rule");
     assert_eq!(store.minute_counts(0, u64::MAX).unwrap().iter().map(|(_, counts)| counts.total).sum::<u64>(), left.len() as u64);
     assert_eq!(store.arrivals_since(0).unwrap(), left.len() as u64, "sensor minutes lost the purged events");
 

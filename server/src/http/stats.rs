@@ -4,7 +4,8 @@ use super::errors::ApiError;
 use crate::auth::Principal;
 use crate::filter::EventFilter;
 use crate::state::AppState;
-use crate::stats::{bin_minutes_for, Dimension, StatsAnswer};
+use crate::facts::FactQuery;
+use crate::stats::{bin_minutes_for, StatsAnswer};
 use axum::extract::{Query, State};
 use axum::Json;
 use std::collections::HashMap;
@@ -19,9 +20,9 @@ pub const MAX_WINDOW_MINUTES: u64 = 366 * 24 * 60;
 const MINUTE_US: i64 = 60_000_000;
 
 /// `?from=&to=&top=&<filters of /api/v1/events>`. The window is widened to whole minutes (the
-/// counters' resolution) and returned as `from`/`to`; with only a window, or a window and one
-/// sensor or host, the answer comes from the counters, with any other filter from the events it
-/// selects.
+/// facts' resolution) and returned as `from`/`to`; the answer comes from the fact blocks of the
+/// window (`source: "facts"`), or for a `path` the blocks cannot compare, from the events the
+/// filter selects (`"scan"`).
 pub async fn get_stats(State(state): State<AppState>, _principal: Principal, Query(params): Query<HashMap<String, String>>) -> Result<Json<StatsAnswer>, ApiError> {
     let mut params = params;
     let top = match params.remove("top") {
@@ -52,32 +53,13 @@ pub async fn get_stats(State(state): State<AppState>, _principal: Principal, Que
     filter.to = Some(to_minute as i64 * MINUTE_US);
     let bins = bin_minutes_for(to_minute - from_minute);
     let answer = state
-        .blocking(move |store| match counter_scope(&filter) {
-            Some(scope) => store.counter_stats(&filter, scope.as_ref().map(|(dimension, value)| (*dimension, value.as_slice())), from_minute, to_minute, bins, top),
-            None => store.scan_stats(&filter, from_minute, to_minute, bins, top),
+        .blocking(move |store| {
+            if FactQuery::supports(&filter) {
+                store.fact_stats(&filter, from_minute, to_minute, bins, top)
+            } else {
+                store.scan_stats(&filter, from_minute, to_minute, bins, top)
+            }
         })
         .await?;
     Ok(Json(answer))
-}
-
-/// Which counters answer `filter`: `Some(None)` the global ones (a window alone), `Some(scope)`
-/// those within one sensor or one host (the window and one positive `sensor=` or `host=`),
-/// `None` none (the events are scanned).
-fn counter_scope(filter: &EventFilter) -> Option<Option<(Dimension, Vec<u8>)>> {
-    let window = EventFilter { from: filter.from, to: filter.to, ..EventFilter::default() };
-    if *filter == window {
-        return Some(None);
-    }
-    if let Some(sensor) = filter.sensor.as_ref().filter(|condition| !condition.negated)
-        && *filter == (EventFilter { sensor: filter.sensor.clone(), ..window.clone() })
-    {
-        return Some(Some((Dimension::Sensor, sensor.value.clone().into_bytes())));
-    }
-    if let Some(host) = filter.host.as_ref().filter(|condition| !condition.negated)
-        && *filter == (EventFilter { host: filter.host.clone(), ..window })
-    {
-        // hosts are counted lowercased and matched case-insensitively
-        return Some(Some((Dimension::Host, host.value.to_ascii_lowercase().into_bytes())));
-    }
-    None
 }

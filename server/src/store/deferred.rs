@@ -1,5 +1,5 @@
-//! Derived data written behind the durable acknowledgement: index postings and minute
-//! counters of committed events are kept in memory by the writer and flushed every
+//! Derived data written behind the durable acknowledgement: index postings and fact blocks
+//! of committed events are kept in memory by the writer and flushed every
 //! [`FLUSH_INTERVAL`] or [`FLUSH_EVENTS`] events, inside a write transaction that also
 //! records the `indexed_through` watermark in `META`.
 //!
@@ -13,8 +13,8 @@
 //! scan the events above the watermark directly (`Store::list_events`, `Store::minute_counts`),
 //! and on start the writer re-indexes them from `EVENTS` (`Store::index_tail`).
 
-use super::events::MinuteCounts;
 use super::postings::{IndexKey, PostingsBatch};
+use crate::facts::Fact;
 use crate::stats::{received_minute, SensorActivity};
 use app::model::EventSummary;
 use std::collections::BTreeMap;
@@ -32,12 +32,8 @@ pub const INDEXED_THROUGH_KEY: &str = "indexed_through";
 #[derive(Debug, Default)]
 pub struct DeferredIndex {
     pub(super) postings: PostingsBatch,
-    pub(super) minutes: BTreeMap<u64, MinuteCounts>,
-    /// Dashboard counters: (minute, dimension, value) → counts.
-    pub(super) stats: BTreeMap<(u64, u8, Vec<u8>), MinuteCounts>,
-    /// The same within each scope (`stats::SCOPES`): (scope, scope value) → (minute, dimension,
-    /// value) → counts.
-    pub(super) scoped: BTreeMap<(u8, Vec<u8>), BTreeMap<(u64, u8, Vec<u8>), MinuteCounts>>,
+    /// The dashboard's facts, ids ascending.
+    pub(super) facts: Vec<Fact>,
     /// Newest message of each top rule.
     pub(super) rule_messages: BTreeMap<u32, String>,
     pub(super) sensors: BTreeMap<String, SensorActivity>,
@@ -82,22 +78,11 @@ impl DeferredIndex {
     }
 
     /// Adds one stored event (ids ascending).
-    pub(super) fn add(&mut self, summary: &EventSummary, index_keys: &[IndexKey], stat_keys: Vec<(u8, Vec<u8>)>, minute: u64) {
+    /// `fact` is the event's (its id is set here).
+    pub(super) fn add(&mut self, summary: &EventSummary, index_keys: &[IndexKey], mut fact: Fact) {
         self.postings.add(index_keys, summary.id);
-        let counts = MinuteCounts::of(summary.action);
-        self.minutes.entry(minute).or_default().add(&counts);
-        for (scope, scope_value) in stat_keys.iter().filter(|(dimension, _)| crate::stats::is_scope(*dimension)) {
-            let rows = match self.scoped.get_mut(&(*scope, scope_value.clone())) {
-                Some(rows) => rows,
-                None => self.scoped.entry((*scope, scope_value.clone())).or_default(),
-            };
-            for (dimension, value) in &stat_keys {
-                rows.entry((minute, *dimension, value.clone())).or_default().add(&counts);
-            }
-        }
-        for (dimension, value) in stat_keys {
-            self.stats.entry((minute, dimension, value)).or_default().add(&counts);
-        }
+        fact.id = summary.id;
+        self.facts.push(fact);
         if let (Some(rule), Some(message)) = (summary.top_rule, summary.top_message.as_ref()) {
             self.rule_messages.insert(rule, message.clone());
         }
@@ -119,18 +104,7 @@ impl DeferredIndex {
             return;
         }
         self.postings.append(later.postings);
-        for (minute, counts) in later.minutes {
-            self.minutes.entry(minute).or_default().add(&counts);
-        }
-        for (key, counts) in later.stats {
-            self.stats.entry(key).or_default().add(&counts);
-        }
-        for (scope, rows) in later.scoped {
-            let known = self.scoped.entry(scope).or_default();
-            for (key, counts) in rows {
-                known.entry(key).or_default().add(&counts);
-            }
-        }
+        self.facts.extend(later.facts);
         self.rule_messages.extend(later.rule_messages);
         for (sensor, activity) in later.sensors {
             self.sensors.entry(sensor).or_default().merge(&activity);

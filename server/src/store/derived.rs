@@ -1,15 +1,14 @@
-//! Writing the rows derived from events (postings, minute counters, dashboard counters and
-//! their roll-ups, rule labels, sensor activity and minutes): added behind the acknowledgement
-//! by the deferred flush, and taken away again when retention purges the events.
-//! Counter rows that fall to zero are deleted, so a purged store holds no dead counters.
+//! Writing the rows derived from events (postings, fact blocks, rule labels, sensor activity
+//! and minutes): added behind the acknowledgement by the deferred flush, and taken away again
+//! when retention purges the events. Rows that fall to zero are deleted, so a purged store
+//! holds no dead rows.
 
 use super::deferred::DeferredIndex;
-use super::events::MinuteCounts;
+use super::facts::{append_facts, remove_facts};
 use super::postings::{self, PostingsBatch};
 use super::tables::*;
 use super::StoreError;
 use redb::{ReadableTable, WriteTransaction};
-use std::collections::BTreeMap;
 
 /// Whether rows are added (ingest, re-index) or taken away (purge).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,46 +17,17 @@ pub(super) enum Sign {
     Subtract,
 }
 
-/// `stored` changed by `delta`; `None` when nothing is left (the row is deleted).
-fn apply_counts(stored: Option<MinuteCounts>, delta: &MinuteCounts, sign: Sign) -> Option<MinuteCounts> {
-    let mut total = stored.unwrap_or_default();
-    match sign {
-        Sign::Add => total.add(delta),
-        Sign::Subtract => total.subtract(delta),
-    }
-    (total.total > 0).then_some(total)
-}
-
 /// Writes (or takes away) everything `derived` holds.
 pub(super) fn write_derived(transaction: &WriteTransaction, derived: &DeferredIndex, sign: Sign) -> Result<(), StoreError> {
     match sign {
         Sign::Add => write_postings(transaction, &derived.postings)?,
         Sign::Subtract => remove_postings(transaction, &derived.postings)?,
     }
-    apply_minute_counts(transaction, &derived.minutes, sign)?;
-    if !derived.stats.is_empty() {
-        for tier in crate::stats::TIERS {
-            // the minute rows rolled up into this tier's buckets
-            let mut rolled: BTreeMap<(u64, u8, &[u8]), MinuteCounts> = BTreeMap::new();
-            for ((minute, dimension, value), delta) in &derived.stats {
-                rolled.entry((minute / tier * tier, *dimension, value.as_slice())).or_default().add(delta);
-            }
-            apply_stats(transaction, tier, &rolled, sign)?;
-            let mut table = transaction.open_table(scoped_stats_table(tier))?;
-            for ((scope, scope_value), rows) in &derived.scoped {
-                let mut rolled: BTreeMap<(u64, u8, &[u8]), MinuteCounts> = BTreeMap::new();
-                for ((minute, dimension, value), delta) in rows {
-                    rolled.entry((minute / tier * tier, *dimension, value.as_slice())).or_default().add(delta);
-                }
-                for ((bucket, dimension, value), delta) in rolled {
-                    let key = (*scope, scope_value.as_slice(), bucket, dimension, value);
-                    let stored = table.get(key)?.map(|stored| crate::stats::decode_counts(stored.value()));
-                    match apply_counts(stored, &delta, sign) {
-                        Some(total) => table.insert(key, crate::stats::encode_counts(&total).as_slice())?,
-                        None => table.remove(key)?,
-                    };
-                }
-            }
+    match sign {
+        Sign::Add => append_facts(transaction, &derived.facts)?,
+        Sign::Subtract => {
+            let ids: Vec<u64> = derived.facts.iter().map(|fact| fact.id).collect();
+            remove_facts(transaction, &ids)?;
         }
     }
     if sign == Sign::Add && !derived.rule_messages.is_empty() {
@@ -134,34 +104,6 @@ fn remove_postings(transaction: &WriteTransaction, batch: &PostingsBatch) -> Res
                 index.insert((field, value, new_first), postings::encode_ids(&kept).as_slice())?;
             }
         }
-    }
-    Ok(())
-}
-
-/// Adds (or takes away) `rows` to the counters of `tier` (see `stats::TIERS`).
-fn apply_stats(transaction: &WriteTransaction, tier: u64, rows: &BTreeMap<(u64, u8, &[u8]), MinuteCounts>, sign: Sign) -> Result<(), StoreError> {
-    let mut stats = transaction.open_table(stats_table(tier))?;
-    for (key, delta) in rows {
-        let stored = stats.get(*key)?.map(|stored| crate::stats::decode_counts(stored.value()));
-        match apply_counts(stored, delta, sign) {
-            Some(total) => stats.insert(*key, crate::stats::encode_counts(&total).as_slice())?,
-            None => stats.remove(*key)?,
-        };
-    }
-    Ok(())
-}
-
-fn apply_minute_counts(transaction: &WriteTransaction, minutes: &BTreeMap<u64, MinuteCounts>, sign: Sign) -> Result<(), StoreError> {
-    if minutes.is_empty() {
-        return Ok(());
-    }
-    let mut counts = transaction.open_table(COUNTS_PER_MINUTE)?;
-    for (minute, delta) in minutes {
-        let stored = counts.get(*minute)?.map(|value| crate::stats::decode_counts(value.value()));
-        match apply_counts(stored, delta, sign) {
-            Some(total) => counts.insert(*minute, crate::stats::encode_counts(&total).as_slice())?,
-            None => counts.remove(*minute)?,
-        };
     }
     Ok(())
 }

@@ -5,8 +5,8 @@ use super::derived::{write_derived, Sign};
 use super::postings::{self, IndexKey};
 use super::tables::*;
 use super::{Store, StoreError};
+use crate::facts::Fact;
 use crate::filter::{EventFilter, IndexHint};
-use std::collections::BTreeMap;
 use app::model::EventSummary;
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 
@@ -23,8 +23,8 @@ pub struct NewEvent {
     pub raw_zstd: Vec<u8>,
     /// What the event is indexed under ([`postings::index_keys`]).
     pub index_keys: Vec<IndexKey>,
-    /// What the event is counted under on the dashboard ([`crate::stats::stat_keys`]).
-    pub stat_keys: Vec<(u8, Vec<u8>)>,
+    /// What the dashboard counts of it ([`crate::facts::Fact`]; its id is set when stored).
+    pub fact: Fact,
     /// The message of every rule that matched (labels of the dashboard's top rules; the summary
     /// keeps only the top rule's).
     pub rule_labels: Vec<(u32, String)>,
@@ -35,8 +35,8 @@ impl NewEvent {
     pub fn new(summary: EventSummary, md5: [u8; 16], raw_zstd: Vec<u8>) -> NewEvent {
         let record = encode_summary(&summary);
         let index_keys = postings::index_keys(&summary);
-        let stat_keys = crate::stats::stat_keys(&summary);
-        NewEvent { summary, record, md5, raw_zstd, index_keys, stat_keys, rule_labels: Vec::new() }
+        let fact = Fact::of(&summary);
+        NewEvent { summary, record, md5, raw_zstd, index_keys, fact, rule_labels: Vec::new() }
     }
 
     /// The same event with the messages of all its rules as labels.
@@ -55,9 +55,6 @@ pub enum WriteOutcome {
     Duplicate(u64),
 }
 
-/// Counts of one minute: total, blocked, detected, passed.
-pub type MinuteCounts = crate::stats::ActionCounts;
-
 /// At most this many index or table rows are examined per list request; past it the page
 /// ends early and `next_before` lets the caller continue.
 pub const SCAN_BUDGET: usize = 200_000;
@@ -71,9 +68,8 @@ impl Store {
     }
 
     /// Writes a batch in ONE durable transaction; `next_id` is advanced for each stored event,
-    /// whose `summary.id` and `summary.revision` are set. The batch's index postings and
-    /// minute counters join `deferred` (merged per distinct key); when it is due they are
-    /// written in this same transaction together with the `indexed_through` watermark.
+    /// whose `summary.id` and `summary.revision` are set. The batch's index postings and facts
+    /// join `deferred`: the writer flushes them ([`Store::flush_index`]) after answering.
     pub fn write_events(&self, batch: &mut [NewEvent], next_id: &mut u64, deferred: &mut DeferredIndex) -> Result<Vec<WriteOutcome>, StoreError> {
         let transaction = self.database()?.begin_write()?;
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -85,35 +81,30 @@ impl Store {
             for event in batch.iter_mut() {
                 let outcome = write_one(&mut dedupe, &mut events, &mut raw, event, next_id)?;
                 if let WriteOutcome::Stored(id) = outcome {
-                    added.add(&event.summary, &event.index_keys, std::mem::take(&mut event.stat_keys), minute_of(&event.summary));
+                    added.add(&event.summary, &event.index_keys, event.fact.clone());
                     added.rule_messages.extend(std::mem::take(&mut event.rule_labels));
                     debug_assert_eq!(event.summary.id, id);
                 }
                 outcomes.push(outcome);
             }
         }
-        let flush = deferred.is_due(added.events);
-        if flush {
-            // rows of `deferred` and of `added` never share a key (their ids differ)
-            write_derived(&transaction, deferred, Sign::Add)?;
-            write_derived(&transaction, &added, Sign::Add)?;
-            set_indexed_through(&transaction, next_id.saturating_sub(1))?;
-        }
         transaction.commit()?;
-        if flush {
-            deferred.clear();
-        } else {
-            deferred.absorb(added);
-        }
+        // the derived rows wait: the writer answers these uploads first, then flushes when due
+        deferred.absorb(added);
         Ok(outcomes)
     }
 
-    /// Writes what `deferred` holds (the writer calls this when it is due and no upload came).
+    /// Writes what `deferred` holds with the `indexed_through` watermark (the writer calls this
+    /// when it is due, after answering the uploads of the batch). Without fsync: the rows can be
+    /// derived again from `EVENTS`, and a crash before the next durable commit takes the
+    /// watermark back with them.
     pub fn flush_index(&self, deferred: &mut DeferredIndex, next_id: u64) -> Result<(), StoreError> {
         if deferred.is_empty() {
             return Ok(());
         }
-        let transaction = self.database()?.begin_write()?;
+        let mut transaction = self.database()?.begin_write()?;
+        // (if redb refuses, the flush is merely durable)
+        let _ = transaction.set_durability(redb::Durability::None);
         write_derived(&transaction, deferred, Sign::Add)?;
         set_indexed_through(&transaction, next_id.saturating_sub(1))?;
         transaction.commit()?;
@@ -267,19 +258,6 @@ impl Store {
         }
         Ok((found, true))
     }
-
-    /// Per-minute counters in `[from_minute, to_minute)`.
-    pub fn minute_counts(&self, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, MinuteCounts)>, StoreError> {
-        let transaction = self.database()?.begin_read()?;
-        let mut listed = flushed_minute_counts(&transaction, from_minute, to_minute)?;
-        for_each_unindexed(&transaction, |summary| {
-            let minute = minute_of(&summary);
-            if (from_minute..to_minute).contains(&minute) {
-                listed.entry(minute).or_default().count(summary.action);
-            }
-        })?;
-        Ok(listed.into_iter().collect())
-    }
 }
 
 type BytesTable<'txn, K> = redb::Table<'txn, K, &'static [u8]>;
@@ -331,17 +309,6 @@ pub(super) fn for_each_unindexed(transaction: &redb::ReadTransaction, mut visit:
     Ok(())
 }
 
-/// The flushed per-minute counters in `[from_minute, to_minute)` (without the unindexed tail).
-pub(super) fn flushed_minute_counts(transaction: &redb::ReadTransaction, from_minute: u64, to_minute: u64) -> Result<BTreeMap<u64, MinuteCounts>, StoreError> {
-    let counts = transaction.open_table(COUNTS_PER_MINUTE)?;
-    let mut listed = BTreeMap::new();
-    for entry in counts.range(from_minute..to_minute)? {
-        let (minute, value) = entry?;
-        listed.insert(minute.value(), crate::stats::decode_counts(value.value()));
-    }
-    Ok(listed)
-}
-
 /// The `indexed_through` watermark (0 when absent: nothing stored yet).
 pub(super) fn indexed_through(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<u64, StoreError> {
     match meta.get(INDEXED_THROUGH_KEY)? {
@@ -377,7 +344,7 @@ pub(super) fn index_events_after(transaction: &WriteTransaction, after: u64, lim
             // counted even when it does not decode, so the caller's chunking ends at the end
             indexed += 1;
             let Some(summary) = decode_or_skip(key.value(), value.value()) else { continue };
-            chunk.add(&summary, &postings::index_keys(&summary), crate::stats::stat_keys(&summary), minute_of(&summary));
+            chunk.add(&summary, &postings::index_keys(&summary), Fact::of(&summary));
             if chunk.events == CHUNK {
                 write_derived(transaction, &chunk, Sign::Add)?;
                 chunk.clear();
@@ -389,11 +356,6 @@ pub(super) fn index_events_after(transaction: &WriteTransaction, after: u64, lim
         set_indexed_through(transaction, last)?;
     }
     Ok(indexed)
-}
-
-/// The counters' minute of an event: its own time, else when it was received.
-pub(super) fn minute_of(summary: &EventSummary) -> u64 {
-    (summary.time.unwrap_or(summary.received_at).max(0) / 60_000_000) as u64
 }
 
 /// The stored form of a `DEDUPE` value: `id (8 bytes LE) + md5 (16 bytes)` per revision.
@@ -525,8 +487,13 @@ mod tests {
                 .map(|path| crate::ingest::prepare_event(if number % 2 == 0 { "even" } else { "odd" }, &std::fs::read(path).unwrap(), None, None, 1))
                 .collect();
             store.write_events(&mut batch, &mut next_id, &mut deferred).unwrap();
+            // as the writer does after answering
+            if deferred.is_due(0) {
+                store.flush_index(&mut deferred, next_id).unwrap();
+            }
         }
         assert!(!deferred.is_empty(), "the newest events are not indexed yet");
+        assert!(indexed_through(&store.database().unwrap().begin_read().unwrap().open_table(META).unwrap()).unwrap() > 0, "the older ones are");
         let (all, _) = store.list_events(&EventFilter::default(), None, 10_000).unwrap();
         assert_eq!(all.len(), bodies.len());
         let first = &all[all.len() / 2];

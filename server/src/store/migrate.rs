@@ -12,7 +12,8 @@ use std::path::Path;
 ///    `STATS_PER_MINUTE` and `RULE_MESSAGES`.
 /// 3: hourly and daily roll-ups of the dashboard counters (`STATS_PER_HOUR`, `STATS_PER_DAY`)
 ///    and the counters within each sensor and host (`SCOPED_STATS_PER_*`).
-pub const SCHEMA_VERSION: u64 = 3;
+/// 4: the counters became fact blocks (`FACTS`, `FACT_SPANS`; see `crate::facts`).
+pub const SCHEMA_VERSION: u64 = 4;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -34,7 +35,7 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
                     known: SCHEMA_VERSION,
                 });
             }
-            Some(found @ (1 | 2)) => {
+            Some(found @ (1..=3)) => {
                 drop(meta);
                 drop_derived_tables(&transaction)?;
                 // nothing is indexed: every event is the tail the writer indexes when it starts
@@ -56,16 +57,11 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
         transaction.open_table(PRESERVED)?;
         transaction.open_table(DEDUPE)?;
         transaction.open_table(POSTINGS)?;
-        transaction.open_table(STATS_PER_MINUTE)?;
-        transaction.open_table(STATS_PER_HOUR)?;
-        transaction.open_table(STATS_PER_DAY)?;
-        transaction.open_table(SCOPED_STATS_PER_MINUTE)?;
-        transaction.open_table(SCOPED_STATS_PER_HOUR)?;
-        transaction.open_table(SCOPED_STATS_PER_DAY)?;
+        transaction.open_table(FACTS)?;
+        transaction.open_table(FACT_SPANS)?;
         transaction.open_table(RULE_MESSAGES)?;
         transaction.open_table(SENSOR_ACTIVITY)?;
         transaction.open_table(SENSOR_MINUTES)?;
-        transaction.open_table(COUNTS_PER_MINUTE)?;
         transaction.open_table(REJECTIONS)?;
         transaction.open_table(SENSORS)?;
         transaction.open_table(SENSORS_BY_URL_SECRET)?;
@@ -74,7 +70,7 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
     Ok(())
 }
 
-/// Upgrades from schema 1 or 2 delete every derived table (schema 1's per-field indexes, the
+/// Upgrades from schema 1, 2 or 3 delete every derived table (schema 1's per-field indexes, the
 /// postings, counters and sensor activity; tables a schema did not have are skipped; the rule
 /// labels stay, being no counts, and a re-index could only restore top rules') and set
 /// the watermark to 0: the writer rebuilds all of it from `EVENTS` when it starts
@@ -89,11 +85,15 @@ fn drop_derived_tables(transaction: &WriteTransaction) -> Result<(), StoreError>
     transaction.delete_table(schema1::BY_ACTION)?;
     transaction.delete_table(schema1::BY_TIME)?;
     transaction.delete_table(POSTINGS)?;
-    transaction.delete_table(COUNTS_PER_MINUTE)?;
-    for tier in crate::stats::TIERS {
-        transaction.delete_table(stats_table(tier))?;
-        transaction.delete_table(scoped_stats_table(tier))?;
+    transaction.delete_table(schema3::COUNTS_PER_MINUTE)?;
+    for table in schema3::STATS {
+        transaction.delete_table(table)?;
     }
+    for table in schema3::SCOPED_STATS {
+        transaction.delete_table(table)?;
+    }
+    transaction.delete_table(FACTS)?;
+    transaction.delete_table(FACT_SPANS)?;
     transaction.delete_table(SENSOR_ACTIVITY)?;
     transaction.delete_table(SENSOR_MINUTES)?;
     Ok(())
@@ -111,7 +111,6 @@ mod tests {
     use super::*;
     use crate::filter::EventFilter;
     use crate::store::deferred::DeferredIndex;
-    use std::time::Duration;
     use redb::{ReadableDatabase, ReadableTableMetadata};
     use crate::store::Store;
     use std::collections::HashMap;
@@ -127,13 +126,16 @@ mod tests {
                 .map(|n| crate::ingest::prepare_event("old", format!("entry {n}").as_bytes(), None, None, 1_000 + n))
                 .collect();
             batch.push(crate::ingest::prepare_event("old", &body, None, None, 2_000));
-            store.write_events(&mut batch, &mut next_id, &mut DeferredIndex::with_limits(Duration::ZERO, 0)).unwrap();
+            let mut deferred = DeferredIndex::default();
+            store.write_events(&mut batch, &mut next_id, &mut deferred).unwrap();
+            store.flush_index(&mut deferred, next_id).unwrap();
             // turn it into what schema 1 looked like: version 1, by_* tables, no postings
             let transaction = store.database().unwrap().begin_write().unwrap();
             transaction.open_table(META).unwrap().insert(VERSION_KEY, 1u64.to_le_bytes().as_slice()).unwrap();
             transaction.open_table(META).unwrap().remove(super::super::deferred::INDEXED_THROUGH_KEY).unwrap();
             transaction.delete_table(POSTINGS).unwrap();
-            transaction.delete_table(STATS_PER_MINUTE).unwrap();
+            transaction.delete_table(FACTS).unwrap();
+            transaction.delete_table(FACT_SPANS).unwrap();
             transaction.delete_table(RULE_MESSAGES).unwrap();
             transaction.delete_table(SENSOR_ACTIVITY).unwrap();
             transaction.delete_table(SENSOR_MINUTES).unwrap();
@@ -173,23 +175,20 @@ mod tests {
     }
 
     #[test]
-    fn schema_2_databases_are_re_indexed_with_roll_ups_and_scopes() {
+    fn schema_3_databases_lose_their_counters_and_get_fact_blocks() {
         let directory = tempfile::tempdir().unwrap();
         let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/protocol-samples/native-2.9.7-ipv6-chain-200.auditlog")).unwrap();
         let day_us = 86_400_000_000i64;
         let fixture = crate::ingest::prepare_event("old", &body, None, None, 1);
         let minute = (fixture.summary.time.unwrap() / 60_000_000) as u64;
-        let window = move |store: &Store| {
-            // four days around the fixture's minute, ragged ends: day, hour and minute rows count
+        let window = move |store: &Store, params: &[(&str, &str)]| {
             let (from, to) = (minute - 1440 - 23, minute + 2 * 1440 + 5);
-            let filter = EventFilter { from: Some(from as i64 * 60_000_000), to: Some(to as i64 * 60_000_000), ..EventFilter::default() };
-            let answer = serde_json::to_value(store.counter_stats(&filter, None, from, to, 60, 10).unwrap()).unwrap();
-            // every event is the sensor's: its scope's counters say the same
-            let scoped = EventFilter { sensor: Some(crate::filter::Condition { value: "old".to_owned(), negated: false }), ..filter };
-            let within = serde_json::to_value(store.counter_stats(&scoped, Some((crate::stats::Dimension::Sensor, b"old")), from, to, 60, 10).unwrap()).unwrap();
-            assert_eq!(within, answer, "scoped and global counters agree");
-            answer
+            let mut filter = EventFilter::from_params(&params.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()).unwrap();
+            filter.from = Some(from as i64 * 60_000_000);
+            filter.to = Some(to as i64 * 60_000_000);
+            serde_json::to_value(store.fact_stats(&filter, from, to, 60, 10).unwrap()).unwrap()
         };
+        let rule = |answer: &serde_json::Value| answer["rules"][0]["value"].as_str().unwrap().to_owned();
         let before = {
             let store = Store::open(directory.path()).unwrap();
             let mut next_id = 1;
@@ -199,18 +198,19 @@ mod tests {
                 .map(|n| crate::ingest::prepare_event("old", format!("entry {n}").as_bytes(), None, None, first + n * day_us / 2 + 90_000_000))
                 .collect();
             batch.push(fixture);
-            store.write_events(&mut batch, &mut next_id, &mut DeferredIndex::with_limits(Duration::ZERO, 0)).unwrap();
-            let before = window(&store);
+            let mut deferred = DeferredIndex::default();
+            store.write_events(&mut batch, &mut next_id, &mut deferred).unwrap();
+            store.flush_index(&mut deferred, next_id).unwrap();
+            let before = window(&store, &[]);
             assert_eq!(before["totals"]["total"], 7, "{before}");
             assert!(!before["rules"].as_array().unwrap().is_empty(), "the fixture's rules: {before}");
-            // what schema 2 looked like: no roll-ups
+            // what schema 3 looked like: counter tables, no fact blocks
             let transaction = store.database().unwrap().begin_write().unwrap();
-            transaction.open_table(META).unwrap().insert(VERSION_KEY, 2u64.to_le_bytes().as_slice()).unwrap();
-            transaction.delete_table(STATS_PER_HOUR).unwrap();
-            transaction.delete_table(STATS_PER_DAY).unwrap();
-            for tier in crate::stats::TIERS {
-                transaction.delete_table(scoped_stats_table(tier)).unwrap();
-            }
+            transaction.open_table(META).unwrap().insert(VERSION_KEY, 3u64.to_le_bytes().as_slice()).unwrap();
+            transaction.delete_table(FACTS).unwrap();
+            transaction.delete_table(FACT_SPANS).unwrap();
+            transaction.open_table(schema3::STATS[2]).unwrap().insert((0, 0, b"942100".as_slice()), [0u8; 32].as_slice()).unwrap();
+            transaction.open_table(schema3::COUNTS_PER_MINUTE).unwrap().insert(5, [0u8; 32].as_slice()).unwrap();
             transaction.commit().unwrap();
             before
         };
@@ -218,18 +218,20 @@ mod tests {
         let transaction = store.database().unwrap().begin_read().unwrap();
         let version = transaction.open_table(META).unwrap().get(VERSION_KEY).unwrap().map(|value| decode_version(value.value()).unwrap());
         assert_eq!(version, Some(SCHEMA_VERSION));
-        assert_eq!(transaction.open_table(STATS_PER_DAY).unwrap().len().unwrap(), 0, "nothing derived survives");
+        assert!(transaction.open_table(schema3::STATS[2]).is_err(), "the counters are deleted");
+        assert!(transaction.open_table(schema3::COUNTS_PER_MINUTE).is_err());
+        assert_eq!(transaction.open_table(FACTS).unwrap().len().unwrap(), 0, "nothing derived survives");
         drop(transaction);
-        assert_eq!(window(&store), before, "the same answer from the unindexed events");
+        assert_eq!(window(&store, &[]), before, "the same answer from the unindexed events");
         assert_eq!(store.index_tail().unwrap(), 7, "the writer's start re-indexes every event");
         let transaction = store.database().unwrap().begin_read().unwrap();
-        assert!(transaction.open_table(STATS_PER_DAY).unwrap().len().unwrap() > 0, "day rows were built");
-        assert!(transaction.open_table(SCOPED_STATS_PER_HOUR).unwrap().len().unwrap() > 0, "scoped rows were built");
+        assert_eq!(transaction.open_table(FACTS).unwrap().len().unwrap(), 1, "one block holds them");
         drop(transaction);
-        assert_eq!(window(&store), before, "the same answer from the rebuilt counters");
+        assert_eq!(window(&store, &[]), before, "the same answer from the blocks");
+        let by_rule = window(&store, &[("rule", &rule(&before))]);
+        assert_eq!(by_rule["totals"]["total"], 1, "only the fixture has rules: {by_rule}");
         drop(store);
         let store = Store::open(directory.path()).unwrap();
-        assert_eq!(window(&store), before, "upgraded once: reopening adds nothing");
+        assert_eq!(window(&store, &[]), before, "upgraded once: reopening adds nothing");
     }
-
 }

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod budget;
 pub mod deferred;
 mod derived;
+mod facts;
 pub mod events;
 pub mod health;
 mod migrate;
@@ -27,7 +28,7 @@ use redb::{ReadableDatabase, ReadableTable};
 
 pub use accounts::{AccountError, SessionRecord, TokenRecord, UserRecord};
 pub use deferred::DeferredIndex;
-pub use events::{MinuteCounts, NewEvent, WriteOutcome};
+pub use events::{NewEvent, WriteOutcome};
 pub use sensors::{Rejection, SensorRecord};
 pub use health::{StoreHealth, StoreProblem};
 pub use purge::{PurgeOutcome, StorageUsage, TableReport};

@@ -5,7 +5,7 @@
 
 use super::deferred::DeferredIndex;
 use super::derived::{write_derived, Sign};
-use super::events::{decode_or_skip, encode_revisions, indexed_through, minute_of, revisions, set_indexed_through};
+use super::events::{decode_or_skip, encode_revisions, indexed_through, revisions, set_indexed_through};
 use super::postings;
 use super::tables::*;
 use super::{Store, StoreError};
@@ -87,7 +87,7 @@ impl Store {
                 ids.push(id);
                 // an undecodable row goes too; what was derived from it cannot be known
                 if let Some(summary) = decode_or_skip(id, value.value()) {
-                    gone.add(&summary, &postings::index_keys(&summary), crate::stats::stat_keys(&summary), minute_of(&summary));
+                    gone.add(&summary, &postings::index_keys(&summary), crate::facts::Fact::of(&summary));
                     revisions_gone.push((summary.sensor, summary.unique_id, id));
                 }
             }

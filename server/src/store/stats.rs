@@ -1,78 +1,66 @@
-//! Dashboard reads: `/api/v1/stats` from the per-minute counters, or by scanning the events
-//! a filter selects (the same scan `/api/v1/events` pages through).
+//! Dashboard reads: `/api/v1/stats` from the fact blocks, or by scanning the events a filter
+//! selects (the same scan `/api/v1/events` pages through), and sensor health.
 
-use super::events::{flushed_minute_counts, for_each_unindexed, minute_of};
+use super::events::for_each_unindexed;
+use super::facts::visit_blocks;
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::filter::EventFilter;
-use crate::stats::{received_minute, ActionCounts, Dimension, SensorActivity, StatsAccumulator, StatsAnswer};
+use crate::facts::FactQuery;
+use crate::stats::{minute_of, received_minute, ActionCounts, SensorActivity, StatsAccumulator, StatsAnswer};
 use app::model::SensorHealth;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use redb::{ReadableDatabase, ReadableTable};
 
 /// Most matching events a scan counts; past it the answer says `complete: false`.
 pub const SCAN_STATS_BUDGET: usize = 500_000;
 
 impl Store {
-    /// Statistics of the events with event time in `[from_minute, to_minute)` (within one
-    /// sensor or host when `scope` is given), from the counters — whole days and hours from the
-    /// roll-ups, the window's ends per minute — plus the events not flushed into them yet, those
-    /// `filter` (the same window and scope as a filter) selects.
-    pub fn counter_stats(&self, filter: &EventFilter, scope: Option<(Dimension, &[u8])>, from_minute: u64, to_minute: u64, bin_minutes: u64, top: usize) -> Result<StatsAnswer, StoreError> {
+    /// Statistics of the events `filter` selects with event time in `[from_minute,
+    /// to_minute)` (its `from`/`to` must be that window; see `FactQuery::supports` for the
+    /// filters), from the fact blocks of the window plus the events not flushed into them yet.
+    pub fn fact_stats(&self, filter: &EventFilter, from_minute: u64, to_minute: u64, bin_minutes: u64, top: usize) -> Result<StatsAnswer, StoreError> {
         let mut accumulator = StatsAccumulator::default();
         // one snapshot for every table, so totals and top lists agree
         let transaction = self.database()?.begin_read()?;
-        match scope {
-            None => {
-                for (minute, counts) in flushed_minute_counts(&transaction, from_minute, to_minute)? {
-                    accumulator.add_minute(minute, &counts);
+        self.accumulate_facts(&transaction, filter, from_minute, to_minute, &mut accumulator)?;
+        label_top_rules(&transaction, &mut accumulator, top)?;
+        Ok(accumulator.finish(from_minute, to_minute, bin_minutes, top, "facts", true))
+    }
+
+    fn accumulate_facts(&self, transaction: &redb::ReadTransaction, filter: &EventFilter, from_minute: u64, to_minute: u64, accumulator: &mut StatsAccumulator) -> Result<(), StoreError> {
+        let preserved = match filter.preserved {
+            Some(_) => {
+                let mut ids = HashSet::new();
+                for entry in transaction.open_table(PRESERVED)?.iter()? {
+                    ids.insert(entry?.0.value());
                 }
+                Some(ids)
             }
-            Some((dimension, value)) => {
-                // the scope's own row of each minute is its timeline
-                let minutes = transaction.open_table(STATS_PER_MINUTE)?;
-                for minute in from_minute..to_minute {
-                    if let Some(counts) = minutes.get((minute, dimension as u8, value))? {
-                        accumulator.add_minute(minute, &crate::stats::decode_counts(counts.value()));
-                    }
-                }
-            }
-        }
-        let empty: &[u8] = &[];
-        for (tier, start, end) in crate::stats::cover(from_minute, to_minute) {
-            let mut add = |row: Result<(u8, &[u8], ActionCounts), StoreError>| -> Result<(), StoreError> {
-                let (dimension, value, counts) = row?;
-                accumulator.add_value(dimension, value, &counts);
-                Ok(())
-            };
-            match scope {
-                None => {
-                    let stats = transaction.open_table(stats_table(tier))?;
-                    for row in stats.range((start, 0u8, empty)..(end, 0u8, empty))? {
-                        let (key, counts) = row?;
-                        let (_, dimension, value) = key.value();
-                        add(Ok((dimension, value, crate::stats::decode_counts(counts.value()))))?;
-                    }
-                }
-                Some((scope, scope_value)) => {
-                    let stats = transaction.open_table(scoped_stats_table(tier))?;
-                    let scope = scope as u8;
-                    for row in stats.range((scope, scope_value, start, 0u8, empty)..(scope, scope_value, end, 0u8, empty))? {
-                        let (key, counts) = row?;
-                        let (_, _, _, dimension, value) = key.value();
-                        add(Ok((dimension, value, crate::stats::decode_counts(counts.value()))))?;
-                    }
-                }
-            }
-        }
-        // plus the events not flushed into the counters yet
-        for_each_unindexed(&transaction, |summary| {
+            None => None,
+        };
+        let query = FactQuery { filter, from_minute, to_minute, preserved: preserved.as_ref() };
+        visit_blocks(transaction, from_minute, to_minute, |block| query.accumulate(block, accumulator))?;
+        // plus the events not flushed into the blocks yet
+        for_each_unindexed(transaction, |summary| {
             if filter.matches(&summary) {
                 accumulator.add_event(&summary, minute_of(&summary));
             }
         })?;
-        label_top_rules(&transaction, &mut accumulator, top)?;
-        Ok(accumulator.finish(from_minute, to_minute, bin_minutes, top, "counters", true))
+        Ok(())
+    }
+
+    /// Events per minute of event time in `[from_minute, to_minute)`, by action.
+    pub fn minute_counts(&self, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, ActionCounts)>, StoreError> {
+        let transaction = self.database()?.begin_read()?;
+        let mut accumulator = StatsAccumulator::default();
+        let window = EventFilter {
+            from: Some(i64::try_from(from_minute.saturating_mul(60_000_000)).unwrap_or(i64::MAX)),
+            to: Some(i64::try_from(to_minute.saturating_mul(60_000_000)).unwrap_or(i64::MAX)),
+            ..EventFilter::default()
+        };
+        self.accumulate_facts(&transaction, &window, from_minute, to_minute, &mut accumulator)?;
+        Ok(accumulator.minutes().iter().map(|(minute, counts)| (*minute, *counts)).collect())
     }
 
     /// Statistics of the events `filter` selects (its `from`/`to` should be the window), by

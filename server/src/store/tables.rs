@@ -48,43 +48,31 @@ pub mod schema1 {
     pub const BY_TIME: TableDefinition<(i64, u64), ()> = TableDefinition::new("by_time_v1");
 }
 
-/// Per-minute counters for the dashboard: minute since the epoch → `MinuteCounts` (4 × u64 LE).
-pub const COUNTS_PER_MINUTE: TableDefinition<u64, &[u8]> = TableDefinition::new("counts_per_minute_v1");
+/// The dashboard's facts (`crate::facts`): first event id of a block → the encoded block of
+/// up to `facts::BLOCK_EVENTS` events, ids ascending; blocks never overlap.
+pub const FACTS: TableDefinition<u64, &[u8]> = TableDefinition::new("facts_v1");
 
-/// Dashboard counters: (minute since the epoch, `stats::Dimension`, value) → 4 × u64 LE
-/// (total, blocked, detected, passed). Minute first, so a flush writes a few adjacent pages and
-/// a time window is one range scan.
-pub const STATS_PER_MINUTE: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefinition::new("stats_per_minute_v1");
+/// Per block of [`FACTS`], same key: its `facts::Span` (last id, event-time minutes, events),
+/// read to pick a window's blocks without decoding them.
+pub const FACT_SPANS: TableDefinition<u64, &[u8]> = TableDefinition::new("fact_spans_v1");
 
-/// Roll-ups of [`STATS_PER_MINUTE`] with the same key and value, keyed by the first minute
-/// of the hour / of the UTC day: a long window reads whole hours and days (`stats::cover`).
-pub const STATS_PER_HOUR: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefinition::new("stats_per_hour_v1");
-pub const STATS_PER_DAY: TableDefinition<(u64, u8, &[u8]), &[u8]> = TableDefinition::new("stats_per_day_v1");
-
-/// The same counters within one sensor or one host (`stats::SCOPES`): (scope dimension, scope
-/// value, first minute of the minute/hour/day, dimension, value) → 4 × u64 LE. Scope first, so
-/// a scoped window is one range scan per `stats::cover` block.
-pub const SCOPED_STATS_PER_MINUTE: ScopedStats = TableDefinition::new("scoped_stats_per_minute_v1");
-pub const SCOPED_STATS_PER_HOUR: ScopedStats = TableDefinition::new("scoped_stats_per_hour_v1");
-pub const SCOPED_STATS_PER_DAY: ScopedStats = TableDefinition::new("scoped_stats_per_day_v1");
-pub type ScopedStats = TableDefinition<'static, (u8, &'static [u8], u64, u8, &'static [u8]), &'static [u8]>;
-
-/// The scoped counter table of each granularity in `stats::TIERS`.
-pub fn scoped_stats_table(tier: u64) -> ScopedStats {
-    match tier {
-        1 => SCOPED_STATS_PER_MINUTE,
-        60 => SCOPED_STATS_PER_HOUR,
-        _ => SCOPED_STATS_PER_DAY,
-    }
-}
-
-/// The counter table of each granularity in `stats::TIERS`.
-pub fn stats_table(tier: u64) -> TableDefinition<'static, (u64, u8, &'static [u8]), &'static [u8]> {
-    match tier {
-        1 => STATS_PER_MINUTE,
-        60 => STATS_PER_HOUR,
-        _ => STATS_PER_DAY,
-    }
+/// Schema 2 and 3's dashboard counters, replaced by [`FACTS`] in schema 4; kept only so the
+/// migration can delete them.
+pub mod schema3 {
+    use redb::TableDefinition;
+    pub type Counters = TableDefinition<'static, (u64, u8, &'static [u8]), &'static [u8]>;
+    pub type ScopedCounters = TableDefinition<'static, (u8, &'static [u8], u64, u8, &'static [u8]), &'static [u8]>;
+    pub const COUNTS_PER_MINUTE: TableDefinition<u64, &[u8]> = TableDefinition::new("counts_per_minute_v1");
+    pub const STATS: [Counters; 3] = [
+        TableDefinition::new("stats_per_minute_v1"),
+        TableDefinition::new("stats_per_hour_v1"),
+        TableDefinition::new("stats_per_day_v1"),
+    ];
+    pub const SCOPED_STATS: [ScopedCounters; 3] = [
+        TableDefinition::new("scoped_stats_per_minute_v1"),
+        TableDefinition::new("scoped_stats_per_hour_v1"),
+        TableDefinition::new("scoped_stats_per_day_v1"),
+    ];
 }
 
 /// The newest message seen for each rule id (labels of the dashboard's top rules).

@@ -35,6 +35,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         Err(error) => return Err(error).context(format!("opening data dir {}", config.data_dir.display())),
     };
     create_first_admin(&store)?;
+    crate::store::dictionary::spawn_trainer(&store);
     let tls = crate::tls::acceptor(&config.tls, &config.data_dir)?;
     let runtime = runtime()?;
     let served = runtime.block_on(serve(store, config, tls));

@@ -1,7 +1,7 @@
 //! [`AdminRequest`] and [`execute`]: what each admin subcommand does to the store.
 
 use crate::auth::{secrets, unix_now};
-use crate::ingest::prepare_event;
+use crate::ingest::prepare_event_with;
 use super::sensors::{self, SensorChangeError, SensorSecrets};
 use crate::store::{Store, StoreError, TokenRecord, UserRecord, WriteOutcome, Writer};
 use base64::Engine;
@@ -184,11 +184,12 @@ fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, St
             }
             let (mut stored, mut duplicates) = (0usize, 0usize);
             let mut pending = Vec::with_capacity(entries.len());
+            let dictionary = store.raw_dictionary();
             for encoded in entries {
                 let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
                     return Ok(Err("import: an entry was not valid base64".to_owned()));
                 };
-                let event = prepare_event(&sensor, &raw, None, None, crate::clock::unix_micros());
+                let event = prepare_event_with(dictionary.as_deref(), &sensor, &raw, None, None, crate::clock::unix_micros());
                 match context.writer.submit_blocking(event) {
                     Ok(waiting) => pending.push(waiting),
                     Err(error) => return Ok(Err(format!("import: {error}"))),

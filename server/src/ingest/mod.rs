@@ -15,7 +15,7 @@ mod prepare;
 mod receive;
 
 pub use credentials::{basic_credentials, SensorVerifier};
-pub use prepare::prepare_event;
+pub use prepare::{prepare_event, prepare_event_with};
 
 use crate::state::AppState;
 use axum::routing::{post, put};

@@ -1,6 +1,6 @@
 //! Turning one upload into a [`NewEvent`]: parse, summarise, hash, compress. Blocking (CPU).
 
-use crate::store::NewEvent;
+use crate::store::{NewEvent, RawDictionary};
 use app::model::{EventSummary, Format};
 use md5::{Digest, Md5};
 use wafscope_parse::{parse_content_hash, parse_entry, parse_index_line, IndexLine};
@@ -11,9 +11,15 @@ const MAX_LABEL_BYTES: usize = 512;
 /// zstd level for stored raw entries: fast, and audit logs compress well at low levels.
 pub const RAW_ZSTD_LEVEL: i32 = 1;
 
-/// Builds the event to store. `summary_header` is mlogc's `X-ForensicLog-Summary` (the
-/// concurrent index line) and `content_hash` its `X-Content-Hash`, when sent.
+/// Builds the event to store, compressed without a dictionary (see [`prepare_event_with`]).
 pub fn prepare_event(sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, content_hash: Option<&[u8]>, received_at: i64) -> NewEvent {
+    prepare_event_with(None, sensor, raw, summary_header, content_hash, received_at)
+}
+
+/// Builds the event to store, its raw bytes compressed with `dictionary` (the store's,
+/// `Store::raw_dictionary`). `summary_header` is mlogc's `X-ForensicLog-Summary` (the
+/// concurrent index line) and `content_hash` its `X-Content-Hash`, when sent.
+pub fn prepare_event_with(dictionary: Option<&RawDictionary>, sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, content_hash: Option<&[u8]>, received_at: i64) -> NewEvent {
     let md5: [u8; 16] = Md5::digest(raw).into();
     let md5_hex = hex::encode(md5);
     let hash_mismatch = content_hash.and_then(parse_content_hash).is_some_and(|declared| declared != md5_hex);
@@ -54,7 +60,7 @@ pub fn prepare_event(sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, co
         revision: 0,
         preserved: false,
     };
-    let raw_zstd = compress(raw);
+    let raw_zstd = compress(raw, dictionary);
     let labels = event
         .messages
         .iter()
@@ -63,18 +69,23 @@ pub fn prepare_event(sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, co
     NewEvent::new(summary, md5, raw_zstd).with_rule_labels(labels)
 }
 
-/// zstd with one reusable context per blocking thread (creating a context per upload was a
-/// measurable share of ingest CPU).
-fn compress(raw: &[u8]) -> Vec<u8> {
+/// zstd with one reusable context per thread (creating a context per upload was a measurable
+/// share of ingest CPU), holding the dictionary it was made with.
+fn compress(raw: &[u8], dictionary: Option<&RawDictionary>) -> Vec<u8> {
     thread_local! {
-        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> = const { std::cell::RefCell::new(None) };
+        static COMPRESSOR: std::cell::RefCell<Option<(u32, zstd::bulk::Compressor<'static>)>> = const { std::cell::RefCell::new(None) };
     }
+    let id = dictionary.map_or(0, |dictionary| dictionary.id);
     COMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = zstd::bulk::Compressor::new(RAW_ZSTD_LEVEL).ok();
+        if slot.as_ref().is_none_or(|(known, _)| *known != id) {
+            let made = match dictionary {
+                Some(dictionary) => zstd::bulk::Compressor::with_dictionary(RAW_ZSTD_LEVEL, &dictionary.bytes),
+                None => zstd::bulk::Compressor::new(RAW_ZSTD_LEVEL),
+            };
+            *slot = made.ok().map(|compressor| (id, compressor));
         }
-        slot.as_mut().and_then(|compressor| compressor.compress(raw).ok())
+        slot.as_mut().and_then(|(_, compressor)| compressor.compress(raw).ok())
     })
     .unwrap_or_else(|| zstd::bulk::compress(raw, RAW_ZSTD_LEVEL).unwrap_or_else(|_| raw.to_vec()))
 }

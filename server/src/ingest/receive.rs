@@ -1,7 +1,7 @@
 //! The ingest handlers and the answers mlogc understands (see the status contract in `mod.rs`).
 
 use super::credentials::basic_credentials;
-use super::prepare::prepare_event;
+use super::prepare::prepare_event_with;
 use crate::auth::secrets;
 use crate::state::AppState;
 use crate::store::{Rejection, WriteError, WriteOutcome};
@@ -115,12 +115,13 @@ async fn receive_upload(state: AppState, sensor: String, request: Request) -> Re
     // parsing, md5 and zstd take ~12 µs per KiB: a typical entry of a few KiB is prepared right
     // here (cheaper than two thread hand-offs), a large one (up to seconds for 64 MiB) on the
     // blocking pool, never on the runtime threads that serve every other connection
+    let dictionary = state.store.raw_dictionary();
     let event = if size <= INLINE_PREPARE_BYTES {
-        prepare_event(&sensor, &raw, summary_header.as_deref(), content_hash.as_deref(), received_at)
+        prepare_event_with(dictionary.as_deref(), &sensor, &raw, summary_header.as_deref(), content_hash.as_deref(), received_at)
     } else {
         let name = sensor.clone();
         let prepared = tokio::task::spawn_blocking(move || {
-            prepare_event(&name, &raw, summary_header.as_deref(), content_hash.as_deref(), received_at)
+            prepare_event_with(dictionary.as_deref(), &name, &raw, summary_header.as_deref(), content_hash.as_deref(), received_at)
         })
         .await;
         match prepared {

@@ -145,9 +145,7 @@ impl Store {
         let transaction = self.database()?.begin_read()?;
         let raw = transaction.open_table(RAW)?;
         let Some(value) = raw.get(id)? else { return Ok(None) };
-        zstd::decode_all(value.value())
-            .map(Some)
-            .map_err(|error| StoreError::Corrupt(format!("raw entry {id}: {error}")))
+        self.decompress_raw(&transaction, id, value.value()).map(Some)
     }
 
     /// The md5 recorded for an event at ingest.

@@ -54,6 +54,7 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
         transaction.open_table(SESSIONS)?;
         transaction.open_table(EVENTS)?;
         transaction.open_table(RAW)?;
+        transaction.open_table(RAW_DICTIONARIES)?;
         transaction.open_table(PRESERVED)?;
         transaction.open_table(DEDUPE)?;
         transaction.open_table(POSTINGS)?;

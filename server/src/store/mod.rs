@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod budget;
 pub mod deferred;
 mod derived;
+pub mod dictionary;
 mod facts;
 pub mod events;
 pub mod health;
@@ -28,6 +29,7 @@ use redb::{ReadableDatabase, ReadableTable};
 
 pub use accounts::{AccountError, SessionRecord, TokenRecord, UserRecord};
 pub use deferred::DeferredIndex;
+pub use dictionary::RawDictionary;
 pub use events::{NewEvent, WriteOutcome};
 pub use sensors::{Rejection, SensorRecord};
 pub use health::{StoreHealth, StoreProblem};
@@ -128,6 +130,7 @@ struct Shared {
     /// `f64` bits of retention's latest bytes-per-event measurement (0: none yet).
     bytes_per_event: std::sync::atomic::AtomicU64,
     health: StoreHealth,
+    dictionaries: dictionary::Dictionaries,
 }
 
 impl Store {
@@ -157,7 +160,7 @@ impl Store {
     }
 
     fn from_parts(database: redb::Database, path: Option<PathBuf>, cache_bytes: usize, data_dir: PathBuf) -> Store {
-        Store {
+        let store = Store {
             shared: Arc::new(Shared {
                 database: std::sync::RwLock::new(Some(Arc::new(database))),
                 path,
@@ -167,8 +170,13 @@ impl Store {
                 preserve_generation: Default::default(),
                 bytes_per_event: Default::default(),
                 health: StoreHealth::default(),
+                dictionaries: Default::default(),
             }),
+        };
+        if let Err(error) = store.load_raw_dictionary() {
+            tracing::warn!(%error, "could not load the raw dictionary; new uploads are compressed without one");
         }
+        store
     }
 
     /// Closes the database and opens it again: after an I/O failure (a full disk) redb refuses

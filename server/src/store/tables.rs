@@ -25,6 +25,10 @@ pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events_v1"
 /// The original upload of each event, zstd-compressed: id → bytes. Read only for detail/raw.
 pub const RAW: TableDefinition<u64, &[u8]> = TableDefinition::new("raw_v1");
 
+/// zstd dictionaries of [`RAW`] (`dictionary.rs`): zstd dictionary id → dictionary. Never
+/// deleted: every frame compressed with one names it.
+pub const RAW_DICTIONARIES: TableDefinition<u32, &[u8]> = TableDefinition::new("raw_dictionaries_v1");
+
 /// Events an analyst preserved: id → (). Retention skips them; `preserved=yes` lists them.
 pub const PRESERVED: TableDefinition<u64, ()> = TableDefinition::new("preserved_v1");
 

@@ -24,7 +24,7 @@ const MAX_DICTIONARY_BYTES: usize = 64 * 1024;
 /// Most sample bytes read for training.
 const MAX_SAMPLE_BYTES: usize = 16 << 20;
 /// How often the trainer looks whether enough events are stored.
-const TRAINER_PERIOD: Duration = Duration::from_secs(15);
+const TRAINER_PERIOD: Duration = Duration::from_secs(2);
 
 /// A trained dictionary: its zstd id and bytes.
 #[derive(Debug)]

@@ -128,11 +128,33 @@ impl Span {
     }
 }
 
+/// The distinct strings of one dimension of a block, in one allocation.
+#[derive(Debug, Default)]
+struct Strings {
+    text: String,
+    /// Value `code` is `text[offsets[code]..offsets[code + 1]]`.
+    offsets: Vec<u32>,
+}
+
+impl Strings {
+    fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    fn get(&self, code: usize) -> &str {
+        &self.text[self.offsets[code] as usize..self.offsets[code + 1] as usize]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.offsets.windows(2).map(|pair| &self.text[pair[0] as usize..pair[1] as usize])
+    }
+}
+
 /// A decoded block: its dictionaries and one column per field, rows sorted by (minute, id).
 #[derive(Debug, Default)]
 pub struct Block {
-    /// Each dimension's values: `strings[d][code]`.
-    strings: [Vec<String>; STRINGS],
+    /// Each dimension's values: `strings[d].get(code)`.
+    strings: [Strings; STRINGS],
     /// Status and score values (`NONE_VALUE` = the event had none).
     statuses: Vec<u32>,
     scores: Vec<u32>,
@@ -162,11 +184,24 @@ fn code_of<T: std::hash::Hash + Eq + Copy>(dictionary: &mut HashMap<T, u32>, ord
     })
 }
 
-fn put_u32s(output: &mut Vec<u8>, values: &[u32]) {
-    output.extend_from_slice(&(values.len() as u32).to_le_bytes());
+/// A length-prefixed column in the narrowest of 1, 2, 4 or 8 bytes per value that fits all.
+fn put_column(output: &mut Vec<u8>, values: impl Iterator<Item = u64> + Clone) {
+    let (count, largest) = values.clone().fold((0u32, 0u64), |(count, largest), value| (count + 1, largest.max(value)));
+    let width: usize = match largest {
+        0..=0xff => 1,
+        0x100..=0xffff => 2,
+        0x1_0000..=0xffff_ffff => 4,
+        _ => 8,
+    };
+    output.extend_from_slice(&count.to_le_bytes());
+    output.push(width as u8);
     for value in values {
-        output.extend_from_slice(&value.to_le_bytes());
+        output.extend_from_slice(&value.to_le_bytes()[..width]);
     }
+}
+
+fn put_u32s(output: &mut Vec<u8>, values: &[u32]) {
+    put_column(output, values.iter().map(|value| u64::from(*value)));
 }
 
 /// Encodes `facts` as one block: columns of fixed-width values, rows sorted by (minute, id) so
@@ -188,7 +223,8 @@ pub fn encode_block(facts: &[Fact]) -> Vec<u8> {
     let (mut row_statuses, mut row_scores) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
     let mut rule_starts = Vec::with_capacity(rows + 1);
     let mut rule_codes = Vec::new();
-    let mut ids = Vec::with_capacity(rows * 8);
+    let mut ids = Vec::with_capacity(rows);
+    let first_id = order.iter().map(|fact| fact.id).min().unwrap_or(0);
     for fact in &order {
         // (a block spans far less than 8 000 years of minutes)
         minutes.push(u32::try_from(fact.minute - base).unwrap_or(u32::MAX));
@@ -207,12 +243,13 @@ pub fn encode_block(facts: &[Fact]) -> Vec<u8> {
         for rule in &fact.rules {
             rule_codes.push(code_of(&mut rule_dictionary, &mut rules, *rule));
         }
-        ids.extend_from_slice(&fact.id.to_le_bytes());
+        ids.push(fact.id - first_id);
     }
     rule_starts.push(rule_codes.len() as u32);
     let mut body = Vec::with_capacity(rows * 64 + 4096);
     body.extend_from_slice(&(rows as u32).to_le_bytes());
     body.extend_from_slice(&base.to_le_bytes());
+    body.extend_from_slice(&first_id.to_le_bytes());
     for values in &ordered {
         let mut offsets = Vec::with_capacity(values.len() + 1);
         let mut end = 0u32;
@@ -239,7 +276,7 @@ pub fn encode_block(facts: &[Fact]) -> Vec<u8> {
     put_u32s(&mut body, &row_scores);
     put_u32s(&mut body, &rule_starts);
     put_u32s(&mut body, &rule_codes);
-    body.extend_from_slice(&ids);
+    put_column(&mut body, ids.iter().copied());
     let mut block = vec![FORMAT];
     block.extend_from_slice(&(body.len() as u64).to_le_bytes());
     block.extend_from_slice(&zstd::bulk::compress(&body, ZSTD_LEVEL).expect("compressing to memory"));
@@ -251,6 +288,15 @@ const MAX_BODY_BYTES: u64 = 256 << 20;
 
 /// Reads a block body front to back.
 struct Reader<'a>(&'a [u8]);
+
+/// The values of a column 1, 2 or 4 bytes wide.
+fn widen(width: usize, bytes: &[u8]) -> Vec<u32> {
+    match width {
+        1 => bytes.iter().map(|byte| u32::from(*byte)).collect(),
+        2 => bytes.chunks_exact(2).map(|chunk| u32::from(u16::from_le_bytes([chunk[0], chunk[1]]))).collect(),
+        _ => bytes.chunks_exact(4).map(|chunk| u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]])).collect(),
+    }
+}
 
 impl<'a> Reader<'a> {
     fn bytes(&mut self, length: usize) -> Result<&'a [u8], BlockError> {
@@ -270,11 +316,31 @@ impl<'a> Reader<'a> {
         Ok(u64::from_le_bytes(self.bytes(8)?.try_into().expect("8 bytes")))
     }
 
-    /// A length-prefixed column of u32.
-    fn u32s(&mut self) -> Result<Vec<u32>, BlockError> {
+    /// A column written by `put_column`: its width and bytes.
+    fn raw_column(&mut self) -> Result<(usize, &'a [u8]), BlockError> {
         let count = self.u32()? as usize;
-        let bytes = self.bytes(count.checked_mul(4).ok_or(BlockError("count"))?)?;
-        Ok(bytes.chunks_exact(4).map(|chunk| u32::from_le_bytes(chunk.try_into().expect("4 bytes"))).collect())
+        let width = usize::from(self.bytes(1)?[0]);
+        if ![1, 2, 4, 8].contains(&width) {
+            return Err(BlockError("column width"));
+        }
+        Ok((width, self.bytes(count.checked_mul(width).ok_or(BlockError("count"))?)?))
+    }
+
+    fn column(&mut self) -> Result<Vec<u64>, BlockError> {
+        let (width, bytes) = self.raw_column()?;
+        Ok(match width {
+            8 => bytes.chunks_exact(8).map(|chunk| u64::from_le_bytes(chunk.try_into().expect("8 bytes"))).collect(),
+            _ => widen(width, bytes).into_iter().map(u64::from).collect(),
+        })
+    }
+
+    /// A column of values that fit 32 bits.
+    fn u32s(&mut self) -> Result<Vec<u32>, BlockError> {
+        let (width, bytes) = self.raw_column()?;
+        if width == 8 {
+            return Err(BlockError("value over 32 bits"));
+        }
+        Ok(widen(width, bytes))
     }
 
     /// A column of exactly `rows` codes below `entries`.
@@ -302,6 +368,7 @@ impl Block {
         let mut input = Reader(&body);
         let rows = input.u32()? as usize;
         let base = input.u64()?;
+        let first_id = input.u64()?;
         let mut block = Block::default();
         for values in &mut block.strings {
             let offsets = input.u32s()?;
@@ -309,10 +376,11 @@ impl Block {
                 return Err(BlockError("dictionary offsets"));
             }
             let text = input.bytes(*offsets.last().expect("not empty") as usize)?;
-            for pair in offsets.windows(2) {
-                let value = std::str::from_utf8(&text[pair[0] as usize..pair[1] as usize]).map_err(|_| BlockError("a value is not UTF-8"))?;
-                values.push(value.to_owned());
+            let text = std::str::from_utf8(text).map_err(|_| BlockError("a value is not UTF-8"))?;
+            if offsets.iter().any(|offset| !text.is_char_boundary(*offset as usize)) {
+                return Err(BlockError("dictionary offsets"));
             }
+            *values = Strings { text: text.to_owned(), offsets };
         }
         block.statuses = input.u32s()?;
         block.scores = input.u32s()?;
@@ -354,7 +422,11 @@ impl Block {
         {
             return Err(BlockError("rule columns"));
         }
-        block.ids = input.bytes(rows.checked_mul(8).ok_or(BlockError("count"))?)?.chunks_exact(8).map(|chunk| u64::from_le_bytes(chunk.try_into().expect("8 bytes"))).collect();
+        let ids = input.column()?;
+        if ids.len() != rows {
+            return Err(BlockError("ids"));
+        }
+        block.ids = ids.into_iter().map(|id| first_id.saturating_add(id)).collect();
         if !input.0.is_empty() {
             return Err(BlockError("trailing bytes"));
         }
@@ -382,7 +454,7 @@ impl Block {
     pub fn facts(&self) -> Vec<Fact> {
         let mut facts: Vec<Fact> = (0..self.len())
             .map(|row| {
-                let string = |dimension: usize| self.strings[dimension][self.codes[dimension][row] as usize].clone();
+                let string = |dimension: usize| self.strings[dimension].get(self.codes[dimension][row] as usize).to_owned();
                 let status = self.statuses[self.status_codes[row] as usize];
                 let score = self.scores[self.score_codes[row] as usize];
                 Fact {
@@ -412,6 +484,9 @@ pub struct FactQuery<'a> {
     pub filter: &'a EventFilter,
     pub from_minute: u64,
     pub to_minute: u64,
+    /// The timeline's bin width: minutes are counted at the start of their bin (one timeline
+    /// entry per bin and block instead of one per minute).
+    pub bin_minutes: u64,
     pub preserved: Option<&'a HashSet<u64>>,
 }
 
@@ -459,6 +534,7 @@ impl FactQuery<'_> {
         let mut scores = vec![ActionCounts::default(); block.scores.len()];
         let mut severities = [ActionCounts::default(); 9];
         let mut minute_run: Option<(u64, ActionCounts)> = None;
+        let bin = self.bin_minutes.max(1);
         'rows: for row in first..end {
             for (dimension, pass) in pass_strings.iter().enumerate() {
                 if let Some(pass) = pass
@@ -485,7 +561,7 @@ impl FactQuery<'_> {
                 continue;
             }
             let counts = ActionCounts::of(block.actions[row]);
-            let minute = block.minutes[row];
+            let minute = self.from_minute + (block.minutes[row] - self.from_minute) / bin * bin;
             match &mut minute_run {
                 Some((known, run)) if *known == minute => run.add(&counts),
                 _ => {
@@ -512,7 +588,7 @@ impl FactQuery<'_> {
         let counted = [(SENSOR, Dimension::Sensor), (HOST, Dimension::Host), (PATH, Dimension::Path), (IP, Dimension::ClientIp)];
         for (index, dimension) in counted {
             for (code, counts) in strings[index].iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-                accumulator.add_value(dimension as u8, block.strings[index][code].as_bytes(), counts);
+                accumulator.add_value(dimension as u8, block.strings[index].get(code).as_bytes(), counts);
             }
         }
         for (code, counts) in rules.iter().enumerate().filter(|(_, counts)| counts.total > 0) {
@@ -534,7 +610,7 @@ impl FactQuery<'_> {
 }
 
 /// Whether each dictionary value passes `condition` (`None` when not filtered on).
-fn pass_values<T>(values: &[String], condition: Option<&Condition<T>>, holds: impl Fn(&str, &T) -> bool) -> Option<Vec<bool>> {
+fn pass_values<T>(values: &Strings, condition: Option<&Condition<T>>, holds: impl Fn(&str, &T) -> bool) -> Option<Vec<bool>> {
     condition.map(|condition| values.iter().map(|value| condition.test(holds(value, &condition.value))).collect())
 }
 
@@ -598,7 +674,7 @@ mod tests {
         // that can be counted, never a panic
         let body = zstd::bulk::decompress(&encoded[9..], 1 << 20).unwrap();
         let filter = EventFilter::from_params(&HashMap::from([("rule".to_owned(), "942100".to_owned())])).unwrap();
-        let query = FactQuery { filter: &filter, from_minute: 0, to_minute: u64::MAX, preserved: None };
+        let query = FactQuery { filter: &filter, from_minute: 0, to_minute: u64::MAX, bin_minutes: 1, preserved: None };
         let mut undamaged = 0;
         for at in (0..body.len()).step_by(7) {
             let mut damaged = body.clone();
@@ -622,7 +698,7 @@ mod tests {
         let filter = EventFilter::from_params(&map).unwrap();
         let preserved: HashSet<u64> = facts.iter().map(|fact| fact.id).filter(|id| id % 5 == 0).collect();
         let (from, to) = (29_000_010, 29_000_040);
-        let query = FactQuery { filter: &filter, from_minute: from, to_minute: to, preserved: Some(&preserved) };
+        let query = FactQuery { filter: &filter, from_minute: from, to_minute: to, bin_minutes: 5, preserved: Some(&preserved) };
         let mut from_block = StatsAccumulator::default();
         // two blocks, as the store would have them
         for half in facts.chunks(150) {

@@ -8,6 +8,7 @@
 pub use app::model::{ActionCounts, StatsAnswer, TimelineBin, TopEntry};
 use app::model::{EventSummary, Severity};
 use serde::Serialize;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 
 /// What the top lists count.
@@ -108,7 +109,7 @@ pub struct StatsAccumulator {
     totals: ActionCounts,
     minutes: BTreeMap<u64, ActionCounts>,
     /// dimension → value → counts
-    values: BTreeMap<u8, HashMap<Vec<u8>, ActionCounts>>,
+    values: BTreeMap<u8, FxHashMap<Vec<u8>, ActionCounts>>,
     rule_labels: HashMap<u32, (u64, String)>,
 }
 

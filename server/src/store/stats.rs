@@ -23,12 +23,12 @@ impl Store {
         let mut accumulator = StatsAccumulator::default();
         // one snapshot for every table, so totals and top lists agree
         let transaction = self.database()?.begin_read()?;
-        self.accumulate_facts(&transaction, filter, from_minute, to_minute, &mut accumulator)?;
+        self.accumulate_facts(&transaction, filter, from_minute, to_minute, bin_minutes, &mut accumulator)?;
         label_top_rules(&transaction, &mut accumulator, top)?;
         Ok(accumulator.finish(from_minute, to_minute, bin_minutes, top, "facts", true))
     }
 
-    fn accumulate_facts(&self, transaction: &redb::ReadTransaction, filter: &EventFilter, from_minute: u64, to_minute: u64, accumulator: &mut StatsAccumulator) -> Result<(), StoreError> {
+    fn accumulate_facts(&self, transaction: &redb::ReadTransaction, filter: &EventFilter, from_minute: u64, to_minute: u64, bin_minutes: u64, accumulator: &mut StatsAccumulator) -> Result<(), StoreError> {
         let preserved = match filter.preserved {
             Some(_) => {
                 let mut ids = HashSet::new();
@@ -39,7 +39,7 @@ impl Store {
             }
             None => None,
         };
-        let query = FactQuery { filter, from_minute, to_minute, preserved: preserved.as_ref() };
+        let query = FactQuery { filter, from_minute, to_minute, bin_minutes, preserved: preserved.as_ref() };
         visit_blocks(transaction, from_minute, to_minute, |block| query.accumulate(block, accumulator))?;
         // plus the events not flushed into the blocks yet
         for_each_unindexed(transaction, |summary| {
@@ -59,7 +59,7 @@ impl Store {
             to: Some(i64::try_from(to_minute.saturating_mul(60_000_000)).unwrap_or(i64::MAX)),
             ..EventFilter::default()
         };
-        self.accumulate_facts(&transaction, &window, from_minute, to_minute, &mut accumulator)?;
+        self.accumulate_facts(&transaction, &window, from_minute, to_minute, 1, &mut accumulator)?;
         Ok(accumulator.minutes().iter().map(|(minute, counts)| (*minute, *counts)).collect())
     }
 

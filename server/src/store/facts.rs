@@ -22,11 +22,10 @@ pub(super) fn append_facts(transaction: &WriteTransaction, facts: &[Fact]) -> Re
         && (span.events as usize) < BLOCK_EVENTS
         && span.last_id < first_new.id
     {
-        let stored = blocks.get(first)?.map(|block| Block::decode(block.value()));
+        let stored = blocks.get(first)?.map(|block| Block::decode(block.value()).and_then(|block| block.facts()));
         match stored {
-            Some(Ok(block)) => {
-                let room = BLOCK_EVENTS - block.len();
-                let mut merged = block.facts();
+            Some(Ok(mut merged)) => {
+                let room = BLOCK_EVENTS.saturating_sub(merged.len());
                 let (taken, left) = rest.split_at(room.min(rest.len()));
                 merged.extend_from_slice(taken);
                 rest = left;
@@ -71,18 +70,18 @@ pub(super) fn remove_facts(transaction: &WriteTransaction, ids: &[u64]) -> Resul
         }
         let gone = &ids[at..end];
         at = end;
-        let stored = blocks.get(first)?.map(|block| Block::decode(block.value()));
-        let block = match stored {
-            Some(Ok(block)) => block,
+        let stored = blocks.get(first)?.map(|block| Block::decode(block.value()).and_then(|block| block.facts()));
+        let mut facts = match stored {
+            Some(Ok(facts)) => facts,
             Some(Err(error)) => {
                 tracing::warn!(block = first, %error, "a fact block does not decode; left as it is");
                 continue;
             }
             None => continue,
         };
-        let mut facts = block.facts();
+        let before = facts.len();
         facts.retain(|fact| gone.binary_search(&fact.id).is_err());
-        if facts.len() == block.len() {
+        if facts.len() == before {
             continue;
         }
         if facts.is_empty() {

@@ -105,7 +105,7 @@ pub struct ServeArgs {
     pub client_timeout_seconds: Option<u64>,
     /// MiB of database pages kept in memory (redb's page cache; most of the process's memory
     /// at a million events). More makes long dashboard windows faster.
-    /// [env: WAFSCOPE_CACHE_MB] [config: cache_mb] [default: 128]
+    /// [env: WAFSCOPE_CACHE_MB] [config: cache_mb] [default: 64]
     #[arg(long, value_name = "MIB")]
     pub cache_mb: Option<u64>,
     /// Days an event is kept, counted from its arrival (an import of old logs is kept this

@@ -38,7 +38,7 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 /// Default number of uploads that may wait for the writer before new ones get 503.
 pub const DEFAULT_WRITE_QUEUE: usize = 8192;
 /// MiB of database pages `serve` keeps in memory (redb's cache; the OS page cache comes on top).
-pub const DEFAULT_CACHE_MB: u64 = 128;
+pub const DEFAULT_CACHE_MB: u64 = 64;
 
 /// Default days an event is kept after its arrival.
 pub const DEFAULT_RETAIN_DAYS: u64 = 90;

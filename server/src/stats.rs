@@ -166,20 +166,23 @@ impl StatsAccumulator {
     }
 
     fn top(&self, dimension: Dimension, top: usize) -> Vec<TopEntry> {
-        let mut entries: Vec<TopEntry> = self
-            .values
-            .get(&(dimension as u8))
-            .into_iter()
-            .flatten()
-            .map(|(value, counts)| TopEntry { value: String::from_utf8_lossy(value).into_owned(), label: None, counts: *counts })
-            .collect();
+        let entry = |(value, counts): (&Vec<u8>, &ActionCounts)| TopEntry { value: String::from_utf8_lossy(value).into_owned(), label: None, counts: *counts };
+        let mut values: Vec<(&Vec<u8>, &ActionCounts)> = self.values.get(&(dimension as u8)).into_iter().flatten().collect();
         if dimension == Dimension::Score {
+            let mut entries: Vec<TopEntry> = values.into_iter().map(entry).collect();
             entries.sort_by_key(|entry| entry.value.parse::<u64>().unwrap_or(u64::MAX));
             return entries;
         }
-        entries.sort_by(|a, b| b.counts.total.cmp(&a.counts.total).then_with(|| a.value.cmp(&b.value)));
-        entries.truncate(top);
-        entries
+        // most counted first, ties by value (values are UTF-8: byte order is text order); only
+        // the top ones become strings
+        let order = |a: &(&Vec<u8>, &ActionCounts), b: &(&Vec<u8>, &ActionCounts)| b.1.total.cmp(&a.1.total).then_with(|| a.0.cmp(b.0));
+        if values.len() > top && top > 0 {
+            values.select_nth_unstable_by(top - 1, order);
+            values.truncate(top);
+        }
+        values.sort_by(order);
+        values.truncate(top);
+        values.into_iter().map(entry).collect()
     }
 
     /// The answer for `[from_minute, to_minute)` with bins of `bin_minutes`.

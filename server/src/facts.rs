@@ -679,27 +679,7 @@ impl FactQuery<'_> {
         if let Some((start, run)) = bin_run {
             accumulator.add_minute(start, &run);
         }
-        let counted = [(SENSOR, Dimension::Sensor), (HOST, Dimension::Host), (PATH, Dimension::Path), (IP, Dimension::ClientIp)];
-        for (index, dimension) in counted {
-            for (code, counts) in strings[index].iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-                if let Some(value) = block.strings[index].get(code) {
-                    accumulator.add_value(dimension as u8, value.as_bytes(), counts);
-                }
-            }
-        }
-        for (code, counts) in rules.iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-            accumulator.add_value(Dimension::Rule as u8, block.rules.get(code).to_string().as_bytes(), counts);
-        }
-        for (code, counts) in statuses.iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-            accumulator.add_value(Dimension::Status as u8, stats::status_value(block.status(code).flatten()).as_bytes(), counts);
-        }
-        for (index, counts) in severities.iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-            let severity = Severity::from_number(index as i64);
-            accumulator.add_value(Dimension::Severity as u8, stats::severity_value(severity).as_bytes(), counts);
-        }
-        for (code, counts) in scores.iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-            accumulator.add_value(Dimension::Score as u8, stats::score_value(block.score(code).flatten()).as_bytes(), counts);
-        }
+        add_code_counts(block, &CodeCounts { strings, rules, statuses, scores, severities: severities.to_vec() }, accumulator);
     }
 }
 
@@ -761,26 +741,46 @@ impl FactQuery<'_> {
         if let Some((start, run)) = bin_run {
             accumulator.add_minute(start, &run);
         }
-        let counted = [(SENSOR, Dimension::Sensor), (HOST, Dimension::Host), (PATH, Dimension::Path), (IP, Dimension::ClientIp)];
-        for (index, dimension) in counted {
-            for (code, counts) in strings[index].iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-                if let Some(value) = block.strings[index].get(code) {
-                    accumulator.add_value(dimension as u8, value.as_bytes(), counts);
-                }
+        add_code_counts(block, &CodeCounts { strings, rules, statuses, scores, severities }, accumulator);
+    }
+}
+
+/// What the counted rows of one block add up to, per dictionary code.
+struct CodeCounts {
+    strings: [Vec<ActionCounts>; STRINGS],
+    rules: Vec<ActionCounts>,
+    statuses: Vec<ActionCounts>,
+    scores: Vec<ActionCounts>,
+    /// By syslog number, 8 = none.
+    severities: Vec<ActionCounts>,
+}
+
+/// The codes that counted something, and their counts.
+fn counted(values: &[ActionCounts]) -> impl Iterator<Item = (usize, &ActionCounts)> {
+    values.iter().enumerate().filter(|(_, counts)| counts.total > 0)
+}
+
+/// Adds `counts` to `accumulator` under the values the codes stand for.
+fn add_code_counts(block: &Block, counts: &CodeCounts, accumulator: &mut StatsAccumulator) {
+    let dimensions = [(SENSOR, Dimension::Sensor), (HOST, Dimension::Host), (PATH, Dimension::Path), (IP, Dimension::ClientIp)];
+    for (index, dimension) in dimensions {
+        for (code, counts) in counted(&counts.strings[index]) {
+            if let Some(value) = block.strings[index].get(code) {
+                accumulator.add_value(dimension as u8, value.as_bytes(), counts);
             }
         }
-        for (code, counts) in rules.iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-            accumulator.add_value(Dimension::Rule as u8, block.rules.get(code).to_string().as_bytes(), counts);
-        }
-        for (code, counts) in statuses.iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-            accumulator.add_value(Dimension::Status as u8, stats::status_value(block.status(code).flatten()).as_bytes(), counts);
-        }
-        for (code, counts) in scores.iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-            accumulator.add_value(Dimension::Score as u8, stats::score_value(block.score(code).flatten()).as_bytes(), counts);
-        }
-        for (index, counts) in severities.iter().enumerate().filter(|(_, counts)| counts.total > 0) {
-            accumulator.add_value(Dimension::Severity as u8, stats::severity_value(Severity::from_number(index as i64)).as_bytes(), counts);
-        }
+    }
+    for (code, counts) in counted(&counts.rules) {
+        accumulator.add_value(Dimension::Rule as u8, block.rules.get(code).to_string().as_bytes(), counts);
+    }
+    for (code, counts) in counted(&counts.statuses) {
+        accumulator.add_value(Dimension::Status as u8, stats::status_value(block.status(code).flatten()).as_bytes(), counts);
+    }
+    for (code, counts) in counted(&counts.scores) {
+        accumulator.add_value(Dimension::Score as u8, stats::score_value(block.score(code).flatten()).as_bytes(), counts);
+    }
+    for (index, counts) in counted(&counts.severities) {
+        accumulator.add_value(Dimension::Severity as u8, stats::severity_value(Severity::from_number(index as i64)).as_bytes(), counts);
     }
 }
 
@@ -818,9 +818,9 @@ mod tests {
             path: format!("/p/{}", id % 3),
             client_ip: ip.to_owned(),
             method: "GET".to_owned(),
-            status: (id % 2 == 0).then_some(403),
-            severity: (id % 3 == 0).then_some(Severity::Critical),
-            score: (id % 4 == 0).then_some(id as u32),
+            status: id.is_multiple_of(2).then_some(403),
+            severity: id.is_multiple_of(3).then_some(Severity::Critical),
+            score: id.is_multiple_of(4).then_some(id as u32),
             rules: rules.to_vec(),
         }
     }

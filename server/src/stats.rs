@@ -108,8 +108,8 @@ pub fn path_of(uri: &str) -> &str {
 pub struct StatsAccumulator {
     totals: ActionCounts,
     minutes: BTreeMap<u64, ActionCounts>,
-    /// dimension → value → counts
-    values: BTreeMap<u8, FxHashMap<Vec<u8>, ActionCounts>>,
+    /// per dimension (by its code): value → counts
+    values: [FxHashMap<Vec<u8>, ActionCounts>; Dimension::ALL.len()],
     rule_labels: HashMap<u32, (u64, String)>,
 }
 
@@ -133,7 +133,7 @@ impl StatsAccumulator {
     /// The counts of one value.
     pub fn add_value(&mut self, dimension: u8, value: &[u8], counts: &ActionCounts) {
         // (look up before allocating: most rows of a long window repeat a known value)
-        let values = self.values.entry(dimension).or_default();
+        let Some(values) = self.values.get_mut(usize::from(dimension)) else { return };
         match values.get_mut(value) {
             Some(known) => known.add(counts),
             None => values.entry(value.to_vec()).or_default().add(counts),
@@ -167,7 +167,7 @@ impl StatsAccumulator {
 
     fn top(&self, dimension: Dimension, top: usize) -> Vec<TopEntry> {
         let entry = |(value, counts): (&Vec<u8>, &ActionCounts)| TopEntry { value: String::from_utf8_lossy(value).into_owned(), label: None, counts: *counts };
-        let mut values: Vec<(&Vec<u8>, &ActionCounts)> = self.values.get(&(dimension as u8)).into_iter().flatten().collect();
+        let mut values: Vec<(&Vec<u8>, &ActionCounts)> = self.values[dimension as usize].iter().collect();
         if dimension == Dimension::Score {
             let mut entries: Vec<TopEntry> = values.into_iter().map(entry).collect();
             entries.sort_by_key(|entry| entry.value.parse::<u64>().unwrap_or(u64::MAX));

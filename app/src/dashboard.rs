@@ -345,7 +345,7 @@ mod tests {
             statuses: Vec::new(),
             severities: Vec::new(),
             scores: Vec::new(),
-            source: "counters".into(),
+            source: "facts".into(),
             complete: true,
         }
     }

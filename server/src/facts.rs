@@ -31,7 +31,7 @@ const METHOD: usize = 4;
 const STRINGS: usize = 5;
 
 /// What stats need of one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fact {
     pub id: u64,
     /// Minute of the event's time (else of its arrival), as `stats` counts it.
@@ -246,6 +246,55 @@ fn put_counts(output: &mut Vec<u8>, counts: &[[u64; 3]]) {
 const NONE_VALUE: u32 = u32::MAX;
 const NO_SEVERITY: u8 = u8::MAX;
 
+/// The stored byte of an action, and back (`None`: a damaged byte).
+fn action_code(action: Action) -> u8 {
+    match action {
+        Action::Blocked => 0,
+        Action::Detected => 1,
+        Action::Passed => 2,
+    }
+}
+
+fn action_of(code: u8) -> Option<Action> {
+    match code {
+        0 => Some(Action::Blocked),
+        1 => Some(Action::Detected),
+        2 => Some(Action::Passed),
+        _ => None,
+    }
+}
+
+/// Adds counts to the timeline one bin at a time: rows come sorted by minute, so a bin's
+/// counts are added up here and reach the accumulator once per bin and block.
+struct BinRun {
+    from_minute: u64,
+    bin_minutes: u64,
+    run: Option<(u64, ActionCounts)>,
+}
+
+impl BinRun {
+    fn new(query: &FactQuery) -> BinRun {
+        BinRun { from_minute: query.from_minute, bin_minutes: query.bin_minutes.max(1), run: None }
+    }
+
+    fn add(&mut self, minute: u64, counts: &ActionCounts, accumulator: &mut StatsAccumulator) {
+        let start = self.from_minute + minute.saturating_sub(self.from_minute) / self.bin_minutes * self.bin_minutes;
+        match &mut self.run {
+            Some((known, run)) if *known == start => run.add(counts),
+            _ => {
+                self.finish(accumulator);
+                self.run = Some((start, *counts));
+            }
+        }
+    }
+
+    fn finish(&mut self, accumulator: &mut StatsAccumulator) {
+        if let Some((start, run)) = self.run.take() {
+            accumulator.add_minute(start, &run);
+        }
+    }
+}
+
 /// The code of `value` in `dictionary` (added when new).
 fn code_of<T: std::hash::Hash + Eq + Copy>(dictionary: &mut HashMap<T, u32>, ordered: &mut Vec<T>, value: T) -> u32 {
     let next = ordered.len() as u32;
@@ -300,11 +349,7 @@ pub fn encode_block(facts: &[Fact]) -> Vec<u8> {
     let mut ids = Vec::with_capacity(rows);
     for fact in &order {
         minutes.push(fact.minute - base);
-        actions.push(match fact.action {
-            Action::Blocked => 0u8,
-            Action::Detected => 1,
-            Action::Passed => 2,
-        });
+        actions.push(action_code(fact.action));
         severities.push(fact.severity.map_or(NO_SEVERITY, Severity::as_u8));
         for (dimension, value) in fact.strings().into_iter().enumerate() {
             codes[dimension].push(code_of(&mut dictionaries[dimension], &mut ordered[dimension], value));
@@ -486,19 +531,6 @@ impl<'a> Block<'a> {
         Ok(Block { rows, strings, statuses, scores, rules, base_minute, minutes, actions, severities, codes, status_codes, score_codes, rule_starts, rule_codes, first_id, ids, totals })
     }
 
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
-
-    /// The ids, in the block's order (by minute).
-    pub fn ids(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..self.rows).map(|row| self.first_id.wrapping_add(self.ids.get(row)))
-    }
-
     fn minute(&self, row: usize) -> u64 {
         self.base_minute.saturating_add(self.minutes.get(row))
     }
@@ -523,12 +555,7 @@ impl<'a> Block<'a> {
         let mut facts = Vec::with_capacity(self.rows);
         for row in 0..self.rows {
             let string = |dimension: usize| self.strings[dimension].get(self.codes[dimension].index(row)).map(str::to_owned).ok_or(DAMAGED);
-            let action = match self.actions[row] {
-                0 => Action::Blocked,
-                1 => Action::Detected,
-                2 => Action::Passed,
-                _ => return Err(BlockError("action")),
-            };
+            let action = action_of(self.actions[row]).ok_or(BlockError("action"))?;
             let mut rules = Vec::new();
             for at in self.row_rules(row) {
                 let code = self.rule_codes.index(at);
@@ -615,8 +642,7 @@ impl FactQuery<'_> {
         let mut statuses = vec![ActionCounts::default(); block.statuses.len()];
         let mut scores = vec![ActionCounts::default(); block.scores.len()];
         let mut severities = [ActionCounts::default(); 9];
-        let mut bin_run: Option<(u64, ActionCounts)> = None;
-        let bin = self.bin_minutes.max(1);
+        let mut bins = BinRun::new(self);
         'rows: for row in first..end {
             let mut codes = [0usize; STRINGS];
             for (dimension, code) in codes.iter_mut().enumerate() {
@@ -638,12 +664,7 @@ impl FactQuery<'_> {
             {
                 continue;
             }
-            let action = match block.actions[row] {
-                0 => Action::Blocked,
-                1 => Action::Detected,
-                2 => Action::Passed,
-                _ => continue,
-            };
+            let Some(action) = action_of(block.actions[row]) else { continue };
             let severity = block.severities[row];
             if severity_wanted.is_some_and(|(wanted, negated)| (severity == wanted) == negated) || action_wanted.is_some_and(|(wanted, negated)| (action == wanted) == negated) {
                 continue;
@@ -654,16 +675,7 @@ impl FactQuery<'_> {
                 continue;
             }
             let counts = ActionCounts::of(action);
-            let start = self.from_minute + (block.minute(row) - self.from_minute) / bin * bin;
-            match &mut bin_run {
-                Some((known, run)) if *known == start => run.add(&counts),
-                _ => {
-                    if let Some((known, run)) = bin_run.take() {
-                        accumulator.add_minute(known, &run);
-                    }
-                    bin_run = Some((start, counts));
-                }
-            }
+            bins.add(block.minute(row), &counts, accumulator);
             for (dimension, code) in codes.into_iter().enumerate() {
                 strings[dimension][code].add(&counts);
             }
@@ -676,9 +688,7 @@ impl FactQuery<'_> {
             scores[score].add(&counts);
             severities[if severity > 7 { 8 } else { usize::from(severity) }].add(&counts);
         }
-        if let Some((start, run)) = bin_run {
-            accumulator.add_minute(start, &run);
-        }
+        bins.finish(accumulator);
         add_code_counts(block, &CodeCounts { strings, rules, statuses, scores, severities: severities.to_vec() }, accumulator);
     }
 }
@@ -703,11 +713,8 @@ impl FactQuery<'_> {
             }
         };
         for row in (0..inside.start).chain(inside.end..block.rows) {
-            let action = match block.actions[row] {
-                0 => Action::Blocked,
-                1 => Action::Detected,
-                _ => Action::Passed,
-            };
+            // (a damaged action byte was counted as passed in the totals)
+            let action = action_of(block.actions[row]).unwrap_or(Action::Passed);
             let gone = ActionCounts::of(action);
             for (dimension, counts) in strings.iter_mut().enumerate() {
                 take(counts, block.codes[dimension].index(row), &gone);
@@ -719,28 +726,15 @@ impl FactQuery<'_> {
             take(&mut scores, block.score_codes.index(row), &gone);
             take(&mut severities, usize::from(block.severities[row].min(8)), &gone);
         }
-        let bin = self.bin_minutes.max(1);
-        let mut bin_run: Option<(u64, ActionCounts)> = None;
+        let mut bins = BinRun::new(self);
         for index in 0..block.totals.minutes.len() {
             let minute = block.base_minute.saturating_add(block.totals.minutes.get(index));
             if minute < self.from_minute || minute >= self.to_minute {
                 continue;
             }
-            let counts = counts_at(&block.totals.minute_counts, index);
-            let start = self.from_minute + minute.saturating_sub(self.from_minute) / bin * bin;
-            match &mut bin_run {
-                Some((known, run)) if *known == start => run.add(&counts),
-                _ => {
-                    if let Some((known, run)) = bin_run.take() {
-                        accumulator.add_minute(known, &run);
-                    }
-                    bin_run = Some((start, counts));
-                }
-            }
+            bins.add(minute, &counts_at(&block.totals.minute_counts, index), accumulator);
         }
-        if let Some((start, run)) = bin_run {
-            accumulator.add_minute(start, &run);
-        }
+        bins.finish(accumulator);
         add_code_counts(block, &CodeCounts { strings, rules, statuses, scores, severities }, accumulator);
     }
 }
@@ -843,9 +837,6 @@ mod tests {
         let encoded = encode_block(&facts);
         let block = Block::decode(&encoded).unwrap();
         assert_eq!(block.facts().unwrap(), facts);
-        let mut ids: Vec<u64> = block.ids().collect();
-        ids.sort();
-        assert_eq!(ids, facts.iter().map(|fact| fact.id).collect::<Vec<_>>());
         let span = Span::of(&facts);
         assert_eq!(Span::decode(&span.encode()).unwrap(), span);
         assert_eq!((span.min_minute, span.max_minute, span.events), (29_000_000, 29_000_049, 300));

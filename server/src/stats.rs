@@ -40,10 +40,6 @@ impl Dimension {
         Dimension::Severity,
         Dimension::Score,
     ];
-
-    pub fn from_code(code: u8) -> Option<Dimension> {
-        Dimension::ALL.get(usize::from(code)).copied()
-    }
 }
 
 /// Longest path counted (longer ones are cut at a character boundary).

@@ -81,7 +81,7 @@ impl Store {
             for event in batch.iter_mut() {
                 let outcome = write_one(&mut dedupe, &mut events, &mut raw, event, next_id)?;
                 if let WriteOutcome::Stored(id) = outcome {
-                    added.add(&event.summary, &event.index_keys, event.fact.clone());
+                    added.add(&event.summary, &event.index_keys, std::mem::take(&mut event.fact));
                     added.rule_messages.extend(std::mem::take(&mut event.rule_labels));
                     debug_assert_eq!(event.summary.id, id);
                 }

@@ -87,7 +87,8 @@ impl Store {
                 ids.push(id);
                 // an undecodable row goes too; what was derived from it cannot be known
                 if let Some(summary) = decode_or_skip(id, value.value()) {
-                    gone.add(&summary, &postings::index_keys(&summary), crate::facts::Fact::of(&summary));
+                    // (a purge takes facts out by id: the rest of the fact is not needed)
+                    gone.add(&summary, &postings::index_keys(&summary), crate::facts::Fact::default());
                     revisions_gone.push((summary.sensor, summary.unique_id, id));
                 }
             }

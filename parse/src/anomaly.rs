@@ -15,6 +15,10 @@ fn number_after(text: &str, marker: &str) -> Option<u32> {
 /// …`. CRS 4's 980170 `Anomaly Scores: (Inbound Scores: blocking=5, …) - (Outbound Scores:
 /// blocking=0, …)` is understood too.
 pub fn anomaly_scores(msg: &str) -> (Option<u32>, Option<u32>) {
+    // every form names an `Inbound`/`Outbound` score: most messages are ruled out by one search
+    if memchr::memmem::find(msg.as_bytes(), b"bound ").is_none() {
+        return (None, None);
+    }
     let mut inbound = None;
     let mut outbound = None;
     if msg.contains("Inbound Anomaly Score Exceeded") {

@@ -107,6 +107,34 @@ pub fn unescape(value: &[u8]) -> Vec<u8> {
     output
 }
 
+/// The metadata tokens [`parse_alert`] keeps (the others are not decoded at all).
+const USED_TOKENS: [&[u8]; 12] = [
+    b"id",
+    b"msg",
+    b"data",
+    b"severity",
+    b"tag",
+    b"file",
+    b"line",
+    b"rev",
+    b"ver",
+    b"maturity",
+    b"accuracy",
+    b"hostname",
+];
+
+/// A token value unescaped and decoded lossily; most have no escape at all and are decoded
+/// in place.
+fn unescaped_text(value: &[u8]) -> String {
+    if memchr::memchr(b'\\', value).is_none() {
+        return lossy(value);
+    }
+    match String::from_utf8(unescape(value)) {
+        Ok(text) => text,
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    }
+}
+
 /// Returns where the `[name "value"]` tail starts: the first ` [<known name> "` (or one at the
 /// very start). Quotes inside the rule message are escaped (`\"`), so they never match.
 fn metadata_start(text: &[u8]) -> Option<usize> {
@@ -299,7 +327,10 @@ pub fn parse_alert(text: &[u8]) -> ParsedAlert {
     message.disruptive = action.starts_with(b"Access denied");
     let mut msg_token = None;
     for token in &tokens {
-        let value = lossy(&unescape(token.value));
+        if !USED_TOKENS.contains(&token.name) {
+            continue;
+        }
+        let value = unescaped_text(token.value);
         match token.name {
             b"id" => message.rule_id = crate::bytes::parse_integer_text(&value),
             b"msg" => msg_token = Some(value),

@@ -34,14 +34,10 @@ fn tokenize(line: &[u8]) -> Vec<Token<'_>> {
             index += 1;
             continue;
         }
-        let bare_end = line
-            .get(index..)
-            .and_then(|rest| rest.iter().position(|b| *b == b' '))
-            .map_or(line.len(), |p| index + p);
-        let bracket_end = line
-            .get(index..)
-            .and_then(|rest| rest.iter().position(|b| *b == b']'))
-            .map_or(line.len(), |p| index + p);
+        let rest = line.get(index..).unwrap_or_default();
+        let bare_end = memchr::memchr(b' ', rest).map_or(line.len(), |p| index + p);
+        // only a `[` token looks for its `]` (searching from every token cost more than the rest)
+        let bracket_end = if first == b'[' { memchr::memchr(b']', rest).map_or(line.len(), |p| index + p) } else { line.len() };
         // `[time]` ends with `] `; `[::1]:28081` (a v3 host) is a bare token.
         let closes_token = matches!(line.get(bracket_end + 1), Some(b' ') | None);
         let (kind, content_start, content_end, next) = match first {

@@ -123,8 +123,7 @@ fn detect_format(boundary: &BoundaryLine<'_>, sections: &[Section<'_>]) -> Forma
         .map(|section| section.content);
     let has_line_starting = |prefix: &[u8]| {
         trailer.is_some_and(|content| {
-            content
-                .split(|byte| *byte == b'\n')
+            crate::bytes::lines(content)
                 .any(|line| line.starts_with(prefix))
         })
     };
@@ -277,8 +276,7 @@ pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>) -> Option<AuditEvent
         match section.letter {
             b'A' => parse_part_a(content, format, &mut event, warnings),
             b'B' => {
-                let mut lines = content
-                    .split(|byte| *byte == b'\n')
+                let mut lines = crate::bytes::lines(content)
                     .skip_while(|line| strip_cr(line).is_empty());
                 let request_line = lossy(strip_cr(lines.next().unwrap_or_default()));
                 (event.method, event.uri, event.protocol) = split_request_line(&request_line);
@@ -287,8 +285,7 @@ pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>) -> Option<AuditEvent
             b'C' => event.request_body = body_of(content, format),
             b'I' if event.request_body.is_none() => event.request_body = body_of(content, format),
             b'F' => {
-                let mut lines = content
-                    .split(|byte| *byte == b'\n')
+                let mut lines = crate::bytes::lines(content)
                     .skip_while(|line| strip_cr(line).is_empty());
                 let status_line = lossy(strip_cr(lines.next().unwrap_or_default()));
                 let mut fields = status_line.split_whitespace();
@@ -302,8 +299,7 @@ pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>) -> Option<AuditEvent
             b'E' => event.response_body = body_of(content, format),
             b'H' => stopwatch_start_us = parse_trailer(content, &mut event, warnings),
             b'K' => event.matched_rules.extend(
-                content
-                    .split(|byte| *byte == b'\n')
+                crate::bytes::lines(content)
                     .map(strip_cr)
                     .filter(|line| !trim(line).is_empty())
                     .map(lossy),

@@ -26,7 +26,7 @@ fn is_named_line(line: &[u8]) -> bool {
 /// Groups trailer lines into logical lines, joining continuation lines with `\n`.
 fn logical_lines(content: &[u8]) -> Vec<Vec<u8>> {
     let mut lines: Vec<Vec<u8>> = Vec::new();
-    for line in content.split(|byte| *byte == b'\n').map(strip_cr) {
+    for line in crate::bytes::lines(content).map(strip_cr) {
         let starts_new = is_named_line(line) || line.starts_with(b"[client ");
         match lines.last_mut() {
             Some(previous) if !starts_new => {

@@ -6,9 +6,14 @@ use super::StoreError;
 use crate::facts::{encode_block, Block, Fact, Span, BLOCK_EVENTS};
 use redb::{ReadTransaction, ReadableTable, Table, WriteTransaction};
 
+/// Newest blocks are written this small and merged into one of [`BLOCK_EVENTS`] once enough
+/// of them have gathered: a flush re-encodes at most one small block, never a large one
+/// (re-encoding the whole newest block on every flush cost more CPU than the upload itself).
+pub const TAIL_EVENTS: usize = 256;
+
 /// Appends `facts` (ids ascending, above every stored one): the newest block is filled up
-/// to [`BLOCK_EVENTS`] first, so a slow sensor's flushes of a few events do not leave a
-/// block each.
+/// to [`TAIL_EVENTS`] first, so a slow sensor's flushes of a few events do not leave a block
+/// each; a run of full tail blocks is merged into a large block.
 pub(super) fn append_facts(transaction: &WriteTransaction, facts: &[Fact]) -> Result<(), StoreError> {
     let Some(first_new) = facts.first() else { return Ok(()) };
     let mut blocks = transaction.open_table(FACTS)?;
@@ -19,13 +24,12 @@ pub(super) fn append_facts(transaction: &WriteTransaction, facts: &[Fact]) -> Re
         None => None,
     };
     if let Some((first, span)) = newest
-        && (span.events as usize) < BLOCK_EVENTS
+        && (span.events as usize) < TAIL_EVENTS
         && span.last_id < first_new.id
     {
-        let stored = blocks.get(first)?.map(|block| Block::decode(block.value()).and_then(|block| block.facts()));
-        match stored {
+        match stored_facts(&blocks, first)? {
             Some(Ok(mut merged)) => {
-                let room = BLOCK_EVENTS.saturating_sub(merged.len());
+                let room = TAIL_EVENTS.saturating_sub(merged.len());
                 let (taken, left) = rest.split_at(room.min(rest.len()));
                 merged.extend_from_slice(taken);
                 rest = left;
@@ -35,10 +39,71 @@ pub(super) fn append_facts(transaction: &WriteTransaction, facts: &[Fact]) -> Re
             None => {}
         }
     }
-    for chunk in rest.chunks(BLOCK_EVENTS) {
+    // a large flush (a re-index) writes large blocks at once
+    while rest.len() >= BLOCK_EVENTS {
+        let (chunk, left) = rest.split_at(BLOCK_EVENTS);
+        put_block(&mut blocks, &mut spans, chunk[0].id, chunk)?;
+        rest = left;
+    }
+    for chunk in rest.chunks(TAIL_EVENTS) {
         put_block(&mut blocks, &mut spans, chunk[0].id, chunk)?;
     }
-    Ok(())
+    merge_tail(&mut blocks, &mut spans)
+}
+
+/// Merges the oldest blocks of the newest run of tail-sized blocks into one large block once
+/// the run holds [`BLOCK_EVENTS`] events.
+fn merge_tail(blocks: &mut Table<u64, &[u8]>, spans: &mut Table<u64, &[u8]>) -> Result<(), StoreError> {
+    let mut run: Vec<(u64, u32)> = Vec::new();
+    let mut total = 0usize;
+    for entry in spans.iter()?.rev() {
+        let (key, span) = entry?;
+        match Span::decode(span.value()) {
+            Ok(span) if (span.events as usize) <= TAIL_EVENTS => {
+                run.push((key.value(), span.events));
+                total += span.events as usize;
+            }
+            _ => break,
+        }
+        if total >= BLOCK_EVENTS + TAIL_EVENTS {
+            break;
+        }
+    }
+    if total < BLOCK_EVENTS {
+        return Ok(());
+    }
+    // oldest first, as many as fit in one large block
+    run.reverse();
+    let mut merged: Vec<Fact> = Vec::with_capacity(BLOCK_EVENTS);
+    let mut keys = Vec::new();
+    for (key, events) in run {
+        if merged.len() + events as usize > BLOCK_EVENTS {
+            break;
+        }
+        match stored_facts(blocks, key)? {
+            Some(Ok(facts)) => merged.extend(facts),
+            Some(Err(error)) => {
+                // merged blocks must be consecutive: stop before the one that does not decode
+                tracing::warn!(block = key, %error, "a fact block does not decode; not merged");
+                break;
+            }
+            None => continue,
+        }
+        keys.push(key);
+    }
+    let Some(&first) = keys.first() else { return Ok(()) };
+    if keys.len() < 2 {
+        return Ok(());
+    }
+    for key in &keys[1..] {
+        blocks.remove(*key)?;
+        spans.remove(*key)?;
+    }
+    put_block(blocks, spans, first, &merged)
+}
+
+fn stored_facts(blocks: &Table<u64, &[u8]>, key: u64) -> Result<Option<Result<Vec<Fact>, crate::facts::BlockError>>, StoreError> {
+    Ok(blocks.get(key)?.map(|block| Block::decode(block.value()).and_then(|block| block.facts())))
 }
 
 /// Takes the facts of `ids` (ascending) out of their blocks; a block left empty is deleted.
@@ -98,6 +163,18 @@ fn put_block(blocks: &mut Table<u64, &[u8]>, spans: &mut Table<u64, &[u8]>, key:
     blocks.insert(key, encode_block(facts).as_slice())?;
     spans.insert(key, Span::of(facts).encode().as_slice())?;
     Ok(())
+}
+
+/// The events of every fact block, oldest block first (tests and the storage report).
+pub(super) fn block_sizes(transaction: &ReadTransaction) -> Result<Vec<u32>, StoreError> {
+    let spans = transaction.open_table(FACT_SPANS)?;
+    let mut sizes = Vec::new();
+    for entry in spans.iter()? {
+        if let Ok(span) = Span::decode(entry?.1.value()) {
+            sizes.push(span.events);
+        }
+    }
+    Ok(sizes)
 }
 
 /// Calls `visit` with every block that may hold events of minutes `[from_minute, to_minute)`.

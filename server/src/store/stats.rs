@@ -50,6 +50,11 @@ impl Store {
         Ok(())
     }
 
+    /// How many events each fact block holds, oldest block first.
+    pub fn fact_block_sizes(&self) -> Result<Vec<u32>, StoreError> {
+        super::facts::block_sizes(&self.database()?.begin_read()?)
+    }
+
     /// Events per minute of event time in `[from_minute, to_minute)`, by action.
     pub fn minute_counts(&self, from_minute: u64, to_minute: u64) -> Result<Vec<(u64, ActionCounts)>, StoreError> {
         let transaction = self.database()?.begin_read()?;

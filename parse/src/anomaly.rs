@@ -2,9 +2,10 @@
 
 /// Returns the number right after `marker` in `text`.
 fn number_after(text: &str, marker: &str) -> Option<u32> {
-    let (_, rest) = text.split_once(marker)?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    let start = memchr::memmem::find(text.as_bytes(), marker.as_bytes())? + marker.len();
+    let rest = text.as_bytes().get(start..)?;
+    let digits = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
+    crate::bytes::parse_decimal(rest.get(..digits)?)
 }
 
 /// Returns the (inbound, outbound) CRS anomaly scores a rule `msg` reports.
@@ -21,12 +22,13 @@ pub fn anomaly_scores(msg: &str) -> (Option<u32>, Option<u32>) {
     }
     let mut inbound = None;
     let mut outbound = None;
-    if msg.contains("Inbound Anomaly Score Exceeded") {
+    let contains = |marker: &str| memchr::memmem::find(msg.as_bytes(), marker.as_bytes()).is_some();
+    if contains("Inbound Anomaly Score Exceeded") {
         inbound = number_after(msg, "Total Score: ")
             .or_else(|| number_after(msg, "Total Inbound Score: "))
             .or_else(|| number_after(msg, "(score "));
     }
-    if msg.contains("Outbound Anomaly Score Exceeded") {
+    if contains("Outbound Anomaly Score Exceeded") {
         outbound = number_after(msg, "Total Score: ")
             .or_else(|| number_after(msg, "Total Outbound Score: "))
             .or_else(|| number_after(msg, "(score "));

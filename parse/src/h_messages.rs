@@ -10,7 +10,8 @@
 //! message text.
 
 use crate::bytes::{find, find_from, lossy, trim};
-use crate::model::{RuleMessage, Severity};
+use crate::model::{Detail, RuleMessage, Severity};
+use std::borrow::Cow;
 
 /// Metadata names that start the `[name "value"]` tail of a message.
 const METADATA_NAMES: [&[u8]; 15] = [
@@ -123,15 +124,21 @@ const USED_TOKENS: [&[u8]; 12] = [
     b"hostname",
 ];
 
-/// A token value unescaped and decoded lossily; most have no escape at all and are decoded
-/// in place.
-fn unescaped_text(value: &[u8]) -> String {
+/// The tokens a [`Detail::Summary`] parse decodes.
+const SUMMARY_TOKENS: [&[u8]; 5] = [b"id", b"msg", b"severity", b"tag", b"hostname"];
+
+/// A token value unescaped and decoded lossily; most have no escape and are valid UTF-8, and
+/// are borrowed as they are.
+fn unescaped_text(value: &[u8]) -> Cow<'_, str> {
     if memchr::memchr(b'\\', value).is_none() {
-        return lossy(value);
+        return match std::str::from_utf8(value) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(value),
+        };
     }
     match String::from_utf8(unescape(value)) {
-        Ok(text) => text,
-        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+        Ok(text) => Cow::Owned(text),
+        Err(error) => Cow::Owned(String::from_utf8_lossy(error.as_bytes()).into_owned()),
     }
 }
 
@@ -167,7 +174,8 @@ struct Token<'a> {
 
 /// Splits the metadata tail into tokens. Returns the tokens and whether the last one was cut.
 fn metadata_tokens(tail: &[u8]) -> (Vec<Token<'_>>, bool) {
-    let mut tokens = Vec::new();
+    // a CRS message has about 15 tokens
+    let mut tokens = Vec::with_capacity(24);
     let mut index = 0;
     loop {
         while tail.get(index) == Some(&b' ') {
@@ -223,10 +231,12 @@ fn metadata_tokens(tail: &[u8]) -> (Vec<Token<'_>>, bool) {
 /// Returns the length of a quoted value: up to the first unescaped `"` followed by `]`.
 fn closing_quote(value: &[u8]) -> Option<usize> {
     let mut index = 0;
-    while let Some(&byte) = value.get(index) {
-        match byte {
-            b'\\' => index += 2,
-            b'"' if value.get(index + 1) == Some(&b']') => return Some(index),
+    // jump from one backslash or quote to the next
+    while let Some(offset) = memchr::memchr2(b'\\', b'"', value.get(index..)?) {
+        index += offset;
+        match value.get(index) {
+            Some(b'\\') => index += 2,
+            Some(b'"') if value.get(index + 1) == Some(&b']') => return Some(index),
             _ => index += 1,
         }
     }
@@ -308,6 +318,14 @@ pub fn matched_variable(rule_message: &str, data: &str) -> Option<String> {
 /// Parses one message text (after any `Message: ` / `ModSecurity: ` / `Coraza: ` prefix).
 /// `text` of the result is left empty: callers store the original line there.
 pub fn parse_alert(text: &[u8]) -> ParsedAlert {
+    parse_alert_with(text, Detail::Full)
+}
+
+/// [`parse_alert`] filling in what `detail` asks for: with [`Detail::Summary`] only the
+/// action, rule id, `msg` (or rule sentence), severity, hostname and the tags that mark CRS
+/// anomaly evaluation.
+pub fn parse_alert_with(text: &[u8], detail: Detail) -> ParsedAlert {
+    let full = detail == Detail::Full;
     let text = trim(text);
     let (head, tail) = match metadata_start(text) {
         Some(start) => (
@@ -327,30 +345,39 @@ pub fn parse_alert(text: &[u8]) -> ParsedAlert {
     message.disruptive = action.starts_with(b"Access denied");
     let mut msg_token = None;
     for token in &tokens {
-        if !USED_TOKENS.contains(&token.name) {
+        let wanted = if full {
+            USED_TOKENS.contains(&token.name)
+        } else {
+            SUMMARY_TOKENS.contains(&token.name)
+        };
+        if !wanted {
             continue;
         }
         let value = unescaped_text(token.value);
         match token.name {
             b"id" => message.rule_id = crate::bytes::parse_integer_text(&value),
-            b"msg" => msg_token = Some(value),
-            b"data" => message.data = value,
+            b"msg" => msg_token = Some(value.into_owned()),
             b"severity" => message.severity = Severity::parse(&value),
-            b"tag" => message.tags.push(value),
-            b"file" => message.file = value,
+            b"tag" if full || crate::model::SUMMARY_TAGS.contains(&&*value) => message.tags.push(value.into_owned()),
+            b"hostname" => parsed.hostname = Some(value.into_owned()),
+            b"data" => message.data = value.into_owned(),
+            b"file" => message.file = value.into_owned(),
             b"line" => message.line = crate::bytes::parse_integer_text(&value),
-            b"rev" => message.rev = value,
-            b"ver" => message.ver = value,
+            b"rev" => message.rev = value.into_owned(),
+            b"ver" => message.ver = value.into_owned(),
             b"maturity" => message.maturity = crate::bytes::parse_integer_text(&value),
             b"accuracy" => message.accuracy = crate::bytes::parse_integer_text(&value),
-            b"hostname" => parsed.hostname = Some(value),
             _ => {}
         }
     }
-    let rule_sentence = lossy(rule_sentence);
-    message.paranoia_level = paranoia_level(&message.tags);
-    message.matched_var = matched_variable(&rule_sentence, &message.data);
-    message.message = msg_token.unwrap_or(rule_sentence);
+    if full {
+        let rule_sentence = lossy(rule_sentence);
+        message.paranoia_level = paranoia_level(&message.tags);
+        message.matched_var = matched_variable(&rule_sentence, &message.data);
+        message.message = msg_token.unwrap_or(rule_sentence);
+    } else {
+        message.message = msg_token.unwrap_or_else(|| lossy(rule_sentence));
+    }
     parsed
 }
 

@@ -28,17 +28,33 @@ mod time;
 mod trailer;
 
 pub use index_line::{parse_content_hash, parse_index_line};
-pub use model::{Action, AuditEvent, Body, Format, IndexLine, Parsed, RuleMessage, Severity};
+pub use model::{Action, AuditEvent, Body, Detail, Format, IndexLine, Parsed, RuleMessage, Severity};
 pub use serial::split_entries;
 
 use json_doc::JsonValue;
 
 /// Parses one audit-log entry of any supported dialect.
 pub fn parse_entry(raw: &[u8]) -> Parsed {
+    parse_entry_with(raw, Detail::Full)
+}
+
+/// Parses what ingest keeps of an entry, at a fraction of [`parse_entry`]'s cost: the format,
+/// part A, the request line, the `Host` header, the status, the trailer's interception,
+/// phase and stopwatch, and of each message its action sentence, `disruptive`, rule id,
+/// `msg` (or rule sentence), severity and the `anomaly-evaluation`/`event-correlation` tags;
+/// hence host, action, anomaly scores, [`AuditEvent::rule_ids`], [`AuditEvent::max_severity`]
+/// and [`AuditEvent::top_message`] equal the full parse's, and so do the warnings. Everything
+/// else (other headers, bodies, other message fields, other trailers, part K) is left empty.
+/// JSON dialects are parsed in full.
+pub fn parse_entry_summary(raw: &[u8]) -> Parsed {
+    parse_entry_with(raw, Detail::Summary)
+}
+
+fn parse_entry_with(raw: &[u8], detail: Detail) -> Parsed {
     let mut warnings = Vec::new();
     let parsed = match bytes::trim_start(raw).first() {
         Some(b'{' | b'[') => parse_json_entry(raw, &mut warnings),
-        Some(b'-') => native::parse_native(raw, &mut warnings),
+        Some(b'-') => native::parse_native(raw, &mut warnings, detail),
         _ => None,
     };
     let mut event = parsed.unwrap_or_else(|| {

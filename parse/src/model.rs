@@ -223,6 +223,9 @@ pub struct AuditEvent {
 }
 
 /// Rule ids of CRS anomaly-score evaluation and correlation rules, which summarise other alerts.
+/// The tags a summary parse keeps: those [`AuditEvent::top_message`] looks at.
+pub(crate) const SUMMARY_TAGS: [&str; 2] = ["anomaly-evaluation", "event-correlation"];
+
 fn is_anomaly_evaluation(message: &RuleMessage) -> bool {
     let by_id = message
         .rule_id
@@ -231,7 +234,7 @@ fn is_anomaly_evaluation(message: &RuleMessage) -> bool {
         || message
             .tags
             .iter()
-            .any(|tag| tag == "anomaly-evaluation" || tag == "event-correlation")
+            .any(|tag| SUMMARY_TAGS.contains(&tag.as_str()))
 }
 
 impl AuditEvent {
@@ -271,6 +274,16 @@ impl AuditEvent {
         }
         best.or_else(|| self.messages.first())
     }
+}
+
+/// How much of an entry a parse fills in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Everything: headers, bodies, every message field (the event page).
+    #[default]
+    Full,
+    /// What an event list row and the counters need (ingest); see [`crate::parse_entry_summary`].
+    Summary,
 }
 
 /// The result of parsing one entry: the event plus everything that looked wrong.

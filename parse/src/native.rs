@@ -7,7 +7,7 @@
 //! A part's content runs from after its boundary line to the LF that precedes the next one.
 
 use crate::bytes::{lines_with_offsets, lossy, parse_decimal, slice, strip_cr, trim};
-use crate::model::{AuditEvent, Body, Format};
+use crate::model::{AuditEvent, Body, Detail, Format};
 use crate::time::{parse_apache_time, parse_slashed_datetime_as_utc};
 use crate::trailer::parse_trailer;
 
@@ -158,11 +158,13 @@ pub fn split_request_line(line: &str) -> (String, String, String) {
     }
 }
 
-/// Parses `Name: value` lines up to the first empty line.
+/// Parses `Name: value` lines up to the first empty line; `keep` picks the headers kept by
+/// name (every line is checked for its warning either way).
 fn parse_header_lines<'a>(
     lines: impl Iterator<Item = &'a [u8]>,
     part: char,
     warnings: &mut Vec<String>,
+    keep: impl Fn(&[u8]) -> bool,
 ) -> Vec<(String, String)> {
     let mut headers = Vec::new();
     for (number, line) in lines.enumerate() {
@@ -170,9 +172,13 @@ fn parse_header_lines<'a>(
         if line.is_empty() {
             break;
         }
-        match line.iter().position(|byte| *byte == b':') {
+        match memchr::memchr(b':', line) {
             Some(colon) => {
-                let name = lossy(trim(slice(line, 0, colon)));
+                let name = trim(slice(line, 0, colon));
+                if !keep(name) {
+                    continue;
+                }
+                let name = lossy(name);
                 let value = slice(line, colon + 1, line.len());
                 let value = value.strip_prefix(b" ").unwrap_or(value);
                 headers.push((name, lossy(value)));
@@ -253,8 +259,10 @@ fn body_of(content: &[u8], format: Format) -> Option<Body> {
     (!content.is_empty()).then(|| Body(content.to_vec()))
 }
 
-/// Parses a native entry. `raw` must contain at least one boundary line, else `None`.
-pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>) -> Option<AuditEvent> {
+/// Parses a native entry (as much as `detail` asks for). `raw` must contain at least one
+/// boundary line, else `None`.
+pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>, detail: Detail) -> Option<AuditEvent> {
+    let full = detail == Detail::Full;
     let (boundary, sections) = split_sections(raw, warnings)?;
     let format = detect_format(&boundary, &sections);
     let mut event = AuditEvent {
@@ -280,10 +288,10 @@ pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>) -> Option<AuditEvent
                     .skip_while(|line| strip_cr(line).is_empty());
                 let request_line = lossy(strip_cr(lines.next().unwrap_or_default()));
                 (event.method, event.uri, event.protocol) = split_request_line(&request_line);
-                event.request_headers = parse_header_lines(lines, 'B', warnings);
+                event.request_headers = parse_header_lines(lines, 'B', warnings, |name| full || name.eq_ignore_ascii_case(b"host"));
             }
-            b'C' => event.request_body = body_of(content, format),
-            b'I' if event.request_body.is_none() => event.request_body = body_of(content, format),
+            b'C' if full => event.request_body = body_of(content, format),
+            b'I' if full && event.request_body.is_none() => event.request_body = body_of(content, format),
             b'F' => {
                 let mut lines = crate::bytes::lines(content)
                     .skip_while(|line| strip_cr(line).is_empty());
@@ -294,11 +302,11 @@ pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>) -> Option<AuditEvent
                     .next()
                     .and_then(|code| parse_decimal(code.as_bytes()))
                     .filter(|code| *code != 0);
-                event.response_headers = parse_header_lines(lines, 'F', warnings);
+                event.response_headers = parse_header_lines(lines, 'F', warnings, |_| full);
             }
-            b'E' => event.response_body = body_of(content, format),
-            b'H' => stopwatch_start_us = parse_trailer(content, &mut event, warnings),
-            b'K' => event.matched_rules.extend(
+            b'E' if full => event.response_body = body_of(content, format),
+            b'H' => stopwatch_start_us = parse_trailer(content, &mut event, warnings, detail),
+            b'K' if full => event.matched_rules.extend(
                 crate::bytes::lines(content)
                     .map(strip_cr)
                     .filter(|line| !trim(line).is_empty())

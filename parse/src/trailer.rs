@@ -7,8 +7,9 @@
 //! of a message into the trailer (e.g. `JSON parser error: … premature EOF\n`).
 
 use crate::bytes::{lossy, strip_cr, trim};
-use crate::h_messages::{parse_alert, phase_in};
-use crate::model::AuditEvent;
+use crate::h_messages::{parse_alert_with, phase_in};
+use crate::model::{AuditEvent, Detail};
+use std::borrow::Cow;
 
 /// Returns `true` for `Name: …` where Name is a header-like token.
 fn is_named_line(line: &[u8]) -> bool {
@@ -23,22 +24,28 @@ fn is_named_line(line: &[u8]) -> bool {
         && matches!(line.get(colon + 1), Some(b' ') | None)
 }
 
-/// Groups trailer lines into logical lines, joining continuation lines with `\n`.
-fn logical_lines(content: &[u8]) -> Vec<Vec<u8>> {
-    let mut lines: Vec<Vec<u8>> = Vec::new();
+/// Groups trailer lines into logical lines, joining continuation lines with `\n` (a line
+/// without continuation is borrowed, not copied).
+fn logical_lines(content: &[u8]) -> Vec<Cow<'_, [u8]>> {
+    let mut lines: Vec<Cow<'_, [u8]>> = Vec::new();
     for line in crate::bytes::lines(content).map(strip_cr) {
         let starts_new = is_named_line(line) || line.starts_with(b"[client ");
         match lines.last_mut() {
             Some(previous) if !starts_new => {
-                previous.push(b'\n');
-                previous.extend_from_slice(line);
+                let joined = previous.to_mut();
+                joined.push(b'\n');
+                joined.extend_from_slice(line);
             }
             _ if !starts_new && line.is_empty() => {}
-            _ => lines.push(line.to_vec()),
+            _ => lines.push(Cow::Borrowed(line)),
         }
     }
     for line in &mut lines {
-        line.truncate(crate::bytes::trim_end(line).len());
+        let kept = crate::bytes::trim_end(line).len();
+        match line {
+            Cow::Borrowed(text) => *text = &text[..kept],
+            Cow::Owned(text) => text.truncate(kept),
+        }
     }
     lines
 }
@@ -71,8 +78,8 @@ pub fn split_producer(text: &str) -> Vec<String> {
 }
 
 /// Records an alert line; `grammar` is the part after any prefix, `original` the whole text kept.
-fn push_alert(event: &mut AuditEvent, grammar: &[u8], original: &[u8], warnings: &mut Vec<String>) {
-    let parsed = parse_alert(grammar);
+fn push_alert(event: &mut AuditEvent, grammar: &[u8], original: &[u8], warnings: &mut Vec<String>, detail: Detail) {
+    let parsed = parse_alert_with(grammar, detail);
     if parsed.truncated {
         warnings
             .push("a rule message ends inside a [name \"value\"] token (truncated)".to_string());
@@ -83,7 +90,9 @@ fn push_alert(event: &mut AuditEvent, grammar: &[u8], original: &[u8], warnings:
         event.host = hostname;
     }
     let mut message = parsed.message;
-    message.text = lossy(original);
+    if detail == Detail::Full {
+        message.text = lossy(original);
+    }
     event.messages.push(message);
 }
 
@@ -92,15 +101,16 @@ pub fn parse_trailer(
     content: &[u8],
     event: &mut AuditEvent,
     warnings: &mut Vec<String>,
+    detail: Detail,
 ) -> Option<i64> {
     let mut stopwatch_start_us = None;
     for line in logical_lines(content) {
         if let Some(alert) = line.strip_prefix(b"Message: ") {
-            push_alert(event, alert, alert, warnings);
+            push_alert(event, alert, alert, warnings, detail);
             continue;
         }
         if let Some(alert) = line.strip_prefix(b"ModSecurity: ") {
-            push_alert(event, alert, &line, warnings);
+            push_alert(event, alert, &line, warnings, detail);
             continue;
         }
         if line.starts_with(b"[client ") {
@@ -110,37 +120,40 @@ pub fn parse_trailer(
                     crate::bytes::slice(&line, position + 10, line.len()),
                     &line,
                     warnings,
+                    detail,
                 ),
-                None => event.extra_trailers.push((String::new(), lossy(&line))),
+                None if detail == Detail::Full => event.extra_trailers.push((String::new(), lossy(&line))),
+                None => {}
             }
             continue;
         }
         let text = lossy(&line);
         let Some((name, value)) = text.split_once(':') else {
             warnings.push("part H starts with a line that is not a trailer".to_string());
-            event.extra_trailers.push((String::new(), text));
+            if detail == Detail::Full {
+                event.extra_trailers.push((String::new(), text));
+            }
             continue;
         };
         let value = value.strip_prefix(' ').unwrap_or(value);
+        if matches!(name, "Stopwatch" | "Stopwatch2") && stopwatch_start_us.is_none() {
+            stopwatch_start_us = value
+                .split_whitespace()
+                .next()
+                .and_then(|start| start.parse().ok());
+        }
         match name {
             "Action" if value.starts_with("Intercepted") => {
                 event.intercepted = true;
                 event.phase = phase_in(value);
             }
+            _ if detail == Detail::Summary => {}
             "Producer" => event.producer = split_producer(value),
             "Server" => event.server_software = Some(value.to_string()),
             "Engine-Mode" => event.engine_mode = Some(normalize_engine_mode(value)),
-            _ => {
-                if matches!(name, "Stopwatch" | "Stopwatch2") && stopwatch_start_us.is_none() {
-                    stopwatch_start_us = value
-                        .split_whitespace()
-                        .next()
-                        .and_then(|start| start.parse().ok());
-                }
-                event
-                    .extra_trailers
-                    .push((name.to_string(), value.to_string()));
-            }
+            _ => event
+                .extra_trailers
+                .push((name.to_string(), value.to_string())),
         }
     }
     if trim(content).is_empty() {
@@ -170,7 +183,7 @@ mod tests {
         let content = b"Message: Warning. Operator GE matched 5 at TX:anomaly_score. [id \"980130\"]\nAction: Intercepted (phase 4)\nStopwatch: 1795576949554359 3499 (- - -)\nProducer: ModSecurity for Apache/2.9.7 (http://www.modsecurity.org/); OWASP_CRS/3.3.4.\nServer: Apache\nEngine-Mode: \"DETECTION_ONLY\"\n";
         let mut event = AuditEvent::default();
         let mut warnings = Vec::new();
-        let start = parse_trailer(content, &mut event, &mut warnings);
+        let start = parse_trailer(content, &mut event, &mut warnings, Detail::Full);
         assert_eq!(start, Some(1_795_576_949_554_359));
         assert!(event.intercepted);
         assert_eq!(event.phase, Some(4));

@@ -40,6 +40,7 @@ fn every_corpus_entry_parses() {
             let parsed = parse_entry(&entry.bytes);
             let event = &parsed.event;
             assert_basics(&entry.label, event);
+            common::assert_summary_agrees(&entry.label, &entry.bytes);
             assert_eq!(
                 event.format,
                 expected_corpus_format(dataset),
@@ -145,6 +146,7 @@ fn every_coraza_sample_parses() {
     for (name, bytes) in samples {
         let parsed = parse_entry(&bytes);
         assert_basics(&name, &parsed.event);
+        common::assert_summary_agrees(&name, &bytes);
         assert_eq!(parsed.event.format, coraza_format(&name), "{name}");
         assert!(
             !parsed.event.client_ip.starts_with('['),
@@ -161,6 +163,7 @@ fn every_protocol_sample_parses() {
     for path in files_with_suffix(&directory, ".auditlog") {
         let parsed = parse_entry(&read(&path));
         assert_basics(&path.display().to_string(), &parsed.event);
+        common::assert_summary_agrees(&path.display().to_string(), &read(&path));
         assert_eq!(parsed.event.format, Format::ModSec2Native);
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         count += 1;

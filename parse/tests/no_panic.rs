@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{dataset_entries, files_with_suffix, fixtures, http_body, read};
+use common::{assert_summary_agrees, dataset_entries, files_with_suffix, fixtures, http_body, read};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use wafscope_parse::{Parsed, parse_content_hash, parse_entry, parse_index_line, split_entries};
@@ -15,6 +15,7 @@ fn exercise(bytes: &[u8]) {
     let json = serde_json::to_string(&parsed).expect("serializes");
     let back: Parsed = serde_json::from_str(&json).expect("deserializes");
     assert_eq!(back, parsed);
+    assert_summary_agrees("input", bytes);
     for range in split_entries(bytes) {
         assert!(range.start <= range.end && range.end <= bytes.len());
         let _ = parse_entry(&bytes[range]);

@@ -113,3 +113,27 @@ pub fn stats_for(dataset: &str) -> serde_json::Value {
         .find(|stats| stats["path"] == dataset)
         .unwrap_or_else(|| panic!("no stats for {dataset}"))
 }
+
+/// What [`wafscope_parse::parse_entry_summary`] promises to fill in as the full parse does:
+/// asserts the two parses of `raw` agree on it (and that the summary holds no more).
+#[allow(dead_code)]
+pub fn assert_summary_agrees(label: &str, raw: &[u8]) {
+    use wafscope_parse::{parse_entry, parse_entry_summary};
+    let full = parse_entry(raw);
+    let summary = parse_entry_summary(raw);
+    let (a, b) = (&full.event, &summary.event);
+    assert_eq!(full.warnings, summary.warnings, "{label}: warnings");
+    let view = |event: &wafscope_parse::AuditEvent| {
+        (
+            (event.format, event.unique_id.clone(), event.time_us, event.client_ip.clone(), event.client_port, event.server_ip.clone()),
+            (event.host.clone(), event.method.clone(), event.uri.clone(), event.status, event.action, event.intercepted, event.phase),
+            (event.inbound_score, event.outbound_score, event.rule_ids(), event.max_severity(), event.parts.clone()),
+            event.top_message().map(|message| (message.rule_id, message.message.clone(), message.severity)),
+            event.messages.iter().map(|message| (message.rule_id, message.message.clone(), message.severity, message.disruptive)).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(view(a), view(b), "{label}: summary fields");
+    if matches!(a.format, wafscope_parse::Format::ModSec2Native | wafscope_parse::Format::ModSec3Native | wafscope_parse::Format::CorazaNative) {
+        assert!(b.request_body.is_none() && b.response_body.is_none() && b.response_headers.is_empty(), "{label}: a summary holds no bodies");
+    }
+}

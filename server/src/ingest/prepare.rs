@@ -3,7 +3,7 @@
 use crate::store::{NewEvent, RawDictionary};
 use app::model::{EventSummary, Format};
 use md5::{Digest, Md5};
-use wafscope_parse::{parse_content_hash, parse_entry, parse_index_line, IndexLine};
+use wafscope_parse::{parse_content_hash, parse_entry_summary, parse_index_line, IndexLine};
 
 /// Longest rule message kept as a dashboard label.
 const MAX_LABEL_BYTES: usize = 512;
@@ -24,7 +24,7 @@ pub fn prepare_event_with(dictionary: Option<&RawDictionary>, sensor: &str, raw:
     let md5_hex = hex::encode(md5);
     let hash_mismatch = content_hash.and_then(parse_content_hash).is_some_and(|declared| declared != md5_hex);
     let index: Option<IndexLine> = summary_header.and_then(parse_index_line);
-    let parsed = parse_entry(raw);
+    let parsed = parse_entry_summary(raw);
     let event = &parsed.event;
     let from_index = |pick: fn(&IndexLine) -> String| index.as_ref().map(pick).unwrap_or_default();
     let or_index = |value: &str, pick: fn(&IndexLine) -> String| if value.is_empty() { from_index(pick) } else { value.to_owned() };

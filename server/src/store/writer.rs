@@ -31,6 +31,12 @@ const REOPEN_PATIENCE: Duration = Duration::from_secs(10);
 /// How long the thread sleeps when it has nothing to do (retention's clock).
 const IDLE_TICK: Duration = Duration::from_secs(1);
 
+/// A batch waits up to this long for as many uploads as the last one held (the uploaders
+/// answered by the last commit send their next one): fewer, larger commits, each costing its
+/// fsync and a `pwrite` per dirty page whatever its size. A lone sensor never waits; when
+/// uploaders go away, one short wait shrinks the next batch's target.
+const GATHER: Duration = Duration::from_millis(3);
+
 /// Uploads per transaction at most.
 pub const MAX_BATCH: usize = 512;
 
@@ -152,11 +158,13 @@ struct State {
     /// Set while a storage failure is not overcome: uploads are refused without trying.
     failing: Option<WriteError>,
     last_probe: Option<Instant>,
+    /// Uploads in the last batch: about how many uploaders are waiting (see [`GATHER`]).
+    last_batch: usize,
 }
 
 /// Runs the loop, and again after a panic, until it stops.
 fn supervise(store: Store, receiver: mpsc::Receiver<Message>, next_id: u64, on_commit: CommitHook, maintenance: Maintenance) {
-    let mut state = State { next_id, deferred: DeferredIndex::default(), maintenance, failing: None, last_probe: None };
+    let mut state = State { next_id, deferred: DeferredIndex::default(), maintenance, failing: None, last_probe: None, last_batch: 0 };
     let stop = loop {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&store, &receiver, &mut state, &on_commit))) {
             Ok(stop) => break stop,
@@ -214,8 +222,16 @@ fn run(store: &Store, receiver: &mpsc::Receiver<Message>, state: &mut State, on_
         };
         let mut jobs = vec![first];
         let mut stop = None;
+        // under concurrent uploads, wait (briefly) for as many as the last batch had
+        let target = state.last_batch;
+        let deadline = Instant::now() + GATHER;
         while jobs.len() < MAX_BATCH {
-            match receiver.try_recv() {
+            let next = match receiver.try_recv() {
+                Ok(message) => Ok(message),
+                Err(_) if jobs.len() >= target => break,
+                Err(_) => receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())).map_err(|_| ()),
+            };
+            match next {
                 Ok(Message::Write(job)) => jobs.push(job),
                 Ok(Message::Stop(ack)) => {
                     // this batch is the last
@@ -223,9 +239,10 @@ fn run(store: &Store, receiver: &mpsc::Receiver<Message>, state: &mut State, on_
                     break;
                 }
                 Ok(Message::Panic) => panic!("panic injected into the writer thread"),
-                Err(_) => break,
+                Err(()) => break,
             }
         }
+        state.last_batch = jobs.len();
         if let Some(error) = &state.failing {
             // still failing: refused at once, so sensors keep their entries and retry later
             for job in jobs {

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where and how hard to push.
+#[derive(Clone)]
 pub struct LoadConfig {
     pub url: Url,
     /// `user:pass` for Basic auth; upload number `n` uses entry `n % len` (several sensors)

@@ -28,7 +28,8 @@ usage: cargo xtask bench ingest [--connections N] [--duration S | --count N] [--
 
 Replays fixtures/corpus/mlogc-captured/ (each upload gets a fresh unique id of the same length in
 body and X-ForensicLog-Summary, MD5 recomputed) with mlogc's exact headers over N keep-alive
-connections (default 8) for S seconds (default 10) or N uploads, against
+connections (default 8) for S seconds (default 10) or N uploads, after a warm-up of 2 000 uploads
+and 4 s (steady state: the raw-compression dictionary a data dir trains once is in place), against
   1. `wafscope debug-sink --listen 127.0.0.1:0` (answers 200, stores nothing: the HTTP stack alone)
   2. `wafscope serve` with a fresh data dir and a sensor (`wafscope sensor add`)
 and prints uploads/s, p50/p99 latency, the server's CPU time per upload, the serve/sink ratio and
@@ -153,6 +154,22 @@ fn components() -> TaskResult {
 
 type Measured = (Row, Row, String);
 
+/// Uploads sent before each measured run, to reach the steady state: connections open, a
+/// sensor's credentials cached, and the store's raw-compression dictionary trained (once per
+/// data dir, after its first 1 000 events, on a background thread).
+const WARM_UP_UPLOADS: u64 = 2_000;
+/// Pause after the warm-up: the dictionary trainer looks every 2 s and trains in under one.
+const WARM_UP_SETTLE: Duration = Duration::from_secs(4);
+
+fn warm_up(fixtures: &[uploads::Fixture], config: &LoadConfig) {
+    let warm = LoadConfig { count: Some(WARM_UP_UPLOADS), rate: None, ..config.clone() };
+    let result = load::run(&|sequence| uploads::replay(fixtures, sequence), &warm, 0);
+    if result.errors > 0 {
+        eprintln!("[bench] warm-up: {} of {WARM_UP_UPLOADS} uploads failed", result.errors);
+    }
+    std::thread::sleep(WARM_UP_SETTLE);
+}
+
 /// Runs `load` and reports the CPU the server used meanwhile.
 fn with_cpu(cpu: impl Fn() -> Option<f64>, load: impl FnOnce() -> LoadResult) -> (LoadResult, Option<f64>) {
     let before = cpu();
@@ -171,7 +188,8 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
         pin(sink.pid(), SERVER_CPU);
     }
     let sink_url = Url::parse(&format!("{}/rpc/auditLogReceiver", sink.url.base()))?;
-    let (sink_result, sink_cpu) = with_cpu(|| sink.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(sink_url, "bench:bench".to_owned()), 0));
+    warm_up(fixtures, &config_for(sink_url.clone(), "bench:bench".to_owned()));
+    let (sink_result, sink_cpu) = with_cpu(|| sink.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(sink_url, "bench:bench".to_owned()), WARM_UP_UPLOADS));
     drop(sink);
 
     // (b) the real console with a fresh data dir and a sensor
@@ -187,7 +205,8 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
         let sensor = console.add_sensor(&format!("bench-{}", random_secret().get(..6).unwrap_or("x")))?;
         let url = Url::parse(&sensor.console_uri)?;
         let credentials = format!("{}:{}", sensor.user, sensor.pass);
-        let (result, cpu) = with_cpu(|| console.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(url, credentials), 0));
+        warm_up(fixtures, &config_for(url.clone(), credentials.clone()));
+        let (result, cpu) = with_cpu(|| console.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(url, credentials), WARM_UP_UPLOADS));
         let stored = console.stored_ids(&sensor);
         drop(console);
         let (bytes, allocated) = dir_size(&data);

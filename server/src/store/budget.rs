@@ -53,6 +53,8 @@ pub fn events_over(file_bytes: u64, budget: u64, events: u64, bytes_per_event: f
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Calibration {
     last_file_bytes: u64,
+    /// Events at the last reading.
+    last_events: u64,
     bytes_per_event: Option<f64>,
 }
 
@@ -60,17 +62,23 @@ impl Calibration {
     /// Starts from a measurement kept from an earlier run: without it the first reading is the
     /// whole file, which after a purge holds free pages and would make a restart purge more.
     pub fn known(bytes_per_event: Option<f64>) -> Calibration {
-        Calibration { last_file_bytes: 0, bytes_per_event: bytes_per_event.filter(|bytes| *bytes > 0.0) }
+        Calibration { last_file_bytes: 0, last_events: 0, bytes_per_event: bytes_per_event.filter(|bytes| *bytes > 0.0) }
     }
 
     /// Takes a reading of the file size and the events in it; returns the estimate and whether
     /// it is a new measurement (the file grew), worth keeping for the next start.
+    ///
+    /// The file filled up at its previous size somewhere between the last reading and this
+    /// one: the events of the last reading are the ones it held then (with readings every few
+    /// ms, nearly full). Dividing by this reading's events instead under-estimated an event by
+    /// whatever arrived in between, up to half at a fast ingest into a small budget, and the
+    /// purge then let the file double past the budget.
     pub fn observe(&mut self, file_bytes: u64, events: u64) -> (f64, bool) {
         let mut measured = false;
         if events > 0 {
             if self.last_file_bytes > 0 && file_bytes > self.last_file_bytes {
-                // it grew: the file was full at its previous size
-                self.bytes_per_event = Some(self.last_file_bytes as f64 / events as f64);
+                let held = if self.last_events > 0 { self.last_events.min(events) } else { events };
+                self.bytes_per_event = Some(self.last_file_bytes as f64 / held as f64);
                 measured = true;
             } else if self.bytes_per_event.is_none() {
                 // first reading: the whole file (an over-estimate until the next growth)
@@ -78,6 +86,7 @@ impl Calibration {
             }
         }
         self.last_file_bytes = file_bytes;
+        self.last_events = events;
         (self.bytes_per_event.unwrap_or(0.0), measured)
     }
 
@@ -124,7 +133,8 @@ mod tests {
         let mut calibration = Calibration::default();
         assert_eq!(calibration.observe(8 * MIB, 100), ((8 * MIB) as f64 / 100.0, false), "first reading: whole file");
         assert_eq!(calibration.observe(8 * MIB, 150), ((8 * MIB) as f64 / 100.0, false), "no growth: unchanged");
-        assert_eq!(calibration.observe(16 * MIB, 400), ((8 * MIB) as f64 / 400.0, true), "grew: previous size over events");
+        assert_eq!(calibration.observe(8 * MIB, 200), ((8 * MIB) as f64 / 100.0, false), "no growth: unchanged");
+        assert_eq!(calibration.observe(16 * MIB, 400), ((8 * MIB) as f64 / 200.0, true), "grew: previous size over the events it held then");
         let mut restarted = Calibration::known(Some(5000.0));
         assert_eq!(restarted.observe(16 * MIB, 400), (5000.0, false), "a kept measurement beats the whole file");
         assert_eq!(default_budget(100 << 30), 20 << 30);

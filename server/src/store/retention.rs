@@ -18,8 +18,9 @@ pub const STEP_TARGET: Duration = Duration::from_millis(15);
 /// Least time between two purge steps.
 pub const STEP_GAP: Duration = Duration::from_millis(20);
 /// How often the file size and the event count are looked at (a read transaction and a
-/// `stat`: a few µs).
-const CHECK_EVERY: Duration = Duration::from_millis(100);
+/// `stat`: a few µs). Often, because the budget's calibration takes the events of the last
+/// look before the file grew as the ones it held when it filled up.
+const CHECK_EVERY: Duration = Duration::from_millis(10);
 
 /// How often events are looked at for their age.
 const AGE_EVERY: Duration = Duration::from_secs(60);

@@ -2,19 +2,13 @@
 //! corpus's real uploads: the newest events gather in small tail blocks, a run of them is
 //! merged into one large block, and whatever the layout, stats from the blocks equal a scan.
 
+mod support;
+
 use server::ingest::prepare_event;
 use server::store::{DeferredIndex, Store};
-use std::path::PathBuf;
 
 fn bodies() -> Vec<Vec<u8>> {
-    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus/mlogc-captured");
-    let mut paths: Vec<_> = std::fs::read_dir(directory)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "body"))
-        .collect();
-    paths.sort();
-    paths.iter().map(|path| std::fs::read(path).unwrap()).collect()
+    support::uploads::captured_bodies()
 }
 
 #[test]

@@ -3,25 +3,19 @@
 //! left, every index still equals a full scan, dedupe forgets them), preserved events stay,
 //! and under a small disk budget the file stops growing while the newest events all stay.
 
+mod support;
+
 use app::model::EventSummary;
 use server::filter::EventFilter;
 use server::ingest::prepare_event;
 use server::store::{NewEvent, Retention, Store, WriteOutcome, Writer, WriterOptions};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const DAY: i64 = 86_400_000_000;
 
 fn bodies() -> Vec<Vec<u8>> {
-    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus/mlogc-captured");
-    let mut paths: Vec<_> = std::fs::read_dir(directory)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "body"))
-        .collect();
-    paths.sort();
-    paths.iter().map(|path| std::fs::read(path).unwrap()).collect()
+    support::uploads::captured_bodies()
 }
 
 fn now() -> i64 {

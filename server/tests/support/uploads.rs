@@ -9,6 +9,17 @@ pub fn corpus(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus").join(path)
 }
 
+/// The bodies of the captured mlogc uploads, in file-name order (the store-level tests).
+pub fn captured_bodies() -> Vec<Vec<u8>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(corpus("mlogc-captured"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "body"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|path| std::fs::read(path).unwrap()).collect()
+}
+
 /// One captured mlogc upload: its original headers (minus Authorization) and body.
 pub struct Upload {
     pub headers: Vec<(String, String)>,

@@ -108,25 +108,6 @@ pub fn unescape(value: &[u8]) -> Vec<u8> {
     output
 }
 
-/// The metadata tokens [`parse_alert`] keeps (the others are not decoded at all).
-const USED_TOKENS: [&[u8]; 12] = [
-    b"id",
-    b"msg",
-    b"data",
-    b"severity",
-    b"tag",
-    b"file",
-    b"line",
-    b"rev",
-    b"ver",
-    b"maturity",
-    b"accuracy",
-    b"hostname",
-];
-
-/// The tokens a [`Detail::Summary`] parse decodes.
-const SUMMARY_TOKENS: [&[u8]; 5] = [b"id", b"msg", b"severity", b"tag", b"hostname"];
-
 /// A token value unescaped and decoded lossily; most have no escape and are valid UTF-8, and
 /// are borrowed as they are.
 fn unescaped_text(value: &[u8]) -> Cow<'_, str> {
@@ -345,28 +326,27 @@ pub fn parse_alert_with(text: &[u8], detail: Detail) -> ParsedAlert {
     message.disruptive = action.starts_with(b"Access denied");
     let mut msg_token = None;
     for token in &tokens {
-        let wanted = if full {
-            USED_TOKENS.contains(&token.name)
-        } else {
-            SUMMARY_TOKENS.contains(&token.name)
-        };
-        if !wanted {
-            continue;
-        }
-        let value = unescaped_text(token.value);
+        // a value is decoded only for the tokens kept (a summary keeps few)
+        let text = || unescaped_text(token.value);
         match token.name {
-            b"id" => message.rule_id = crate::bytes::parse_integer_text(&value),
-            b"msg" => msg_token = Some(value.into_owned()),
-            b"severity" => message.severity = Severity::parse(&value),
-            b"tag" if full || crate::model::SUMMARY_TAGS.contains(&&*value) => message.tags.push(value.into_owned()),
-            b"hostname" => parsed.hostname = Some(value.into_owned()),
-            b"data" => message.data = value.into_owned(),
-            b"file" => message.file = value.into_owned(),
-            b"line" => message.line = crate::bytes::parse_integer_text(&value),
-            b"rev" => message.rev = value.into_owned(),
-            b"ver" => message.ver = value.into_owned(),
-            b"maturity" => message.maturity = crate::bytes::parse_integer_text(&value),
-            b"accuracy" => message.accuracy = crate::bytes::parse_integer_text(&value),
+            b"id" => message.rule_id = crate::bytes::parse_integer_text(&text()),
+            b"msg" => msg_token = Some(text().into_owned()),
+            b"severity" => message.severity = Severity::parse(&text()),
+            b"hostname" => parsed.hostname = Some(text().into_owned()),
+            b"tag" => {
+                let tag = text();
+                if full || crate::model::SUMMARY_TAGS.contains(&&*tag) {
+                    message.tags.push(tag.into_owned());
+                }
+            }
+            _ if !full => {}
+            b"data" => message.data = text().into_owned(),
+            b"file" => message.file = text().into_owned(),
+            b"line" => message.line = crate::bytes::parse_integer_text(&text()),
+            b"rev" => message.rev = text().into_owned(),
+            b"ver" => message.ver = text().into_owned(),
+            b"maturity" => message.maturity = crate::bytes::parse_integer_text(&text()),
+            b"accuracy" => message.accuracy = crate::bytes::parse_integer_text(&text()),
             _ => {}
         }
     }

@@ -816,8 +816,8 @@ fn partition_point(rows: usize, below: impl Fn(usize) -> bool) -> usize {
     low
 }
 
-/// Whether each dictionary value passes `condition` (`None` when not filtered on).
-/// Per code of `values`, whether `condition` passes it (a damaged value never passes).
+/// Per code of `values`, whether `condition` passes it (`None` when not filtered on; a damaged
+/// value never passes).
 fn pass_values<T>(values: &Strings<'_>, condition: Option<&Condition<T>>, holds: impl Fn(&str, &T) -> bool) -> Option<Vec<bool>> {
     condition.map(|condition| (0..values.len()).map(|code| values.get(code).is_some_and(|value| condition.test(holds(value, &condition.value)))).collect())
 }

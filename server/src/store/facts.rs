@@ -87,7 +87,11 @@ fn merge_tail(blocks: &mut Table<u64, &[u8]>, spans: &mut Table<u64, &[u8]>) -> 
                 tracing::warn!(block = key, %error, "a fact block does not decode; not merged");
                 break;
             }
-            None => continue,
+            None => {
+                // a span without its block: nothing to merge, and it must not shadow the merged block
+                spans.remove(key)?;
+                continue;
+            }
         }
         keys.push(key);
     }
@@ -135,8 +139,7 @@ pub(super) fn remove_facts(transaction: &WriteTransaction, ids: &[u64]) -> Resul
         }
         let gone = &ids[at..end];
         at = end;
-        let stored = blocks.get(first)?.map(|block| Block::decode(block.value()).and_then(|block| block.facts()));
-        let mut facts = match stored {
+        let mut facts = match stored_facts(&blocks, first)? {
             Some(Ok(facts)) => facts,
             Some(Err(error)) => {
                 tracing::warn!(block = first, %error, "a fact block does not decode; left as it is");
@@ -165,7 +168,7 @@ fn put_block(blocks: &mut Table<u64, &[u8]>, spans: &mut Table<u64, &[u8]>, key:
     Ok(())
 }
 
-/// The events of every fact block, oldest block first (tests and the storage report).
+/// The events of every fact block, oldest block first (for tests).
 pub(super) fn block_sizes(transaction: &ReadTransaction) -> Result<Vec<u32>, StoreError> {
     let spans = transaction.open_table(FACT_SPANS)?;
     let mut sizes = Vec::new();

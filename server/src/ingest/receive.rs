@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// Uploads up to this size are prepared on the runtime thread (under ~100 µs of CPU), larger
 /// ones on the blocking pool.
-pub const INLINE_PREPARE_BYTES: usize = 8 * 1024;
+pub const INLINE_PREPARE_BYTES: usize = 14 * 1024;
 
 /// `PUT /rpc/auditLogReceiver`: mlogc with Basic auth.
 pub async fn receive_mlogc(State(state): State<AppState>, request: Request) -> Response {

@@ -21,6 +21,8 @@ mod retention;
 pub mod sensors;
 mod stats;
 mod tables;
+mod answers;
+mod queue;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

@@ -12,11 +12,13 @@
 //! caught, counted, and the thread's loop starts again from what is on disk. Both show in
 //! [`super::StoreHealth`], which `/api/v1/health` reports.
 
+use super::answers::{Answers, Reply};
 use super::deferred::DeferredIndex;
 use super::events::{NewEvent, WriteOutcome};
+use super::queue::{self, Refused, Waited};
 use super::retention::Maintenance;
 use super::{Store, StoreError, StoreProblem};
-use std::sync::mpsc::{self, RecvTimeoutError, TrySendError};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
@@ -31,10 +33,11 @@ const REOPEN_PATIENCE: Duration = Duration::from_secs(10);
 /// How long the thread sleeps when it has nothing to do (retention's clock).
 const IDLE_TICK: Duration = Duration::from_secs(1);
 
-/// A batch waits up to this long for as many uploads as the last one held (the uploaders
-/// answered by the last commit send their next one): fewer, larger commits, each costing its
-/// fsync and a `pwrite` per dirty page whatever its size. A lone sensor never waits; when
-/// uploaders go away, one short wait shrinks the next batch's target.
+/// After a batch, the writer waits up to this long for as many uploads as it held (the
+/// uploaders answered by the last commit send their next one), woken once when they are all
+/// queued ([`queue`]): fewer, larger commits, each costing its fsync and a `pwrite` per dirty
+/// page whatever its size. A lone sensor never waits; when uploaders go away, one short wait
+/// shrinks the next batch's target.
 const GATHER: Duration = Duration::from_millis(3);
 
 /// Uploads per transaction at most.
@@ -45,7 +48,7 @@ pub type CommitHook = Box<dyn Fn(&[app::model::EventSummary]) + Send>;
 
 struct Job {
     event: NewEvent,
-    reply: oneshot::Sender<Result<WriteOutcome, WriteError>>,
+    reply: Reply,
 }
 
 enum Message {
@@ -62,7 +65,7 @@ enum Message {
 /// Handle to the writer thread; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::SyncSender<Message>,
+    queue: queue::Sender<Message>,
 }
 
 /// Why an upload could not be written (the receiver maps each to a 503 with its reason).
@@ -106,12 +109,13 @@ impl Writer {
             tracing::info!(events = reindexed, "indexed events committed before the last stop");
         }
         let next_id = store.last_event_id()? + 1;
-        let (queue, receiver) = mpsc::sync_channel::<Message>(options.capacity.max(1));
+        let (queue, receiver) = queue::bounded::<Message>(options.capacity);
         let maintenance = Maintenance::new(options.retention);
         let on_commit = options.on_commit;
+        let answers = Answers::start();
         std::thread::Builder::new()
             .name("wafscope-writer".to_owned())
-            .spawn(move || supervise(store, receiver, next_id, on_commit, maintenance))
+            .spawn(move || supervise(store, receiver, next_id, on_commit, maintenance, answers))
             .map_err(|error| StoreError::Corrupt(format!("cannot start the writer thread: {error}")))?;
         Ok(Writer { queue })
     }
@@ -120,8 +124,8 @@ impl Writer {
     pub async fn write(&self, event: NewEvent) -> Result<WriteOutcome, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.queue.try_send(Message::Write(Box::new(Job { event, reply }))).map_err(|error| match error {
-            TrySendError::Full(_) => WriteError::QueueFull,
-            TrySendError::Disconnected(_) => WriteError::Stopped,
+            Refused::Full(_) => WriteError::QueueFull,
+            Refused::Closed(_) => WriteError::Stopped,
         })?;
         settle(answer.await)
     }
@@ -130,7 +134,7 @@ impl Writer {
     /// (imports may be slower, never refused); the commit is awaited with [`Pending::wait`].
     pub fn submit_blocking(&self, event: NewEvent) -> Result<Pending, WriteError> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Message::Write(Box::new(Job { event, reply }))).map_err(|_| WriteError::Stopped)?;
+        self.queue.send(Message::Write(Box::new(Job { event, reply })), false).map_err(|_| WriteError::Stopped)?;
         Ok(Pending(answer))
     }
 
@@ -140,7 +144,7 @@ impl Writer {
     /// start). Later writes fail with [`WriteError::Stopped`].
     pub fn shutdown(&self) {
         let (ack, done) = mpsc::channel();
-        if self.queue.send(Message::Stop(ack)).is_ok() {
+        if self.queue.send(Message::Stop(ack), true).is_ok() {
             let _ = done.recv();
         }
     }
@@ -148,7 +152,7 @@ impl Writer {
     /// Makes the writer thread panic (tests of its supervision).
     #[doc(hidden)]
     pub fn inject_panic(&self) {
-        let _ = self.queue.send(Message::Panic);
+        let _ = self.queue.send(Message::Panic, true);
     }
 }
 
@@ -162,11 +166,12 @@ struct State {
     last_probe: Option<Instant>,
     /// Uploads in the last batch: about how many uploaders are waiting (see [`GATHER`]).
     last_batch: usize,
+    answers: Answers,
 }
 
 /// Runs the loop, and again after a panic, until it stops.
-fn supervise(store: Store, receiver: mpsc::Receiver<Message>, next_id: u64, on_commit: CommitHook, maintenance: Maintenance) {
-    let mut state = State { next_id, deferred: DeferredIndex::default(), maintenance, failing: None, last_probe: None, last_batch: 0 };
+fn supervise(store: Store, receiver: queue::Receiver<Message>, next_id: u64, on_commit: CommitHook, maintenance: Maintenance, answers: Answers) {
+    let mut state = State { next_id, deferred: DeferredIndex::default(), maintenance, failing: None, last_probe: None, last_batch: 0, answers };
     let stop = loop {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&store, &receiver, &mut state, &on_commit))) {
             Ok(stop) => break stop,
@@ -196,7 +201,7 @@ fn supervise(store: Store, receiver: mpsc::Receiver<Message>, next_id: u64, on_c
 
 /// The writer's loop; returns at [`Writer::shutdown`] (with its acknowledgement) or when every
 /// [`Writer`] handle is gone.
-fn run(store: &Store, receiver: &mpsc::Receiver<Message>, state: &mut State, on_commit: &CommitHook) -> Option<mpsc::Sender<()>> {
+fn run(store: &Store, receiver: &queue::Receiver<Message>, state: &mut State, on_commit: &CommitHook) -> Option<mpsc::Sender<()>> {
     loop {
         if state.failing.is_some() {
             recover(store, state);
@@ -207,11 +212,18 @@ fn run(store: &Store, receiver: &mpsc::Receiver<Message>, state: &mut State, on_
             (None, Some(due)) => due.min(idle),
             (None, None) => idle,
         };
-        let first = match receiver.recv_timeout(wait) {
-            Ok(Message::Write(job)) => *job,
-            Ok(Message::Stop(ack)) => return Some(ack),
-            Ok(Message::Panic) => panic!("panic injected into the writer thread"),
-            Err(RecvTimeoutError::Timeout) => {
+        // right after a batch, wait (briefly) for as many uploads as it held, else for one
+        let mut waited = Waited::TimedOut;
+        if state.last_batch > 1 {
+            waited = receiver.wait(state.last_batch, GATHER);
+        }
+        if waited == Waited::TimedOut {
+            waited = receiver.wait(1, wait);
+        }
+        match waited {
+            Waited::Disconnected => return None,
+            Waited::TimedOut => {
+                state.last_batch = 0;
                 if state.failing.is_none() {
                     if state.deferred.is_due(0) {
                         flush(store, state);
@@ -220,36 +232,33 @@ fn run(store: &Store, receiver: &mpsc::Receiver<Message>, state: &mut State, on_
                 }
                 continue;
             }
-            Err(RecvTimeoutError::Disconnected) => return None,
-        };
-        let mut jobs = vec![first];
+            Waited::Ready => {}
+        }
+        let mut messages = Vec::new();
+        receiver.drain(MAX_BATCH, &mut messages);
+        let mut jobs = Vec::with_capacity(messages.len());
         let mut stop = None;
-        // under concurrent uploads, wait (briefly) for as many as the last batch had
-        let target = state.last_batch;
-        let deadline = Instant::now() + GATHER;
-        while jobs.len() < MAX_BATCH {
-            let next = match receiver.try_recv() {
-                Ok(message) => Ok(message),
-                Err(_) if jobs.len() >= target => break,
-                Err(_) => receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())).map_err(|_| ()),
-            };
-            match next {
-                Ok(Message::Write(job)) => jobs.push(*job),
-                Ok(Message::Stop(ack)) => {
-                    // this batch is the last
+        for message in messages {
+            match message {
+                Message::Write(job) => jobs.push(*job),
+                Message::Stop(ack) => {
+                    // this batch is the last; anything queued after the stop hears "stopped"
                     stop = Some(ack);
                     break;
                 }
-                Ok(Message::Panic) => panic!("panic injected into the writer thread"),
-                Err(()) => break,
+                Message::Panic => panic!("panic injected into the writer thread"),
             }
+        }
+        if jobs.is_empty() {
+            if stop.is_some() {
+                return stop;
+            }
+            continue;
         }
         state.last_batch = jobs.len();
         if let Some(error) = &state.failing {
             // still failing: refused at once, so sensors keep their entries and retry later
-            for job in jobs {
-                let _ = job.reply.send(Err(error.clone()));
-            }
+            state.answers.send(jobs.into_iter().map(|job| (job.reply, Err(error.clone()))).collect());
         } else {
             write_batch(store, state, jobs, on_commit);
             maintain(store, state);
@@ -264,9 +273,7 @@ fn write_batch(store: &Store, state: &mut State, jobs: Vec<Job>, on_commit: &Com
     let (mut events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().map(|job| (job.event, job.reply)).unzip();
     match store.write_events(&mut events, &mut state.next_id, &mut state.deferred) {
         Ok(outcomes) => {
-            for (reply, outcome) in replies.into_iter().zip(&outcomes) {
-                let _ = reply.send(Ok(*outcome));
-            }
+            state.answers.send(replies.into_iter().zip(&outcomes).map(|(reply, outcome)| (reply, Ok(*outcome))).collect());
             let stored: Vec<_> = outcomes
                 .iter()
                 .zip(events)
@@ -283,9 +290,7 @@ fn write_batch(store: &Store, state: &mut State, jobs: Vec<Job>, on_commit: &Com
         }
         Err(error) => {
             let answer = WriteError::from_store(&error);
-            for reply in replies {
-                let _ = reply.send(Err(answer.clone()));
-            }
+            state.answers.send(replies.into_iter().map(|reply| (reply, Err(answer.clone()))).collect());
             failed(store, state, &error, "write transaction failed");
         }
     }

@@ -7,6 +7,12 @@
 //! current boundary, or (after a truncated entry) is followed by a `[time]` header line.
 //! JSON: every line that starts with `{` at column 0 starts an entry; following lines that
 //! don't (pretty-printed documents) belong to it.
+//!
+//! Every byte of an entry is kept, its last line's LF (or CRLF) included: ModSecurity writes
+//! each entry of a serial log exactly as it writes a concurrent entry file (what mlogc
+//! uploads), so the same entry imported from either is the same bytes, with the md5
+//! ModSecurity recorded for it. A file holding one entry (a concurrent entry file) is that
+//! entry whole.
 
 use std::ops::Range;
 
@@ -15,6 +21,14 @@ use crate::native::parse_boundary_line;
 
 /// Returns the byte ranges of the entries in `file`, in order.
 pub fn split_entries(file: &[u8]) -> Vec<Range<usize>> {
+    let entries = split(file);
+    if entries.len() == 1 {
+        return vec![0..file.len()];
+    }
+    entries
+}
+
+fn split(file: &[u8]) -> Vec<Range<usize>> {
     match trim_start(file).first() {
         None => Vec::new(),
         Some(b'{') => split_json(file),
@@ -44,13 +58,14 @@ fn whole(file: &[u8]) -> Vec<Range<usize>> {
 fn split_json(file: &[u8]) -> Vec<Range<usize>> {
     let mut entries: Vec<Range<usize>> = Vec::new();
     for (offset, line) in lines_with_offsets(file) {
-        let content_end = offset + trim_end(line).len();
+        // through the line's LF (a CR before it is part of the line)
+        let line_end = (offset + line.len() + 1).min(file.len());
         if line.first() == Some(&b'{') {
-            entries.push(offset..content_end);
+            entries.push(offset..line_end);
         } else if let Some(current) = entries.last_mut()
             && !trim(line).is_empty()
         {
-            current.end = content_end;
+            current.end = line_end;
         }
     }
     entries
@@ -119,14 +134,21 @@ mod tests {
         let entries: Vec<&[u8]> = ranges.iter().map(|range| &file[range.clone()]).collect();
         assert_eq!(
             entries,
-            vec![&b"{\"a\":1}"[..], b"{\"b\":2}", b"{\n  \"c\": 3\n}"]
+            vec![&b"{\"a\":1}\n"[..], b"{\"b\":2}\r\n", b"{\n  \"c\": 3\n}\n"]
         );
+    }
+
+    #[test]
+    fn a_file_of_one_entry_is_that_entry_whole() {
+        for file in [&b"{\"a\":1}\n"[..], b"\n{\"a\":1}\r\n\n", b"--aa-A--\n[t] 1\n--aa-Z--\n\n"] {
+            assert_eq!(split_entries(file), vec![0..file.len()]);
+        }
     }
 
     #[test]
     fn other_files() {
         assert!(split_entries(b"  \n ").is_empty());
-        assert_eq!(split_entries(b" hello \n"), vec![1..6]);
+        assert_eq!(split_entries(b" hello \n"), vec![0..8]);
         assert_eq!(split_entries(b"-- no boundary"), vec![0..14]);
     }
 }

@@ -176,7 +176,7 @@ fn json_lines_split_into_one_entry_per_file() {
     let ranges = split_entries(&json_lines);
     assert_eq!(ranges.len(), entries.len());
     for (range, entry) in ranges.iter().zip(&entries) {
-        assert_eq!(&json_lines[range.clone()], entry.bytes.trim_ascii_end());
+        assert_eq!(&json_lines[range.clone()], entry.bytes.as_slice(), "every byte of the entry file, its last LF included");
         assert_eq!(
             parse_entry(&json_lines[range.clone()]).event.format,
             wafscope_parse::Format::ModSec2Json

@@ -40,7 +40,7 @@ pub async fn get_event(State(state): State<AppState>, _principal: Principal, Pat
         .blocking(move |store| {
             let Some(summary) = store.get_event(id)? else { return Ok(None) };
             let raw = store.get_raw(id)?.unwrap_or_default();
-            let md5 = store.get_md5(&summary)?.map(hex::encode).unwrap_or_default();
+            let md5 = hex::encode(<md5::Md5 as md5::Digest>::digest(&raw));
             let parsed = wafscope_parse::parse_entry(&raw);
             let mut warnings = parsed.warnings;
             if summary.hash_mismatch {

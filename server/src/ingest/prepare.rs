@@ -20,7 +20,7 @@ pub fn prepare_event(sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, co
 /// `Store::raw_dictionary`). `summary_header` is mlogc's `X-ForensicLog-Summary` (the
 /// concurrent index line) and `content_hash` its `X-Content-Hash`, when sent.
 pub fn prepare_event_with(dictionary: Option<&RawDictionary>, sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, content_hash: Option<&[u8]>, received_at: i64) -> NewEvent {
-    let md5: [u8; 16] = Md5::digest(raw).into();
+    let (md5, content) = hashes(raw);
     let md5_hex = hex::encode(md5);
     let hash_mismatch = content_hash.and_then(parse_content_hash).is_some_and(|declared| declared != md5_hex);
     let index: Option<IndexLine> = summary_header.and_then(parse_index_line);
@@ -66,7 +66,28 @@ pub fn prepare_event_with(dictionary: Option<&RawDictionary>, sensor: &str, raw:
         .iter()
         .filter_map(|message| Some((message.rule_id?, truncate(&message.message, MAX_LABEL_BYTES))).filter(|(_, text)| !text.is_empty()))
         .collect();
-    NewEvent::new(summary, md5, raw_zstd).with_rule_labels(labels)
+    NewEvent::new(summary, md5, raw_zstd).with_content_hash(content).with_rule_labels(labels)
+}
+
+/// The md5 of `raw` and of `raw` without surrounding ASCII whitespace (see
+/// `NewEvent::content`), in one pass over the bytes when nothing leads the entry (always, for
+/// what ModSecurity writes): the hasher's state after the entry is cloned before the trailing
+/// line ends go in.
+pub fn hashes(raw: &[u8]) -> ([u8; 16], [u8; 16]) {
+    let lead = raw.len() - raw.trim_ascii_start().len();
+    let content = raw.trim_ascii();
+    if lead > 0 {
+        return (Md5::digest(raw).into(), Md5::digest(content).into());
+    }
+    let mut hasher = Md5::new();
+    hasher.update(content);
+    if content.len() == raw.len() {
+        let md5: [u8; 16] = hasher.finalize().into();
+        return (md5, md5);
+    }
+    let content_md5: [u8; 16] = hasher.clone().finalize().into();
+    hasher.update(&raw[content.len()..]);
+    (hasher.finalize().into(), content_md5)
 }
 
 /// zstd with one reusable context per thread (creating a context per upload was a measurable
@@ -103,4 +124,26 @@ fn truncate(text: &str, max_bytes: usize) -> String {
         end -= 1;
     }
     text[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hashes;
+    use md5::{Digest, Md5};
+
+    fn md5(bytes: &[u8]) -> [u8; 16] {
+        Md5::digest(bytes).into()
+    }
+
+    #[test]
+    fn the_content_hash_ignores_the_whitespace_around_an_entry_and_the_md5_keeps_every_byte() {
+        let entry = b"--a1-A--\n[t] 1\n--a1-Z--";
+        for framed in [&b"--a1-A--\n[t] 1\n--a1-Z--"[..], b"--a1-A--\n[t] 1\n--a1-Z--\n", b"--a1-A--\n[t] 1\n--a1-Z--\r\n\r\n", b"\n --a1-A--\n[t] 1\n--a1-Z--\n"] {
+            let (exact, content) = hashes(framed);
+            assert_eq!(exact, md5(framed));
+            assert_eq!(content, md5(entry), "{framed:?}");
+        }
+        assert_ne!(hashes(b"--a1-A--\n[t] 2\n--a1-Z--\n").1, md5(entry), "other content is another entry");
+        assert_eq!(hashes(b" \n"), (md5(b" \n"), md5(b"")));
+    }
 }

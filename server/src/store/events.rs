@@ -18,7 +18,12 @@ pub struct NewEvent {
     pub summary: EventSummary,
     /// `summary` as stored JSON, encoded with id 0 and revision 0.
     pub record: Vec<u8>,
+    /// md5 of the upload's exact bytes (what ModSecurity's `X-Content-Hash` names).
     pub md5: [u8; 16],
+    /// md5 of the entry without the whitespace around it: what makes two uploads the same
+    /// entry (`DEDUPE`), whatever line ends a framing left after it (an import of a serial log,
+    /// a concurrent file mlogc sent, a proxy's re-framing).
+    pub content: [u8; 16],
     /// The original upload, zstd-compressed.
     pub raw_zstd: Vec<u8>,
     /// What the event is indexed under ([`postings::index_keys`]).
@@ -36,7 +41,13 @@ impl NewEvent {
         let record = encode_summary(&summary);
         let index_keys = postings::index_keys(&summary);
         let fact = Fact::of(&summary);
-        NewEvent { summary, record, md5, raw_zstd, index_keys, fact, rule_labels: Vec::new() }
+        NewEvent { summary, record, md5, content: md5, raw_zstd, index_keys, fact, rule_labels: Vec::new() }
+    }
+
+    /// The same event with its content hash (see [`NewEvent::content`]; `new` takes the md5).
+    pub fn with_content_hash(mut self, content: [u8; 16]) -> NewEvent {
+        self.content = content;
+        self
     }
 
     /// The same event with the messages of all its rules as labels.
@@ -51,7 +62,7 @@ impl NewEvent {
 pub enum WriteOutcome {
     /// Stored as a new event with this id.
     Stored(u64),
-    /// Same sensor, unique id and md5 as this stored event: nothing written.
+    /// Same sensor, unique id and content as this stored event: nothing written.
     Duplicate(u64),
 }
 
@@ -148,13 +159,6 @@ impl Store {
         self.decompress_raw(&transaction, id, value.value()).map(Some)
     }
 
-    /// The md5 recorded for an event at ingest.
-    pub fn get_md5(&self, summary: &EventSummary) -> Result<Option<[u8; 16]>, StoreError> {
-        let transaction = self.database()?.begin_read()?;
-        let dedupe = transaction.open_table(DEDUPE)?;
-        let Some(value) = dedupe.get((summary.sensor.as_str(), summary.unique_id.as_str()))? else { return Ok(None) };
-        Ok(revisions(value.value()).into_iter().find(|(id, _)| *id == summary.id).map(|(_, md5)| md5))
-    }
 
     /// Newest-first page of events passing `filter`, strictly older than `before`.
     pub fn list_events(&self, filter: &EventFilter, before: Option<u64>, limit: usize) -> Result<(Vec<EventSummary>, Option<u64>), StoreError> {
@@ -273,7 +277,8 @@ fn write_one(
         Some(value) => revisions(value.value()),
         None => Vec::new(),
     };
-    if let Some((id, _)) = known.iter().find(|(_, stored_md5)| *stored_md5 == event.md5) {
+    // (rows written before content hashes hold the exact md5)
+    if let Some((id, _)) = known.iter().find(|(_, stored)| *stored == event.content || *stored == event.md5) {
         return Ok(WriteOutcome::Duplicate(*id));
     }
     let id = (*next_id).max(summary.received_at.max(0) as u64);
@@ -281,7 +286,7 @@ fn write_one(
     let revision = known.len() as u32;
     summary.id = id;
     summary.revision = revision;
-    known.push((id, event.md5));
+    known.push((id, event.content));
     dedupe.insert(key, encode_revisions(&known).as_slice())?;
     if revision == 0 {
         events.insert(id, event.record.as_slice())?;

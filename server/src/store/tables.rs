@@ -32,7 +32,9 @@ pub const RAW_DICTIONARIES: TableDefinition<u32, &[u8]> = TableDefinition::new("
 /// Events an analyst preserved: id → (). Retention skips them; `preserved=yes` lists them.
 pub const PRESERVED: TableDefinition<u64, ()> = TableDefinition::new("preserved_v1");
 
-/// Idempotency: (sensor, unique id) → revisions as repeated `id (8 bytes LE) + md5 (16 bytes)`.
+/// Idempotency: (sensor, unique id) → revisions as repeated `id (8 bytes LE) + content hash
+/// (16 bytes)`: the md5 of the entry without surrounding whitespace (`NewEvent::content`;
+/// rows written before it hold the md5 of the exact upload, which also matches).
 pub const DEDUPE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("dedupe_v1");
 
 /// The secondary index: (field, value, first id) → the later ids of that write batch with

@@ -25,3 +25,37 @@ pub fn spawn_serve(data_dir: &Path, extra: &[&str]) -> (Child, String) {
     std::thread::spawn(move || for _ in lines {});
     (child, address)
 }
+
+/// One HTTP/1.1 exchange on its own connection (30 s read timeout); returns the status and
+/// the body (de-chunked).
+pub fn http(address: &str, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let Some(split) = answer.windows(4).position(|window| window == b"\r\n\r\n") else { return (0, Vec::new()) };
+    let status = std::str::from_utf8(&answer[..split]).ok().and_then(|head| head.split(' ').nth(1)).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let content = answer.split_off(split + 4);
+    if String::from_utf8_lossy(&answer).to_ascii_lowercase().contains("transfer-encoding: chunked") { (status, dechunk(&content)) } else { (status, content) }
+}
+
+fn dechunk(mut chunked: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(line_end) = chunked.windows(2).position(|window| window == b"\r\n") {
+        let size = std::str::from_utf8(&chunked[..line_end]).ok().and_then(|size| usize::from_str_radix(size.trim(), 16).ok()).unwrap_or(0);
+        if size == 0 || chunked.len() < line_end + 4 + size {
+            break;
+        }
+        body.extend_from_slice(&chunked[line_end + 2..line_end + 2 + size]);
+        chunked = &chunked[line_end + 4 + size..];
+    }
+    body
+}

@@ -75,7 +75,7 @@ async fn wrong_password_is_refused_without_a_cookie() {
 async fn repeated_failures_are_rate_limited_even_with_the_right_password() {
     let app = TestApp::new();
     app.create_user("bob", "correct-horse", app::model::Role::Viewer);
-    for _ in 0..server::auth::rate_limit::MAX_FAILURES_PER_USER {
+    for _ in 0..server::auth::rate_limit::LOGIN_LIMITS.per_name_at_client {
         let response = app.send_body(login_request("bob", "guess"), form("bob", "guess")).await;
         assert_eq!(body_json(response).await["refused"], "wrong username or password");
     }
@@ -83,4 +83,34 @@ async fn repeated_failures_are_rate_limited_even_with_the_right_password() {
     assert!(response.headers().get(header::SET_COOKIE).is_none());
     let refusal = body_json(response).await["refused"].as_str().unwrap_or_default().to_owned();
     assert!(refusal.starts_with("too many failed sign-ins"), "{refusal}");
+}
+
+#[tokio::test]
+async fn parallel_guesses_take_their_slots_before_hashing_and_cannot_lock_the_user_out_elsewhere() {
+    let app = TestApp::new();
+    app.create_user("admin", "correct-horse", app::model::Role::Admin);
+    let mut guesses = tokio::task::JoinSet::new();
+    for index in 0..12 {
+        let request = login_request("admin", "guess").body(axum::body::Body::from(form("admin", &format!("guess{index}")))).unwrap();
+        let router = server::router(app.state.clone());
+        guesses.spawn(async move {
+            use tower::ServiceExt;
+            let request = {
+                let (mut parts, body) = request.into_parts();
+                parts.extensions.insert(axum::extract::ConnectInfo("192.0.2.66:1234".parse::<std::net::SocketAddr>().unwrap()));
+                axum::http::Request::from_parts(parts, body)
+            };
+            body_json(router.oneshot(request).await.unwrap()).await["refused"].as_str().unwrap_or_default().to_owned()
+        });
+    }
+    let refusals = guesses.join_all().await;
+    let checked = refusals.iter().filter(|refusal| *refusal == "wrong username or password").count();
+    assert_eq!(checked, server::auth::rate_limit::LOGIN_LIMITS.per_name_at_client, "only the allowed guesses reach the hash: {refusals:?}");
+    assert!(refusals.iter().all(|refusal| refusal == "wrong username or password" || refusal.starts_with("too many failed sign-ins")), "{refusals:?}");
+
+    // the real admin, from another address: slowed down, not locked out
+    let started = std::time::Instant::now();
+    let response = app.send_body(support::from(login_request("admin", "correct-horse"), "198.51.100.7:5555"), form("admin", "correct-horse")).await;
+    assert_eq!(body_json(response).await["signed_in"]["username"], "admin");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250 * 5), "the failures slowed the sign-in down");
 }

@@ -57,10 +57,22 @@ impl ActionBackend for RequestActions {
             let response = response.ok_or("response context missing")?;
             let ip = client_ip(&parts);
             let limiter = state.login_limiter.clone();
-            if let Err(wait) = limiter.check(ip, &username, Instant::now()) {
-                tracing::warn!(client = %ip, "login refused: too many failures");
-                return Ok(LoginOutcome::Refused(format!("too many failed sign-ins; try again in {} s", wait.as_secs())));
+            // the attempt's slot is taken before the hash runs (parallel guesses count at once)
+            let attempt = match limiter.begin(ip, &username, Instant::now()) {
+                Ok(attempt) => attempt,
+                Err(wait) => {
+                    tracing::warn!(client = %ip, "login refused: too many failures");
+                    return Ok(LoginOutcome::Refused(format!("too many failed sign-ins; try again in {} s", wait.as_secs())));
+                }
+            };
+            if !attempt.delay.is_zero() {
+                // this user's recent failures (from anywhere) slow its sign-ins down
+                tokio::time::sleep(attempt.delay).await;
             }
+            // argon2 costs ~19 MiB and tens of ms: at most a few at once, shared with sensors
+            let Ok(_permit) = state.password_checks.clone().acquire_owned().await else {
+                return Err("shutting down".to_owned());
+            };
             let session_hours = state.config.session_hours;
             let name = username.clone();
             let outcome = state
@@ -83,11 +95,11 @@ impl ActionBackend for RequestActions {
                 .await
                 .map_err(|_| "sign-in is unavailable right now".to_owned())?;
             let Some((role, secret)) = outcome else {
-                limiter.record_failure(ip, &username, Instant::now());
+                // (the attempt stays counted)
                 tracing::warn!(client = %ip, "login failed");
                 return Ok(LoginOutcome::Refused("wrong username or password".to_owned()));
             };
-            limiter.record_success(&username);
+            limiter.succeeded(attempt);
             let secure = parts.extensions.get::<OverTls>().is_some();
             let cookie = session_cookie_header(&secret, session_hours * 3600, secure);
             response.append_header(SET_COOKIE, cookie);

@@ -103,10 +103,17 @@ impl TestApp {
     }
 
     pub async fn send_bytes(&self, builder: axum::http::request::Builder, body: Vec<u8>) -> Response<Body> {
-        let peer: SocketAddr = "192.0.2.10:40000".parse().unwrap();
-        let request = builder.extension(ConnectInfo(peer)).body(Body::from(body)).unwrap();
+        // the client's address, unless the request names one (`from`)
+        let named = builder.extensions_ref().is_some_and(|extensions| extensions.get::<ConnectInfo<SocketAddr>>().is_some());
+        let builder = if named { builder } else { builder.extension(ConnectInfo("192.0.2.10:40000".parse::<SocketAddr>().unwrap())) };
+        let request = builder.body(Body::from(body)).unwrap();
         server::router(self.state.clone()).oneshot(request).await.unwrap()
     }
+}
+
+/// `builder` as sent from `address` (`ip:port`).
+pub fn from(builder: axum::http::request::Builder, address: &str) -> axum::http::request::Builder {
+    builder.extension(ConnectInfo(address.parse::<SocketAddr>().unwrap()))
 }
 
 pub fn request(method: Method, uri: &str) -> axum::http::request::Builder {

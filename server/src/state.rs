@@ -44,8 +44,11 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub assets: Arc<Assets>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Throttles sensor credentials that are not cached as valid, per client address.
+    pub ingest_limiter: Arc<crate::auth::rate_limit::Limiter>,
     pub sensor_verifier: Arc<SensorVerifier>,
-    /// Bounds concurrent argon2 checks of sensor passwords (memory- and CPU-hungry).
+    /// Bounds concurrent argon2 checks of passwords, sensors' and logins' (memory- and
+    /// CPU-hungry).
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// The single writer thread's queue (every event write goes through it).
     pub writer: Writer,
@@ -75,6 +78,7 @@ impl AppState {
             config: Arc::new(config),
             assets: Arc::new(assets),
             login_limiter: Arc::new(LoginLimiter::default()),
+            ingest_limiter: Arc::new(crate::auth::rate_limit::Limiter::new(crate::auth::rate_limit::INGEST_LIMITS)),
             sensor_verifier: Arc::new(SensorVerifier::default()),
             password_checks: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_PASSWORD_CHECKS)),
             writer,

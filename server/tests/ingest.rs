@@ -208,3 +208,56 @@ async fn configured_extra_paths_accept_mlogc() {
     let plain = request(Method::PUT, "/rpc/auditLogReceiver?whatever=1").header(header::AUTHORIZATION, basic("s", &password));
     assert_eq!(app.send_bytes(plain, upload.body.clone()).await.status(), StatusCode::OK, "query strings are accepted");
 }
+
+/// Median time of `runs` uploads of `upload` with `authorization` from `client`.
+async fn median_answer(app: &TestApp, authorization: &str, upload: &Upload, client: &str, runs: usize) -> std::time::Duration {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = std::time::Instant::now();
+        let response = app.send_bytes(upload_from(authorization, upload, client), upload.body.clone()).await;
+        times.push(started.elapsed());
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(support::body_text(response).await, r#"{"error":"sensor authentication failed"}"#);
+    }
+    times.sort();
+    times[runs / 2]
+}
+
+#[tokio::test]
+async fn an_unknown_sensor_and_a_wrong_password_answer_alike() {
+    let app = TestApp::new();
+    app.create_sensor("sensor1");
+    let upload = &captured_uploads("mlogc-captured")[0];
+    let wrong = median_answer(&app, &basic("sensor1", "wrong-password"), upload, "192.0.2.1:1000", 5).await;
+    let unknown = median_answer(&app, &basic("no-such-sensor", "wrong-password"), upload, "192.0.2.2:1000", 5).await;
+    // both run one password hash (tens of ms); an unknown name answered without one takes < 1 ms
+    assert!(unknown * 3 >= wrong && wrong * 3 >= unknown, "unknown name {unknown:?} vs wrong password {wrong:?}");
+}
+
+#[tokio::test]
+async fn failed_sensor_credentials_are_throttled_per_client_address() {
+    let app = TestApp::new();
+    let (password, _) = app.create_sensor("sensor1");
+    let upload = &captured_uploads("mlogc-captured")[0];
+    let limit = server::auth::rate_limit::INGEST_LIMITS.per_client;
+    let hashed = median_answer(&app, &basic("sensor1", "guess"), upload, "203.0.113.9:1000", limit).await;
+    // past the limit the address is answered the same 401, without a hash
+    let throttled = median_answer(&app, &basic("sensor1", "guess"), upload, "203.0.113.9:1000", 5).await;
+    assert!(throttled * 4 < hashed, "throttled {throttled:?} vs hashed {hashed:?}");
+    let throttled_right = put_from(&app, &basic("sensor1", &password), upload, "203.0.113.9:1001").await;
+    assert_eq!(throttled_right, StatusCode::UNAUTHORIZED, "the throttled address is refused even with the right password");
+    // the sensor itself, from its own address, is not locked out
+    assert_eq!(put_from(&app, &basic("sensor1", &password), upload, "198.51.100.20:1000").await, StatusCode::OK);
+}
+
+fn upload_from(authorization: &str, upload: &Upload, client: &str) -> axum::http::request::Builder {
+    let mut builder = support::from(request(Method::PUT, "/rpc/auditLogReceiver"), client).header(header::AUTHORIZATION, authorization);
+    for (name, value) in &upload.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder
+}
+
+async fn put_from(app: &TestApp, authorization: &str, upload: &Upload, client: &str) -> StatusCode {
+    app.send_bytes(upload_from(authorization, upload, client), upload.body.clone()).await.status()
+}

@@ -82,7 +82,7 @@ impl ActionBackend for RequestActions {
                         Some(record) => secrets::verify_password(&password, &record.password_hash),
                         None => {
                             // Same work for unknown users, so timing does not reveal names.
-                            secrets::verify_password(&password, dummy_hash());
+                            secrets::verify_password(&password, secrets::dummy_hash());
                             false
                         }
                     };
@@ -276,11 +276,6 @@ fn url_base(parts: &Parts, config: &Config) -> String {
 }
 
 /// An argon2id hash of a random password, verified against when the user does not exist.
-fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| secrets::hash_password(&secrets::generate_password()))
-}
-
 /// `Set-Cookie` for the session: `HttpOnly; SameSite=Strict`, `Secure` under TLS.
 pub fn session_cookie_header(secret: &str, max_age_seconds: u64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
@@ -288,7 +283,7 @@ pub fn session_cookie_header(secret: &str, max_age_seconds: u64, secure: bool) -
     HeaderValue::from_str(&text).expect("session secrets are URL-safe base64")
 }
 
-fn client_ip(parts: &Parts) -> IpAddr {
+pub fn client_ip(parts: &Parts) -> IpAddr {
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

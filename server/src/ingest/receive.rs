@@ -6,12 +6,13 @@ use crate::auth::secrets;
 use crate::state::AppState;
 use crate::store::{Rejection, WriteError, WriteOutcome};
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use std::time::Duration;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
 
 
 /// Uploads up to this size are prepared on the runtime thread (under ~100 µs of CPU), larger
@@ -20,7 +21,8 @@ pub const INLINE_PREPARE_BYTES: usize = 14 * 1024;
 
 /// `PUT /rpc/auditLogReceiver`: mlogc with Basic auth.
 pub async fn receive_mlogc(State(state): State<AppState>, request: Request) -> Response {
-    match authenticate_basic(&state, request.headers()).await {
+    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(address)| address.ip());
+    match authenticate_basic(&state, request.headers(), client).await {
         Ok(sensor) => receive_upload(state, sensor, request).await,
         Err(response) => response,
     }
@@ -47,15 +49,26 @@ pub async fn receive_url_secret(State(state): State<AppState>, Path(secret): Pat
     }
 }
 
-async fn authenticate_basic(state: &AppState, headers: &HeaderMap) -> Result<String, Response> {
+/// Checks Basic credentials. Valid ones are cached (no hash per upload); others take a slot
+/// of the client's throttle before the hash runs, and an unknown sensor name costs the same
+/// hash as a wrong password: both answer the same 401 in about the same time, so names cannot
+/// be told apart, and a client past its limit is answered 401 without a hash.
+async fn authenticate_basic(state: &AppState, headers: &HeaderMap, client: IpAddr) -> Result<String, Response> {
     let Some((sensor, password)) = basic_credentials(headers) else {
-        tracing::warn!("ingest refused: no Basic credentials");
+        tracing::warn!(client = %client, "ingest refused: no Basic credentials");
         return Err(unauthorized());
     };
     let verifier = state.sensor_verifier.clone();
     if verifier.is_cached(&sensor, &password, state.store.sensor_generation()) {
         return Ok(sensor);
     }
+    let attempt = match state.ingest_limiter.begin(client, &sensor, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(_) => {
+            tracing::warn!(client = %client, "ingest refused: too many failed sensor credentials from this address");
+            return Err(unauthorized());
+        }
+    };
     // argon2 costs ~19 MiB and tens of ms: bound how many run at once, so a burst of fresh
     // connections (or of wrong passwords) cannot exhaust memory; the first one to finish
     // fills the cache for the others.
@@ -70,18 +83,28 @@ async fn authenticate_basic(state: &AppState, headers: &HeaderMap) -> Result<Str
             if verifier.is_cached(&name, &password, generation) {
                 return Ok(Some(Ok(())));
             }
-            Ok(store.get_sensor(&name)?.map(|record| if verifier.verify(&name, &record, &password, generation) { Ok(()) } else { Err(record.created_at) }))
+            match store.get_sensor(&name)? {
+                Some(record) => Ok(Some(if verifier.verify(&name, &record, &password, generation) { Ok(()) } else { Err(record.created_at) })),
+                None => {
+                    // the same work as a wrong password
+                    secrets::verify_password(&password, secrets::dummy_hash());
+                    Ok(None)
+                }
+            }
         })
         .await;
     match verified {
-        Ok(Some(Ok(()))) => Ok(sensor),
+        Ok(Some(Ok(()))) => {
+            state.ingest_limiter.succeeded(attempt);
+            Ok(sensor)
+        }
         Ok(Some(Err(created_at))) => {
-            tracing::warn!(sensor = %sensor, "ingest refused: wrong password for the sensor");
+            tracing::warn!(sensor = %sensor, client = %client, "ingest refused: wrong password for the sensor");
             state.auth_failures.count(&sensor, created_at);
             Err(unauthorized())
         }
         Ok(None) => {
-            tracing::warn!("ingest refused: unknown sensor name");
+            tracing::warn!(client = %client, "ingest refused: unknown sensor name");
             Err(unauthorized())
         }
         Err(_) => Err(unavailable("storage is unavailable")),

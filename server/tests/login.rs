@@ -114,3 +114,32 @@ async fn parallel_guesses_take_their_slots_before_hashing_and_cannot_lock_the_us
     assert_eq!(body_json(response).await["signed_in"]["username"], "admin");
     assert!(started.elapsed() >= std::time::Duration::from_millis(250 * 5), "the failures slowed the sign-in down");
 }
+
+#[tokio::test]
+async fn state_changes_from_another_origin_are_refused_even_with_a_session() {
+    let app = TestApp::new();
+    app.create_user("root", "correct-horse", app::model::Role::Admin);
+    app.create_sensor("web-01");
+    let signed_in = app.send_body(login_request("root", "correct-horse").header(header::ORIGIN, "http://console.test:8886").header(header::HOST, "console.test:8886"), form("root", "correct-horse")).await;
+    let cookie = signed_in.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    // another port of the same host is same-site: SameSite=Strict sends the cookie along
+    for (origin, fetch_site) in [(Some("http://console.test:9999"), None), (Some("null"), None), (None, Some("same-site")), (None, Some("cross-site"))] {
+        let mut attack = server_fn("/api/fn/sensor_remove").header(header::HOST, "console.test:8886").header(header::COOKIE, &cookie);
+        if let Some(origin) = origin {
+            attack = attack.header(header::ORIGIN, origin);
+        }
+        if let Some(site) = fetch_site {
+            attack = attack.header("sec-fetch-site", site);
+        }
+        let response = app.send_body(attack, "name=web-01".to_owned()).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{origin:?} {fetch_site:?}");
+        assert!(app.state.store.get_sensor("web-01").unwrap().is_some(), "the sensor is still there");
+        let preserve = app.send(request(Method::POST, "/api/v1/preserve?sensor=web-01").header(header::HOST, "console.test:8886").header(header::COOKIE, &cookie).header(header::ORIGIN, "http://console.test:9999")).await;
+        assert_eq!(preserve.status(), StatusCode::FORBIDDEN);
+    }
+    // the console's own page may
+    let own = server_fn("/api/fn/sensor_remove").header(header::HOST, "console.test:8886").header(header::COOKIE, &cookie).header(header::ORIGIN, "http://console.test:8886");
+    let response = app.send_body(own, "name=web-01".to_owned()).await;
+    assert_eq!(response.status(), StatusCode::OK, "{}", support::body_text(response).await);
+    assert!(app.state.store.get_sensor("web-01").unwrap().is_none());
+}

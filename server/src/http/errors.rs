@@ -16,6 +16,8 @@ pub enum ApiError {
     Forbidden(Role),
     #[error("no such API endpoint")]
     NotFound,
+    #[error("cross-origin request refused: state-changing requests must come from the console's own pages")]
+    CrossOrigin,
     #[error("no event with id {0}")]
     NoSuchEvent(u64),
     #[error("{0}")]
@@ -31,7 +33,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::CrossOrigin => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::NoSuchEvent(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -1,13 +1,15 @@
 //! The HTTP surface: [`router`] wires the read API, the server functions and the embedded UI.
 //!
-//! Invariant: every `/api/v1/*` route except health takes a [`Principal`](crate::auth::Principal);
-//! unknown `/api/*` paths are JSON 404s; everything else falls through to the UI.
+//! Invariants: every `/api/v1/*` route except health takes a [`Principal`](crate::auth::Principal);
+//! every state-changing `/api/*` request but ingest comes from the console's own origin
+//! ([`origin`]); unknown `/api/*` paths are JSON 404s; everything else falls through to the UI.
 
 pub mod actions;
 pub mod api;
 pub mod assets;
 pub mod errors;
 pub mod events;
+pub mod origin;
 pub mod sensors;
 pub mod stats;
 
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api", any(api::api_not_found))
         .route("/api/{*rest}", any(api::api_not_found))
         .fallback(serve_ui)
+        .layer(middleware::from_fn_with_state(state.clone(), origin::same_origin_only))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &Request| {
             tracing::debug_span!("request", method = %request.method(), path = %loggable_path(request.uri().path()))

@@ -2,6 +2,7 @@
 // the Status page, static-file rules and the data-dir lock, all against the release binary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTIFACTS, cli, freshDataDir, launchBrowser, startServer, watchedPage } from './harness.js';
 
@@ -20,10 +21,13 @@ after(async () => {
   await server?.stop();
 });
 
-test('first run prints a generated admin password once', () => {
-  const match = server.stdout().match(/created user admin \(role admin\) with password (\S+)/);
-  assert.ok(match, server.stdout());
-  assert.equal(match[1].length, 20);
+test('first run without a terminal leaves the admin password in a 0600 file, not on stdout', () => {
+  const file = join(dataDir, 'initial-admin-password');
+  assert.match(server.stdout(), /created user admin \(role admin\); its password is in \S+initial-admin-password/);
+  const password = server.firstAdminPassword();
+  assert.equal(password.length, 20);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.ok(!server.stdout().includes(password) && !server.stderr().includes(password), 'the password is in no output a log keeps');
 });
 
 test('a second serve on the same data dir exits non-zero with a clear message', async () => {

@@ -110,8 +110,14 @@ export async function startServer(dataDir, extraArgs = [], { clockOffset } = {})
     url,
     child,
     stdout: () => stdout,
-    /** The password of the `admin` user a first run created and printed once (or undefined). */
-    firstAdminPassword: () => stdout.match(/created user admin \(role admin\) with password (\S+)/)?.[1],
+    /**
+     * The password of the `admin` user a first run created (or undefined): without a terminal
+     * it is in DATA_DIR/initial-admin-password, never on stdout (which a service manager logs).
+     */
+    firstAdminPassword: () => {
+      const file = join(dataDir, 'initial-admin-password');
+      return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+    },
     stderr: () => stderr,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;

@@ -23,6 +23,8 @@ use crate::native::parse_boundary_line;
 pub fn split_entries(file: &[u8]) -> Vec<Range<usize>> {
     let entries = split(file);
     if entries.len() == 1 {
+        // one entry, the whole file: a Vec of one range is meant
+        #[allow(clippy::single_range_in_vec_init)]
         return vec![0..file.len()];
     }
     entries

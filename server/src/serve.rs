@@ -2,6 +2,7 @@
 //! server (hyper HTTP/1.1 with header-read timeouts) and the admin socket until
 //! SIGINT/SIGTERM. Also the `debug-sink` baseline on the same stack.
 
+use std::io::IsTerminal;
 use crate::admin::{self, AdminContext};
 use crate::auth::{secrets, unix_now};
 use crate::config::Config;
@@ -68,17 +69,40 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wafscope").build().context("starting the async runtime")
 }
 
-/// On a fresh data dir: user `admin` with a random password, printed once.
+/// Where a first run leaves the generated admin password when no terminal shows it.
+pub const INITIAL_PASSWORD_FILE: &str = "initial-admin-password";
+
+/// On a fresh data dir: user `admin` with a random password, shown once. On a terminal it is
+/// printed there; otherwise (systemd, a container, a pipe: stdout ends in a log that keeps it)
+/// it goes into `DATA_DIR/initial-admin-password`, readable by this user only, and only the
+/// file's path is printed.
 fn create_first_admin(store: &Store) -> anyhow::Result<()> {
     if !store.is_fresh()? {
         return Ok(());
     }
     let password = secrets::generate_password();
     let record = UserRecord { role: Role::Admin, password_hash: secrets::hash_password(&password), created_at: unix_now() };
+    if std::io::stdout().is_terminal() {
+        store.create_user("admin", &record)?;
+        println!("first run: created user admin (role admin) with password {password}");
+        println!("  (shown only once; change it with `wafscope user passwd admin`)");
+        return Ok(());
+    }
+    let path = store.data_dir().join(INITIAL_PASSWORD_FILE);
+    write_private(&path, format!("{password}\n").as_bytes()).with_context(|| format!("writing {}", path.display()))?;
     store.create_user("admin", &record)?;
-    println!("first run: created user admin (role admin) with password {password}");
-    println!("  (shown only once; change it with `wafscope user passwd admin`)");
+    println!("first run: created user admin (role admin); its password is in {} (readable by this user only)", path.display());
+    println!("  (delete the file after signing in; change the password with `wafscope user passwd admin`)");
     Ok(())
+}
+
+/// Writes `bytes` into a new file of mode 0600 (created so, never readable by others).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAcceptor, String)>) -> anyhow::Result<()> {
@@ -96,6 +120,7 @@ async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAccep
         }
     };
     let writer = state.writer.clone();
+    let sessions = tokio::spawn(purge_expired_sessions(state.clone()));
     let app = crate::http::router(state);
     let scheme = if tls.is_some() { "https" } else { "http" };
     if let Some((_, fingerprint)) = &tls {
@@ -110,10 +135,27 @@ async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAccep
     if let Some(task) = admin_socket {
         task.abort();
     }
+    sessions.abort();
     let _ = std::fs::remove_file(admin::socket::socket_path(store.data_dir()));
     // everything committed is flushed into the indexes and the writer lets go of the store
     tokio::task::spawn_blocking(move || writer.shutdown()).await.context("stopping the writer")?;
     Ok(())
+}
+
+/// How often expired sessions are deleted (they are refused anyway once expired).
+const SESSION_PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes expired sessions at start and every [`SESSION_PURGE_EVERY`].
+async fn purge_expired_sessions(state: AppState) {
+    let mut ticker = tokio::time::interval(SESSION_PURGE_EVERY);
+    loop {
+        ticker.tick().await;
+        match state.blocking(|store| store.purge_expired_sessions(unix_now())).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired sessions deleted"),
+            Err(error) => tracing::warn!(%error, "deleting expired sessions failed; retrying in an hour"),
+        }
+    }
 }
 
 /// Accepts connections until SIGINT/SIGTERM, then lets open ones finish for a grace period.

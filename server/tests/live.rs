@@ -214,3 +214,27 @@ async fn a_stats_only_stream_sends_no_events_but_counts_them() {
     }
     assert!(kinds.iter().all(|kind| kind == "stats"), "only stats: {kinds:?}");
 }
+
+#[tokio::test]
+async fn a_stream_ends_when_its_session_is_logged_out() {
+    let app = TestApp::new();
+    app.create_user("watcher", "correct-horse", app::model::Role::Viewer);
+    let server_fn = |path: &str| {
+        request(Method::POST, path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::ACCEPT, "application/json")
+    };
+    let signed_in = app.send_body(server_fn("/api/fn/login"), "username=watcher&password=correct-horse".to_owned()).await;
+    let cookie = signed_in.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let mut events = SseReader::new(app.send(request(Method::GET, "/api/v1/live").header(header::COOKIE, &cookie)).await);
+    let mut stats = SseReader::new(app.send(request(Method::GET, "/api/v1/live?stats_only=1").header(header::COOKIE, &cookie)).await);
+    // both streams run while the session lives
+    assert_eq!(stats.next().await.map(|message| message.kind).as_deref(), Some("stats"));
+    let logged_out = app.send(server_fn("/api/fn/logout").header(header::COOKIE, &cookie)).await;
+    assert_eq!(logged_out.status(), StatusCode::OK);
+    let started = std::time::Instant::now();
+    for stream in [&mut events, &mut stats] {
+        let ended = stream.events(1).await;
+        assert_eq!(ended.first().map(|message| message.kind.as_str()), Some("ended"), "{ended:?}");
+        assert!(stream.next().await.is_none(), "the stream closed");
+    }
+    assert!(started.elapsed() < server::live::sse::CREDENTIAL_RECHECK * 3, "{:?}", started.elapsed());
+}

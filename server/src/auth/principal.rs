@@ -23,12 +23,30 @@ pub struct Principal {
     pub name: String,
     pub role: Role,
     pub kind: PrincipalKind,
+    /// SHA-256 of the session secret or token it proved itself with (to check it again).
+    pub credential: [u8; 32],
 }
 
 impl Principal {
     /// `Err(403)` unless the caller has at least `role`.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.role >= role { Ok(()) } else { Err(ApiError::Forbidden(role)) }
+    }
+
+    /// Whether its session or token is still valid now (a long-lived response, like the live
+    /// stream, checks this every few seconds: a logout, an expiry, a removed user or a
+    /// revoked token ends it). A storage failure counts as still valid: it is not a sign-out.
+    pub async fn still_valid(&self, state: &AppState) -> bool {
+        let (kind, credential) = (self.kind, self.credential);
+        let checked = state
+            .blocking(move |store| {
+                Ok(match kind {
+                    PrincipalKind::Session => store.find_session(&credential, unix_now())?.is_some(),
+                    PrincipalKind::Token => store.find_token(&credential)?.is_some(),
+                })
+            })
+            .await;
+        checked.unwrap_or(true)
     }
 }
 
@@ -60,7 +78,7 @@ impl FromRequestParts<AppState> for Principal {
             let hash = secrets::secret_hash(token);
             let found = state.blocking(move |store| store.find_token(&hash)).await?;
             return match found {
-                Some((name, record)) => Ok(Principal { name, role: record.role, kind: PrincipalKind::Token }),
+                Some((name, record)) => Ok(Principal { name, role: record.role, kind: PrincipalKind::Token, credential: hash }),
                 None => Err(ApiError::Unauthorized),
             };
         }
@@ -69,7 +87,7 @@ impl FromRequestParts<AppState> for Principal {
             let now = unix_now();
             let found = state.blocking(move |store| store.find_session(&hash, now)).await?;
             if let Some((session, user)) = found {
-                return Ok(Principal { name: session.username, role: user.role, kind: PrincipalKind::Session });
+                return Ok(Principal { name: session.username, role: user.role, kind: PrincipalKind::Session, credential: hash });
             }
         }
         Err(ApiError::Unauthorized)

@@ -5,7 +5,9 @@
 //! first replays what the client missed from redb, then continues live without gaps or
 //! duplicates (it subscribes before replaying and skips ids already sent). A subscriber that
 //! falls behind gets `event: resync` and the stream ends; browsers reconnect with
-//! `Last-Event-ID` and catch up from redb. `event: stats` comes every second.
+//! `Last-Event-ID` and catch up from redb. `event: stats` comes every second. The stream
+//! checks its session or token every [`CREDENTIAL_RECHECK`] and ends with `event: ended` once
+//! it is no longer valid.
 
 use crate::auth::Principal;
 use crate::filter::EventFilter;
@@ -31,11 +33,15 @@ pub const REPLAY_LIMIT: usize = 10_000;
 pub const OUTBOX_CAPACITY: usize = 32;
 /// Interval of `event: stats`.
 pub const STATS_INTERVAL: Duration = Duration::from_secs(1);
+/// How often a stream checks that its session (or token) is still valid; when it is not
+/// (logged out, expired, user removed, token revoked) the stream sends `event: ended` and
+/// closes.
+pub const CREDENTIAL_RECHECK: Duration = Duration::from_secs(2);
 
 /// Opens the stream.
 pub async fn stream_live_events(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
@@ -61,9 +67,9 @@ pub async fn stream_live_events(
     let live = state.live.subscribe();
     if stats_only {
         drop(live);
-        tokio::spawn(feed_stats(state, sender));
+        tokio::spawn(feed_stats(state, principal, sender));
     } else {
-        tokio::spawn(feed(state, live, filter, resume_from, sender));
+        tokio::spawn(feed(state, principal, live, filter, resume_from, sender));
     }
     Ok(Sse::new(ReceiverStream::new(receiver)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
@@ -72,7 +78,7 @@ type Outbox = mpsc::Sender<Result<Event, Infallible>>;
 
 /// Replays (when resuming), then forwards live events and stats; `live` was subscribed before
 /// the replay, so nothing committed meanwhile is missed.
-async fn feed(state: AppState, mut live: Receiver<Arc<EventSummary>>, filter: EventFilter, resume_from: Option<u64>, outbox: Outbox) {
+async fn feed(state: AppState, principal: Principal, mut live: Receiver<Arc<EventSummary>>, filter: EventFilter, resume_from: Option<u64>, outbox: Outbox) {
     let mut last_sent = resume_from.unwrap_or(0);
     if outbox.send(Ok(Event::default().retry(Duration::from_secs(1)).comment("wafscope live"))).await.is_err() {
         return;
@@ -100,8 +106,15 @@ async fn feed(state: AppState, mut live: Receiver<Arc<EventSummary>>, filter: Ev
         }
     }
     let mut stats = StatsTicker::new(&state);
+    let mut recheck = credential_recheck();
     loop {
         tokio::select! {
+            _ = recheck.tick() => {
+                if !principal.still_valid(&state).await {
+                    let _ = outbox.send(Ok(ended_event())).await;
+                    return;
+                }
+            }
             received = live.recv() => match received {
                 Ok(event) => {
                     if event.id <= last_sent || !filter.matches(&event) {
@@ -130,13 +143,20 @@ async fn feed(state: AppState, mut live: Receiver<Arc<EventSummary>>, filter: Ev
 }
 
 /// Only `event: stats`, each [`STATS_INTERVAL`]: subscribed to no events, so it never lags.
-async fn feed_stats(state: AppState, outbox: Outbox) {
+async fn feed_stats(state: AppState, principal: Principal, outbox: Outbox) {
     if outbox.send(Ok(Event::default().retry(Duration::from_secs(1)).comment("wafscope live stats"))).await.is_err() {
         return;
     }
     let mut stats = StatsTicker::new(&state);
+    let mut recheck = credential_recheck();
     loop {
         tokio::select! {
+            _ = recheck.tick() => {
+                if !principal.still_valid(&state).await {
+                    let _ = outbox.send(Ok(ended_event())).await;
+                    return;
+                }
+            }
             event = stats.next(&state) => {
                 if outbox.send(Ok(event)).await.is_err() {
                     return;
@@ -174,6 +194,18 @@ fn summary_event(summary: &app::model::EventSummary) -> Event {
         .event("event")
         .json_data(summary)
         .unwrap_or_else(|_| Event::default().comment("unserialisable event"))
+}
+
+/// Ticks every [`CREDENTIAL_RECHECK`], the first after one interval (the request was just
+/// authenticated).
+fn credential_recheck() -> tokio::time::Interval {
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + CREDENTIAL_RECHECK, CREDENTIAL_RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    recheck
+}
+
+fn ended_event() -> Event {
+    Event::default().event("ended").data("signed out or session expired")
 }
 
 fn resync_event(reason: &str) -> Event {

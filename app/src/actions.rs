@@ -52,8 +52,7 @@ pub use backend::{ActionBackend, ActionFuture};
 
 #[cfg(feature = "ssr")]
 fn backend() -> Result<std::sync::Arc<dyn ActionBackend>, ServerFnError> {
-    use_context::<std::sync::Arc<dyn ActionBackend>>()
-        .ok_or_else(|| ServerFnError::new("server actions are not configured"))
+    use_context::<std::sync::Arc<dyn ActionBackend>>().ok_or_else(|| ServerFnError::new("server actions are not configured"))
 }
 
 #[cfg(feature = "ssr")]

@@ -127,7 +127,8 @@ pub fn day_clock_label(micros: i64, offset_minutes: i32) -> String {
 /// A span of time for a tooltip or a window: `25 Nov 09:45 – 10:00`, or with both dates when
 /// it crosses midnight: `24 Nov 23:00 – 25 Nov 01:00`.
 pub fn span_label(from: i64, to: i64, offset_minutes: i32) -> String {
-    let end = if day_label(from, offset_minutes) == day_label(to, offset_minutes) { clock_label(to, offset_minutes) } else { day_clock_label(to, offset_minutes) };
+    let end =
+        if day_label(from, offset_minutes) == day_label(to, offset_minutes) { clock_label(to, offset_minutes) } else { day_clock_label(to, offset_minutes) };
     format!("{} – {end}", day_clock_label(from, offset_minutes))
 }
 

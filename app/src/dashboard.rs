@@ -3,7 +3,7 @@
 //! range inputs. Links are built with [`crate::filters`], so they only ever point at our own
 //! `/events` route and every value from an event is percent-encoded.
 
-use crate::filters::{with_query, Condition, Field, Filter, Preset, TimeRange};
+use crate::filters::{Condition, Field, Filter, Preset, TimeRange, with_query};
 use crate::format::civil;
 use crate::model::{StatsAnswer, TopEntry};
 
@@ -106,7 +106,8 @@ pub enum TopList {
 
 impl TopList {
     /// In the order the page shows them.
-    pub const ALL: [TopList; 7] = [TopList::Rules, TopList::ClientIps, TopList::Paths, TopList::Hosts, TopList::Sensors, TopList::Statuses, TopList::Severities];
+    pub const ALL: [TopList; 7] =
+        [TopList::Rules, TopList::ClientIps, TopList::Paths, TopList::Hosts, TopList::Sensors, TopList::Statuses, TopList::Severities];
 
     /// The Events filter a row of this list adds.
     pub fn field(self) -> Field {
@@ -254,7 +255,12 @@ pub fn parse_datetime_local(text: &str, offset_at: impl Fn(i64) -> i32) -> Optio
     let hour: i64 = time_parts.next()?.parse().ok()?;
     let minute: i64 = time_parts.next()?.parse().ok()?;
     let second: f64 = time_parts.next().map_or(Ok(0.0), str::parse).ok()?;
-    let valid = (1..=9999).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day) && (0..24).contains(&hour) && (0..60).contains(&minute) && (0.0..60.0).contains(&second);
+    let valid = (1..=9999).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..24).contains(&hour)
+        && (0..60).contains(&minute)
+        && (0.0..60.0).contains(&second);
     if !valid || civil(days_from_civil(year, month, day) * 86_400_000_000, 0).day != day {
         return None;
     }
@@ -353,10 +359,7 @@ mod tests {
     #[test]
     fn bins_link_to_their_window() {
         let filter = url("rule=942100&range=24h");
-        assert_eq!(
-            bin_href(&filter, NOV_25_3H, NOV_25_3H + 10 * MINUTE_US),
-            "/events?rule=942100&from=2026-11-25T03%3A00%3A00Z&to=2026-11-25T03%3A10%3A00Z"
-        );
+        assert_eq!(bin_href(&filter, NOV_25_3H, NOV_25_3H + 10 * MINUTE_US), "/events?rule=942100&from=2026-11-25T03%3A00%3A00Z&to=2026-11-25T03%3A10%3A00Z");
         let answer = StatsAnswer { from: NOV_25_3H, to: NOV_25_3H + 25 * MINUTE_US, bin_seconds: 600, ..empty_answer() };
         assert_eq!(bin_end(&answer, NOV_25_3H), NOV_25_3H + 10 * MINUTE_US);
         assert_eq!(bin_end(&answer, NOV_25_3H + 20 * MINUTE_US), NOV_25_3H + 25 * MINUTE_US, "the last bin ends with the window");
@@ -366,7 +369,11 @@ mod tests {
 
     #[test]
     fn scoring_rules_can_be_hidden_and_lists_keep_their_length() {
-        let entry = |value: &str, total: u64| TopEntry { value: value.to_owned(), label: None, counts: crate::model::ActionCounts { total, blocked: total, detected: 0, passed: 0 } };
+        let entry = |value: &str, total: u64| TopEntry {
+            value: value.to_owned(),
+            label: None,
+            counts: crate::model::ActionCounts { total, blocked: total, detected: 0, passed: 0 },
+        };
         let ids = [
             "949110", "980130", "942100", "959100", "980140", "949111", "959101", "980170", "941100", "930120", "932160", "920350", "913100", "920440",
             "941160", "942430", "921110",

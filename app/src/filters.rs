@@ -353,11 +353,7 @@ pub fn with_query(path: &str, query: &str) -> String {
 
 /// Joins pairs into a query string, percent-encoding names and values.
 pub fn encode_query(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode_component(name), encode_component(value)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(name, value)| format!("{}={}", encode_component(name), encode_component(value))).collect::<Vec<_>>().join("&")
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (like `encodeURIComponent`,
@@ -395,7 +391,8 @@ fn decode_component(text: &str) -> String {
         match bytes[index] {
             b'+' => out.push(b' '),
             b'%' if index + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[index + 1..index + 3]).ok()
+                let hex = std::str::from_utf8(&bytes[index + 1..index + 3])
+                    .ok()
                     .filter(|hex| hex.bytes().all(|byte| byte.is_ascii_hexdigit()))
                     .and_then(|hex| u8::from_str_radix(hex, 16).ok());
                 match hex {

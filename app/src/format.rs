@@ -6,11 +6,7 @@ pub fn format_duration(total_seconds: u64) -> String {
     let (hours, rest) = (rest / 3_600, rest % 3_600);
     let (minutes, seconds) = (rest / 60, rest % 60);
     let parts = [(days, "d"), (hours, "h"), (minutes, "m")];
-    let mut text: String = parts
-        .iter()
-        .skip_while(|(value, _)| *value == 0)
-        .map(|(value, unit)| format!("{value}{unit} "))
-        .collect();
+    let mut text: String = parts.iter().skip_while(|(value, _)| *value == 0).map(|(value, unit)| format!("{value}{unit} ")).collect();
     text.push_str(&format!("{seconds}s"));
     text
 }
@@ -26,7 +22,6 @@ pub fn format_bytes(bytes: u64) -> String {
     }
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }
-
 
 /// The disk budget as configured: `20 GiB`, `1.5 GiB` (whole units without a decimal), or `none`.
 pub fn format_budget(budget_bytes: Option<u64>) -> String {

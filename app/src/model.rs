@@ -45,10 +45,7 @@ impl std::str::FromStr for Role {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == text)
-            .ok_or_else(|| format!("unknown role {text:?} (expected viewer, analyst or admin)"))
+        Role::ALL.into_iter().find(|role| role.as_str() == text).ok_or_else(|| format!("unknown role {text:?} (expected viewer, analyst or admin)"))
     }
 }
 
@@ -244,7 +241,6 @@ impl ActionCounts {
         self.detected = self.detected.saturating_sub(other.detected);
         self.passed = self.passed.saturating_sub(other.passed);
     }
-
 }
 /// One bar of a top list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,7 +285,6 @@ pub struct StatsAnswer {
     /// False when a scan stopped at its budget: the numbers are then a lower bound.
     pub complete: bool,
 }
-
 
 /// One sensor's health in `GET /api/v1/sensors`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -180,7 +180,13 @@ mod tests {
                     break;
                 }
             }
-            let next = if page.len() >= limit { page.last().copied() } else if examined >= self.budget { last } else { None };
+            let next = if page.len() >= limit {
+                page.last().copied()
+            } else if examined >= self.budget {
+                last
+            } else {
+                None
+            };
             (page, next)
         }
 

@@ -1,7 +1,7 @@
 //! How the dashboard's sensor strip reads `/api/v1/sensors`: which sensors come first, their
 //! recent rate and "last seen" text. Pure, tested natively.
 
-use crate::format::{format_minutes, SILENT_AFTER_MINUTES};
+use crate::format::{SILENT_AFTER_MINUTES, format_minutes};
 use crate::model::SensorHealth;
 
 /// Most sensors the strip names; the rest are counted and linked to the Sensors page.
@@ -83,7 +83,8 @@ mod tests {
 
     #[test]
     fn silent_sensors_first_then_sending_then_never_sent() {
-        let sensors = [sensor("web-02", Some(0)), sensor("new", None), sensor("web-01", Some(1)), sensor("shop", Some(14)), sensor("api", Some(SILENT_AFTER_MINUTES))];
+        let sensors =
+            [sensor("web-02", Some(0)), sensor("new", None), sensor("web-01", Some(1)), sensor("shop", Some(14)), sensor("api", Some(SILENT_AFTER_MINUTES))];
         let names: Vec<&str> = strip_order(&sensors).into_iter().map(|sensor| sensor.name.as_str()).collect();
         assert_eq!(names, ["api", "shop", "web-01", "web-02", "new"]);
         assert_eq!(reporting(&sensors), (2, 5));

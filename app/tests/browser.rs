@@ -107,9 +107,9 @@ mod events {
     use leptos::prelude::*;
     use leptos_router::components::Router;
     use std::sync::{Arc, Mutex};
+    use wafscope_parse::Body;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::*;
-    use wafscope_parse::Body;
 
     const SCRIPT: &str = "<script>alert(1)</script>";
     const IMG: &str = "<img src=x onerror=alert(2)>";
@@ -196,10 +196,7 @@ mod events {
         let clicked = Arc::new(Mutex::new(Vec::<Condition>::new()));
         let clicked_in = clicked.clone();
         let _handle = leptos::mount::mount_to(parent.clone(), move || {
-            let actions = RowActions {
-                on_filter: Callback::new(move |condition| clicked_in.lock().unwrap().push(condition)),
-                on_open: Callback::new(|_| {}),
-            };
+            let actions = RowActions { on_filter: Callback::new(move |condition| clicked_in.lock().unwrap().push(condition)), on_open: Callback::new(|_| {}) };
             let event = Arc::new(EventSummary { preserved: true, ..summary() });
             view! { <Router><table><tbody><EventRow event href="/events/1".to_owned() actions/></tbody></table></Router> }
         });

@@ -24,14 +24,10 @@ pub fn anomaly_scores(msg: &str) -> (Option<u32>, Option<u32>) {
     let mut outbound = None;
     let contains = |marker: &str| memchr::memmem::find(msg.as_bytes(), marker.as_bytes()).is_some();
     if contains("Inbound Anomaly Score Exceeded") {
-        inbound = number_after(msg, "Total Score: ")
-            .or_else(|| number_after(msg, "Total Inbound Score: "))
-            .or_else(|| number_after(msg, "(score "));
+        inbound = number_after(msg, "Total Score: ").or_else(|| number_after(msg, "Total Inbound Score: ")).or_else(|| number_after(msg, "(score "));
     }
     if contains("Outbound Anomaly Score Exceeded") {
-        outbound = number_after(msg, "Total Score: ")
-            .or_else(|| number_after(msg, "Total Outbound Score: "))
-            .or_else(|| number_after(msg, "(score "));
+        outbound = number_after(msg, "Total Score: ").or_else(|| number_after(msg, "Total Outbound Score: ")).or_else(|| number_after(msg, "(score "));
     }
     if let Some(score) = number_after(msg, "Inbound Scores: blocking=") {
         inbound = Some(score);
@@ -48,31 +44,18 @@ mod tests {
 
     #[test]
     fn scores() {
+        assert_eq!(anomaly_scores("Inbound Anomaly Score Exceeded (Total Score: 15)"), (Some(15), None));
         assert_eq!(
-            anomaly_scores("Inbound Anomaly Score Exceeded (Total Score: 15)"),
-            (Some(15), None)
-        );
-        assert_eq!(
-            anomaly_scores(
-                "Inbound Anomaly Score Exceeded (Total Inbound Score: 5 - SQLI=5,XSS=0): individual paranoia level scores: 5, 0, 0, 0"
-            ),
+            anomaly_scores("Inbound Anomaly Score Exceeded (Total Inbound Score: 5 - SQLI=5,XSS=0): individual paranoia level scores: 5, 0, 0, 0"),
             (Some(5), None)
         );
-        assert_eq!(
-            anomaly_scores(
-                "Outbound Anomaly Score Exceeded (score 4): individual paranoia level scores: 4, 0, 0, 0"
-            ),
-            (None, Some(4))
-        );
+        assert_eq!(anomaly_scores("Outbound Anomaly Score Exceeded (score 4): individual paranoia level scores: 4, 0, 0, 0"), (None, Some(4)));
         assert_eq!(
             anomaly_scores(
                 "Anomaly Scores: (Inbound Scores: blocking=10, detection=10, per_pl=10-0-0-0, threshold=5) - (Outbound Scores: blocking=0, detection=0)"
             ),
             (Some(10), Some(0))
         );
-        assert_eq!(
-            anomaly_scores("SQL Injection Attack Detected via libinjection"),
-            (None, None)
-        );
+        assert_eq!(anomaly_scores("SQL Injection Attack Detected via libinjection"), (None, None));
     }
 }

@@ -17,10 +17,7 @@ pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Returns the position of the first occurrence of `needle` at or after `from`.
 pub fn find_from(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)
-        .and_then(|tail| find(tail, needle))
-        .map(|position| position + from)
+    haystack.get(from..).and_then(|tail| find(tail, needle)).map(|position| position + from)
 }
 
 /// Returns `bytes` without leading and trailing ASCII whitespace.
@@ -30,19 +27,13 @@ pub fn trim(bytes: &[u8]) -> &[u8] {
 
 /// Returns `bytes` without leading ASCII whitespace.
 pub fn trim_start(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|byte| !byte.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
+    let start = bytes.iter().position(|byte| !byte.is_ascii_whitespace()).unwrap_or(bytes.len());
     bytes.get(start..).unwrap_or_default()
 }
 
 /// Returns `bytes` without trailing ASCII whitespace.
 pub fn trim_end(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .rposition(|byte| !byte.is_ascii_whitespace())
-        .map_or(0, |position| position + 1);
+    let end = bytes.iter().rposition(|byte| !byte.is_ascii_whitespace()).map_or(0, |position| position + 1);
     bytes.get(..end).unwrap_or_default()
 }
 
@@ -96,9 +87,7 @@ impl<'a> Iterator for Lines<'a> {
 
 /// Returns `true` if `bytes` starts with `prefix`, ignoring ASCII case.
 pub fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
-    bytes
-        .get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    bytes.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 /// Parses an unsigned decimal number made only of ASCII digits (no sign, no spaces).

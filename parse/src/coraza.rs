@@ -31,10 +31,7 @@ pub fn apply_rule_metadata(message: &mut RuleMessage, metadata: &JsonValue) {
     message.line = metadata.at("line").as_integer().or(message.line);
     message.rev = text("rev");
     message.ver = text("ver");
-    message.severity = metadata
-        .at("severity")
-        .as_i64()
-        .and_then(Severity::from_number);
+    message.severity = metadata.at("severity").as_i64().and_then(Severity::from_number);
     message.maturity = metadata.at("maturity").as_integer();
     message.accuracy = metadata.at("accuracy").as_integer();
     let tags = string_list(metadata.at("tags"));
@@ -57,11 +54,7 @@ pub fn parse_error_line(line: &str) -> RuleMessage {
 
 fn parse_message(entry: &JsonValue, event: &mut AuditEvent) -> RuleMessage {
     let error_line = entry.at("error_message").text_or_empty();
-    let mut message = if error_line.is_empty() {
-        RuleMessage::default()
-    } else {
-        parse_error_line(&error_line)
-    };
+    let mut message = if error_line.is_empty() { RuleMessage::default() } else { parse_error_line(&error_line) };
     let summary = entry.at("message").text_or_empty();
     if !summary.is_empty() {
         message.message = summary;
@@ -79,10 +72,7 @@ fn parse_message(entry: &JsonValue, event: &mut AuditEvent) -> RuleMessage {
 
 /// Parses a Coraza `json` document.
 pub fn parse_coraza_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditEvent {
-    let mut event = AuditEvent {
-        format: Format::CorazaJson,
-        ..AuditEvent::default()
-    };
+    let mut event = AuditEvent { format: Format::CorazaJson, ..AuditEvent::default() };
     let transaction = doc.at("transaction");
     event.time_text = transaction.at("timestamp").text_or_empty();
     event.time_us = match transaction.at("unix_timestamp").as_i64() {
@@ -94,15 +84,9 @@ pub fn parse_coraza_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditEv
     };
     event.unique_id = transaction.at("id").text_or_empty();
     event.client_ip = unbracket(&transaction.at("client_ip").text_or_empty());
-    event.client_port = transaction
-        .at("client_port")
-        .as_integer()
-        .filter(|port| *port != 0);
+    event.client_port = transaction.at("client_port").as_integer().filter(|port| *port != 0);
     event.server_ip = unbracket(&transaction.at("host_ip").text_or_empty());
-    event.server_port = transaction
-        .at("host_port")
-        .as_integer()
-        .filter(|port| *port != 0);
+    event.server_port = transaction.at("host_port").as_integer().filter(|port| *port != 0);
     event.host = transaction.at("server_id").text_or_empty();
 
     let request = transaction.at("request");
@@ -114,10 +98,7 @@ pub fn parse_coraza_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditEv
 
     let response = transaction.at("response");
     event.response_protocol = response.at("protocol").text_or_empty();
-    event.status = response
-        .at("status")
-        .as_integer()
-        .filter(|status| *status != 0);
+    event.status = response.at("status").as_integer().filter(|status| *status != 0);
     event.response_headers = header_pairs(response.at("headers"));
     event.response_body = body_from_json(response.at("body"));
 
@@ -128,31 +109,14 @@ pub fn parse_coraza_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditEv
         }
     }
     event.producer.extend(string_list(producer.at("rulesets")));
-    event.server_software = producer
-        .at("server")
-        .as_str()
-        .filter(|server| !server.is_empty())
-        .map(str::to_string);
-    event.engine_mode = producer
-        .at("rule_engine")
-        .as_str()
-        .map(normalize_engine_mode);
-    if let Some(stopwatch) = producer
-        .at("stopwatch")
-        .as_str()
-        .filter(|text| !text.is_empty())
-    {
-        event
-            .extra_trailers
-            .push(("Stopwatch".to_string(), stopwatch.to_string()));
+    event.server_software = producer.at("server").as_str().filter(|server| !server.is_empty()).map(str::to_string);
+    event.engine_mode = producer.at("rule_engine").as_str().map(normalize_engine_mode);
+    if let Some(stopwatch) = producer.at("stopwatch").as_str().filter(|text| !text.is_empty()) {
+        event.extra_trailers.push(("Stopwatch".to_string(), stopwatch.to_string()));
     }
     event.intercepted = transaction.at("is_interrupted").as_bool().unwrap_or(false);
 
-    let messages = if doc.has("messages") {
-        doc.at("messages")
-    } else {
-        transaction.at("messages")
-    };
+    let messages = if doc.has("messages") { doc.at("messages") } else { transaction.at("messages") };
     for entry in messages.as_array() {
         let message = parse_message(entry, &mut event);
         event.messages.push(message);
@@ -161,15 +125,9 @@ pub fn parse_coraza_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditEv
         ('A', true),
         ('B', !event.request_headers.is_empty()),
         ('C', event.request_body.is_some()),
-        (
-            'F',
-            event.status.is_some() || !event.response_headers.is_empty(),
-        ),
+        ('F', event.status.is_some() || !event.response_headers.is_empty()),
         ('E', event.response_body.is_some()),
-        (
-            'H',
-            !messages.as_array().is_empty() || transaction.has("producer"),
-        ),
+        ('H', !messages.as_array().is_empty() || transaction.has("producer")),
         ('Z', true),
     ]);
     event

@@ -14,16 +14,8 @@ pub fn is_ocsf(doc: &JsonValue) -> bool {
     doc.has("class_uid") && (doc.has("http_request") || doc.has("activity_id"))
 }
 
-fn parse_enrichment(
-    enrichment: &JsonValue,
-    event: &mut AuditEvent,
-    warnings: &mut Vec<String>,
-) -> RuleMessage {
-    let mut message = RuleMessage {
-        message: enrichment.at("name").text_or_empty(),
-        data: enrichment.at("value").text_or_empty(),
-        ..RuleMessage::default()
-    };
+fn parse_enrichment(enrichment: &JsonValue, event: &mut AuditEvent, warnings: &mut Vec<String>) -> RuleMessage {
+    let mut message = RuleMessage { message: enrichment.at("name").text_or_empty(), data: enrichment.at("value").text_or_empty(), ..RuleMessage::default() };
     if let Some(metadata_text) = enrichment.at("data").as_str()
         && let Some(metadata) = load(metadata_text.as_bytes(), warnings)
     {
@@ -38,58 +30,30 @@ fn parse_enrichment(
 
 /// Parses a Coraza OCSF record.
 pub fn parse_coraza_ocsf(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditEvent {
-    let mut event = AuditEvent {
-        format: Format::CorazaOcsf,
-        ..AuditEvent::default()
-    };
+    let mut event = AuditEvent { format: Format::CorazaOcsf, ..AuditEvent::default() };
     let time = doc.at("time");
     event.time_text = time.text_or_empty();
-    event.time_us = time
-        .as_i64()
-        .map(|nanoseconds| nanoseconds.div_euclid(1000));
-    event.utc_offset_minutes = doc
-        .at("timezone_offset")
-        .as_integer::<i32>()
-        .map(|seconds| seconds / 60);
+    event.time_us = time.as_i64().map(|nanoseconds| nanoseconds.div_euclid(1000));
+    event.utc_offset_minutes = doc.at("timezone_offset").as_integer::<i32>().map(|seconds| seconds / 60);
 
     let request = doc.at("http_request");
     event.unique_id = request.at("uid").text_or_empty();
     event.method = request.at("http_method").text_or_empty();
     event.uri = request.at("url").at("url_string").text_or_empty();
     event.protocol = request.at("version").text_or_empty();
-    event.request_headers = request
-        .at("http_headers")
-        .as_array()
-        .iter()
-        .map(|header| {
-            (
-                header.at("name").text_or_empty(),
-                header.at("value").text_or_empty(),
-            )
-        })
-        .collect();
+    event.request_headers =
+        request.at("http_headers").as_array().iter().map(|header| (header.at("name").text_or_empty(), header.at("value").text_or_empty())).collect();
     let source = doc.at("src_endpoint");
     event.client_ip = unbracket(&source.at("ip").text_or_empty());
     event.client_port = source.at("port").as_integer().filter(|port| *port != 0);
     let destination = doc.at("dst_endpoint");
     event.server_ip = unbracket(&destination.at("ip").text_or_empty());
-    event.server_port = destination
-        .at("port")
-        .as_integer()
-        .filter(|port| *port != 0);
+    event.server_port = destination.at("port").as_integer().filter(|port| *port != 0);
 
     let response = doc.at("http_response");
-    event.status = response
-        .at("code")
-        .as_integer()
-        .filter(|status| *status != 0);
+    event.status = response.at("code").as_integer().filter(|status| *status != 0);
     event.intercepted = doc.at("action").as_str() == Some("Denied");
-    if let Some(server_id) = doc
-        .at("observables")
-        .as_array()
-        .iter()
-        .find(|observable| observable.at("name").as_str() == Some("ServerID"))
-    {
+    if let Some(server_id) = doc.at("observables").as_array().iter().find(|observable| observable.at("name").as_str() == Some("ServerID")) {
         event.host = server_id.at("value").text_or_empty();
     }
     if let Some(vendor) = doc.at("metadata").at("product").at("vendor_name").as_str() {
@@ -99,12 +63,7 @@ pub fn parse_coraza_ocsf(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditEv
         let message = parse_enrichment(enrichment, &mut event, warnings);
         event.messages.push(message);
     }
-    event.parts = parts_from(&[
-        ('A', true),
-        ('B', !event.request_headers.is_empty()),
-        ('F', event.status.is_some()),
-        ('H', !event.messages.is_empty()),
-        ('Z', true),
-    ]);
+    event.parts =
+        parts_from(&[('A', true), ('B', !event.request_headers.is_empty()), ('F', event.status.is_some()), ('H', !event.messages.is_empty()), ('Z', true)]);
     event
 }

@@ -14,23 +14,8 @@ use crate::model::{Detail, RuleMessage, Severity};
 use std::borrow::Cow;
 
 /// Metadata names that start the `[name "value"]` tail of a message.
-const METADATA_NAMES: [&[u8]; 15] = [
-    b"file",
-    b"line",
-    b"id",
-    b"rev",
-    b"msg",
-    b"data",
-    b"severity",
-    b"ver",
-    b"maturity",
-    b"accuracy",
-    b"tag",
-    b"hostname",
-    b"uri",
-    b"unique_id",
-    b"ref",
-];
+const METADATA_NAMES: [&[u8]; 15] =
+    [b"file", b"line", b"id", b"rev", b"msg", b"data", b"severity", b"ver", b"maturity", b"accuracy", b"tag", b"hostname", b"uri", b"unique_id", b"ref"];
 
 /// Action sentences that open a message (`Warning.`, `Access denied …`, `Access allowed …`).
 const ACTION_OPENERS: [&[u8]; 3] = [b"Warning.", b"Access ", b"Pausing "];
@@ -130,9 +115,7 @@ fn metadata_start(text: &[u8]) -> Option<usize> {
         let Some(rest) = text.get(at + 1..) else {
             return false;
         };
-        METADATA_NAMES.iter().any(|name| {
-            rest.starts_with(name) && rest.get(name.len()..name.len() + 2) == Some(&b" \""[..])
-        })
+        METADATA_NAMES.iter().any(|name| rest.starts_with(name) && rest.get(name.len()..name.len() + 2) == Some(&b" \""[..]))
     };
     if text.first() == Some(&b'[') && is_token_start(0) {
         return Some(0);
@@ -168,10 +151,7 @@ fn metadata_tokens(tail: &[u8]) -> (Vec<Token<'_>>, bool) {
         let name_start = index + 1;
         let name_end = tail
             .get(name_start..)
-            .and_then(|rest| {
-                rest.iter()
-                    .position(|byte| !(byte.is_ascii_alphanumeric() || *byte == b'_'))
-            })
+            .and_then(|rest| rest.iter().position(|byte| !(byte.is_ascii_alphanumeric() || *byte == b'_')))
             .map_or(tail.len(), |offset| name_start + offset);
         let name = crate::bytes::slice(tail, name_start, name_end);
         let after_name = tail.get(name_end..).unwrap_or_default();
@@ -179,17 +159,11 @@ fn metadata_tokens(tail: &[u8]) -> (Vec<Token<'_>>, bool) {
             let value_start = name_end + 2;
             match closing_quote(quoted) {
                 Some(length) => {
-                    tokens.push(Token {
-                        name,
-                        value: crate::bytes::slice(tail, value_start, value_start + length),
-                    });
+                    tokens.push(Token { name, value: crate::bytes::slice(tail, value_start, value_start + length) });
                     index = value_start + length + 2;
                 }
                 None => {
-                    tokens.push(Token {
-                        name,
-                        value: quoted,
-                    });
+                    tokens.push(Token { name, value: quoted });
                     return (tokens, true);
                 }
             }
@@ -198,10 +172,7 @@ fn metadata_tokens(tail: &[u8]) -> (Vec<Token<'_>>, bool) {
                 tokens.push(Token { name, value: bare });
                 return (tokens, true);
             };
-            tokens.push(Token {
-                name,
-                value: crate::bytes::slice(bare, 0, length),
-            });
+            tokens.push(Token { name, value: crate::bytes::slice(bare, 0, length) });
             index = name_end + 1 + length + 1;
         } else {
             return (tokens, !name.is_empty() && after_name.is_empty());
@@ -230,10 +201,7 @@ fn split_action(head: &[u8]) -> (&[u8], &[u8]) {
         return (&[], head);
     }
     match find(head, b". ") {
-        Some(position) => (
-            crate::bytes::slice(head, 0, position + 1),
-            trim(crate::bytes::slice(head, position + 2, head.len())),
-        ),
+        Some(position) => (crate::bytes::slice(head, 0, position + 1), trim(crate::bytes::slice(head, position + 2, head.len()))),
         None => (head, &[]),
     }
 }
@@ -253,10 +221,7 @@ pub fn matched_variable(rule_message: &str, data: &str) -> Option<String> {
     };
     // v3: `… against variable `ARGS:q' (Value: `…' )`
     if let Some((_, rest)) = rule_message.split_once("against variable `") {
-        let end = rest
-            .find("' (Value")
-            .or_else(|| rest.find('\''))
-            .unwrap_or(rest.len());
+        let end = rest.find("' (Value").or_else(|| rest.find('\'')).unwrap_or(rest.len());
         return clean(rest.get(..end).unwrap_or_default());
     }
     // v2: `Match of "…" against "REQUEST_HEADERS:Host" required.`
@@ -271,11 +236,7 @@ pub fn matched_variable(rule_message: &str, data: &str) -> Option<String> {
     let bytes = rule_message.as_bytes();
     let mut from = 0;
     while let Some(position) = find_from(bytes, b"\" at ", from) {
-        let backslashes = crate::bytes::slice(bytes, 0, position)
-            .iter()
-            .rev()
-            .take_while(|b| **b == b'\\')
-            .count();
+        let backslashes = crate::bytes::slice(bytes, 0, position).iter().rev().take_while(|b| **b == b'\\').count();
         if backslashes % 2 == 0 {
             return clean(rule_message.get(position + 5..).unwrap_or_default());
         }
@@ -309,18 +270,12 @@ pub fn parse_alert_with(text: &[u8], detail: Detail) -> ParsedAlert {
     let full = detail == Detail::Full;
     let text = trim(text);
     let (head, tail) = match metadata_start(text) {
-        Some(start) => (
-            trim(crate::bytes::slice(text, 0, start)),
-            crate::bytes::slice(text, start, text.len()),
-        ),
+        Some(start) => (trim(crate::bytes::slice(text, 0, start)), crate::bytes::slice(text, start, text.len())),
         None => (text, &[][..]),
     };
     let (action, rule_sentence) = split_action(head);
     let (tokens, truncated) = metadata_tokens(tail);
-    let mut parsed = ParsedAlert {
-        truncated,
-        ..ParsedAlert::default()
-    };
+    let mut parsed = ParsedAlert { truncated, ..ParsedAlert::default() };
     let message = &mut parsed.message;
     message.action_text = lossy(action);
     message.disruptive = action.starts_with(b"Access denied");
@@ -363,9 +318,7 @@ pub fn parse_alert_with(text: &[u8], detail: Detail) -> ParsedAlert {
 
 /// Returns N from the first `paranoia-level/N` tag.
 pub fn paranoia_level(tags: &[String]) -> Option<u8> {
-    tags.iter()
-        .find_map(|tag| tag.strip_prefix("paranoia-level/"))
-        .and_then(|level| level.parse().ok())
+    tags.iter().find_map(|tag| tag.strip_prefix("paranoia-level/")).and_then(|level| level.parse().ok())
 }
 
 #[cfg(test)]
@@ -380,10 +333,7 @@ mod tests {
         let message = parsed.message;
         assert_eq!(message.rule_id, Some(1001));
         assert_eq!(message.message, "Test \"quoted\" msg");
-        assert_eq!(
-            message.action_text,
-            "Access denied with code 403 (phase 2)."
-        );
+        assert_eq!(message.action_text, "Access denied with code 403 (phase 2).");
         assert!(message.disruptive);
         assert_eq!(message.matched_var.as_deref(), Some("ARGS:q"));
         assert_eq!(message.file, "/etc/modsec/test.conf");
@@ -400,18 +350,12 @@ mod tests {
 
     #[test]
     fn escapes_in_values() {
-        assert_eq!(
-            unescape(br#"a\"b\\c\x41\xe9\n\u00e9\q"#),
-            b"a\"b\\cA\xe9\n\xc3\xa9\\q".to_vec()
-        );
+        assert_eq!(unescape(br#"a\"b\\c\x41\xe9\n\u00e9\q"#), b"a\"b\\cA\xe9\n\xc3\xa9\\q".to_vec());
         assert_eq!(unescape(b"end\\"), b"end\\".to_vec());
         assert_eq!(unescape(b"\\x4"), b"\\x4".to_vec());
         let parsed = parse_alert(br#"Warning. x [data "caf\xe9 \x22q\x22"] [msg "Blockierter Agent: \\\"B\xc3\xb6se\\\""]"#);
         assert_eq!(parsed.message.data, "caf\u{fffd} \"q\"");
-        assert_eq!(
-            parsed.message.message,
-            "Blockierter Agent: \\\"B\u{f6}se\\\""
-        );
+        assert_eq!(parsed.message.message, "Blockierter Agent: \\\"B\u{f6}se\\\"");
     }
 
     #[test]
@@ -419,10 +363,7 @@ mod tests {
         let parsed = parse_alert(br#"Warning. Pattern match "x" at ARGS:a. [id "942100"] [msg "SQL"] [tag "paranoia-level/1"] [tag "capec/1000/15"#);
         assert!(parsed.truncated);
         assert_eq!(parsed.message.rule_id, Some(942100));
-        assert_eq!(
-            parsed.message.tags,
-            vec!["paranoia-level/1", "capec/1000/15"]
-        );
+        assert_eq!(parsed.message.tags, vec!["paranoia-level/1", "capec/1000/15"]);
         assert_eq!(parsed.message.paranoia_level, Some(1));
         let cut_in_name = parse_alert(br#"Warning. x [id "1"] [ta"#);
         assert_eq!(cut_in_name.message.rule_id, Some(1));
@@ -434,16 +375,12 @@ mod tests {
         let parsed = parse_alert(b"JSON parser error: parse error: premature EOF\n");
         assert_eq!(parsed.message.rule_id, None);
         assert_eq!(parsed.message.action_text, "");
-        assert_eq!(
-            parsed.message.message,
-            "JSON parser error: parse error: premature EOF"
-        );
+        assert_eq!(parsed.message.message, "JSON parser error: parse error: premature EOF");
     }
 
     #[test]
     fn escaped_quote_does_not_start_metadata() {
-        let parsed =
-            parse_alert(br#"Warning. Pattern match "a \" [id \"9\"] b" at ARGS:x. [id "5"]"#);
+        let parsed = parse_alert(br#"Warning. Pattern match "a \" [id \"9\"] b" at ARGS:x. [id "5"]"#);
         assert_eq!(parsed.message.rule_id, Some(5));
         assert_eq!(parsed.message.matched_var.as_deref(), Some("ARGS:x"));
     }
@@ -451,39 +388,15 @@ mod tests {
     #[test]
     fn matched_variables() {
         let cases = [
-            (
-                r#"Pattern match "(?:x\" at y)" at REQUEST_HEADERS:User-Agent."#,
-                "",
-                Some("REQUEST_HEADERS:User-Agent"),
-            ),
-            (
-                "Operator GE matched 5 at TX:anomaly_score.",
-                "",
-                Some("TX:anomaly_score"),
-            ),
-            (
-                r#"Match of "rx ^OPTIONS$" against "REQUEST_METHOD" required."#,
-                "",
-                Some("REQUEST_METHOD"),
-            ),
-            (
-                "Matched \"Operator `Rx' with parameter `^$' against variable `REQUEST_HEADERS:User-Agent' (Value: `' )",
-                "",
-                Some("REQUEST_HEADERS:User-Agent"),
-            ),
-            (
-                "detected SQLi using libinjection with fingerprint 's&sos'",
-                "Matched Data: s&sos found within ARGS:id: 1' OR '1'='1",
-                Some("ARGS:id"),
-            ),
+            (r#"Pattern match "(?:x\" at y)" at REQUEST_HEADERS:User-Agent."#, "", Some("REQUEST_HEADERS:User-Agent")),
+            ("Operator GE matched 5 at TX:anomaly_score.", "", Some("TX:anomaly_score")),
+            (r#"Match of "rx ^OPTIONS$" against "REQUEST_METHOD" required."#, "", Some("REQUEST_METHOD")),
+            ("Matched \"Operator `Rx' with parameter `^$' against variable `REQUEST_HEADERS:User-Agent' (Value: `' )", "", Some("REQUEST_HEADERS:User-Agent")),
+            ("detected SQLi using libinjection with fingerprint 's&sos'", "Matched Data: s&sos found within ARGS:id: 1' OR '1'='1", Some("ARGS:id")),
             ("detected XSS using libinjection.", "", None),
         ];
         for (sentence, data, expected) in cases {
-            assert_eq!(
-                matched_variable(sentence, data).as_deref(),
-                expected,
-                "{sentence}"
-            );
+            assert_eq!(matched_variable(sentence, data).as_deref(), expected, "{sentence}");
         }
     }
 }

@@ -41,12 +41,7 @@ fn tokenize(line: &[u8]) -> Vec<Token<'_>> {
         // `[time]` ends with `] `; `[::1]:28081` (a v3 host) is a bare token.
         let closes_token = matches!(line.get(bracket_end + 1), Some(b' ') | None);
         let (kind, content_start, content_end, next) = match first {
-            b'[' if closes_token => (
-                TokenKind::Bracketed,
-                index + 1,
-                bracket_end,
-                bracket_end + 1,
-            ),
+            b'[' if closes_token => (TokenKind::Bracketed, index + 1, bracket_end, bracket_end + 1),
             b'"' => {
                 let mut cursor = index + 1;
                 while let Some(&byte) = line.get(cursor) {
@@ -63,10 +58,7 @@ fn tokenize(line: &[u8]) -> Vec<Token<'_>> {
             }
             _ => (TokenKind::Bare, index, bare_end, bare_end),
         };
-        tokens.push(Token {
-            kind,
-            content: crate::bytes::slice(line, content_start, content_end),
-        });
+        tokens.push(Token { kind, content: crate::bytes::slice(line, content_start, content_end) });
         index = next;
     }
     tokens
@@ -74,13 +66,8 @@ fn tokenize(line: &[u8]) -> Vec<Token<'_>> {
 
 /// Returns lowercase hex if `text` (with or without `md5:`) is 32 hex digits.
 fn md5_hex(text: &[u8]) -> Option<String> {
-    let hex = if crate::bytes::starts_with_ignore_case(text, b"md5:") {
-        crate::bytes::slice(text, 4, text.len())
-    } else {
-        text
-    };
-    (hex.len() == 32 && hex.iter().all(u8::is_ascii_hexdigit))
-        .then(|| lossy(hex).to_ascii_lowercase())
+    let hex = if crate::bytes::starts_with_ignore_case(text, b"md5:") { crate::bytes::slice(text, 4, text.len()) } else { text };
+    (hex.len() == 32 && hex.iter().all(u8::is_ascii_hexdigit)).then(|| lossy(hex).to_ascii_lowercase())
 }
 
 /// Parses the `X-Content-Hash` value: trims, takes the first token, strips `md5:`, lowercases.
@@ -96,18 +83,12 @@ pub fn parse_index_line(line: &[u8]) -> Option<IndexLine> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let tokens = tokenize(line);
-    let time_index = tokens
-        .iter()
-        .position(|token| token.kind == TokenKind::Bracketed)?;
+    let time_index = tokens.iter().position(|token| token.kind == TokenKind::Bracketed)?;
     if time_index < 2 {
         return None;
     }
     let after = |offset: usize| tokens.get(time_index + offset);
-    let text_at = |offset: usize| {
-        after(offset)
-            .map(|token| lossy(token.content))
-            .unwrap_or_default()
-    };
+    let text_at = |offset: usize| after(offset).map(|token| lossy(token.content)).unwrap_or_default();
     let unique_id = text_at(6);
     if unique_id.is_empty() {
         return None;
@@ -121,26 +102,16 @@ pub fn parse_index_line(line: &[u8]) -> Option<IndexLine> {
         client_ip: lossy(tokens.get(1)?.content),
         time_text,
         time_us,
-        request_line: after(1)
-            .map(|token| lossy(&unescape(token.content)))
-            .unwrap_or_default(),
+        request_line: after(1).map(|token| lossy(&unescape(token.content))).unwrap_or_default(),
         status: crate::bytes::parse_integer_text(&text_at(2)),
         bytes_sent: crate::bytes::parse_integer_text(&text_at(3)),
         unique_id,
-        session_id: if session == "-" {
-            String::new()
-        } else {
-            session
-        },
+        session_id: if session == "-" { String::new() } else { session },
         path: text_at(8),
         offset: crate::bytes::parse_integer_text(&text_at(9)),
         size: crate::bytes::parse_integer_text(&text_at(10)),
-        md5: md5_token
-            .and_then(|token| md5_hex(token.content))
-            .unwrap_or_default(),
-        limited: tokens
-            .get(time_index + 12)
-            .is_some_and(|token| token.content == b"L"),
+        md5: md5_token.and_then(|token| md5_hex(token.content)).unwrap_or_default(),
+        limited: tokens.get(time_index + 12).is_some_and(|token| token.content == b"L"),
     })
 }
 
@@ -173,19 +144,12 @@ mod tests {
     fn broken_lines() {
         assert!(parse_index_line(b"").is_none());
         let v3 = parse_index_line(b"[::1]:28081 ::1 - [25/Nov/2026:03:32:56 +0000] \"GET / HTTP/1.1\" 200 8 - \"UA\" 179557757616.221764 - /a/179557757616.221764 0 1022.000000 md5:16e53de30801f2c9c36f623d996dc990").expect("v3");
-        assert_eq!(
-            (v3.host.as_str(), v3.client_ip.as_str(), v3.size),
-            ("[::1]:28081", "::1", Some(1022))
-        );
+        assert_eq!((v3.host.as_str(), v3.client_ip.as_str(), v3.size), ("[::1]:28081", "::1", Some(1022)));
         let raw_quotes = parse_index_line(br#"h 127.0.0.1 - [t] "GET / HTTP/1.1" 403 146 - "() { :; }; /bin/bash -c "id"" 1797.71 - /a/1797.71 0 2289.000000 md5:d7397ee1eaa35cda87e6539970a9ee80"#).expect("v3");
-        assert_eq!(
-            (raw_quotes.unique_id.as_str(), raw_quotes.size),
-            ("1797.71", Some(2289))
-        );
+        assert_eq!((raw_quotes.unique_id.as_str(), raw_quotes.size), ("1797.71", Some(2289)));
         assert!(parse_index_line(b"host [time").is_none());
         assert!(parse_index_line(b"a b - - [t] \"GET / HTTP/1.1\" 200").is_none());
-        let cut = parse_index_line(b"a b - - [t] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" uid \"s")
-            .expect("parses");
+        let cut = parse_index_line(b"a b - - [t] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" uid \"s").expect("parses");
         assert_eq!(cut.session_id, "s");
         assert_eq!(cut.size, None);
     }
@@ -193,23 +157,11 @@ mod tests {
     #[test]
     fn content_hash() {
         let expected = Some("2bb80a5f121a988430b6e1132edb8bf4".to_string());
-        assert_eq!(
-            parse_content_hash(b"md5:2bb80a5f121a988430b6e1132edb8bf4 "),
-            expected
-        );
-        assert_eq!(
-            parse_content_hash(b" MD5:2BB80A5F121A988430B6E1132EDB8BF4 L"),
-            expected
-        );
-        assert_eq!(
-            parse_content_hash(b"2bb80a5f121a988430b6e1132edb8bf4"),
-            expected
-        );
+        assert_eq!(parse_content_hash(b"md5:2bb80a5f121a988430b6e1132edb8bf4 "), expected);
+        assert_eq!(parse_content_hash(b" MD5:2BB80A5F121A988430B6E1132EDB8BF4 L"), expected);
+        assert_eq!(parse_content_hash(b"2bb80a5f121a988430b6e1132edb8bf4"), expected);
         assert_eq!(parse_content_hash(b"md5:2bb80a5f"), None);
-        assert_eq!(
-            parse_content_hash(b"md5:zzb80a5f121a988430b6e1132edb8bf4"),
-            None
-        );
+        assert_eq!(parse_content_hash(b"md5:zzb80a5f121a988430b6e1132edb8bf4"), None);
         assert_eq!(parse_content_hash(b""), None);
     }
 }

@@ -25,10 +25,7 @@ impl JsonValue {
     /// Returns the first member named `key` (objects only).
     pub fn get(&self, key: &str) -> Option<&JsonValue> {
         match self {
-            JsonValue::Object(members) => members
-                .iter()
-                .find(|(name, _)| name == key)
-                .map(|(_, value)| value),
+            JsonValue::Object(members) => members.iter().find(|(name, _)| name == key).map(|(_, value)| value),
             _ => None,
         }
     }
@@ -226,19 +223,11 @@ mod tests {
     #[test]
     fn duplicate_keys_are_kept_in_order() {
         let mut warnings = Vec::new();
-        let value = load(
-            br#"{"h":{"Set-Cookie":"a=1","X":"y","Set-Cookie":"b=2"}}"#,
-            &mut warnings,
-        )
-        .expect("parses");
+        let value = load(br#"{"h":{"Set-Cookie":"a=1","X":"y","Set-Cookie":"b=2"}}"#, &mut warnings).expect("parses");
         let pairs = header_pairs(value.at("h"));
         assert_eq!(
             pairs,
-            vec![
-                ("Set-Cookie".to_string(), "a=1".to_string()),
-                ("X".to_string(), "y".to_string()),
-                ("Set-Cookie".to_string(), "b=2".to_string()),
-            ]
+            vec![("Set-Cookie".to_string(), "a=1".to_string()), ("X".to_string(), "y".to_string()), ("Set-Cookie".to_string(), "b=2".to_string()),]
         );
         assert!(warnings.is_empty());
     }
@@ -254,11 +243,7 @@ mod tests {
     #[test]
     fn numbers_and_strings() {
         let mut warnings = Vec::new();
-        let value = load(
-            br#"{"ns":1795579134576367974,"v":1.1,"s":"17","neg":-1}"#,
-            &mut warnings,
-        )
-        .expect("parses");
+        let value = load(br#"{"ns":1795579134576367974,"v":1.1,"s":"17","neg":-1}"#, &mut warnings).expect("parses");
         assert_eq!(value.at("ns").as_i64(), Some(1_795_579_134_576_367_974));
         assert_eq!(value.at("v").text().as_deref(), Some("1.1"));
         assert_eq!(value.at("s").as_integer::<u16>(), Some(17));

@@ -22,20 +22,11 @@ fn parse_message(entry: &JsonValue) -> RuleMessage {
     let text = |key: &str| details.at(key).text_or_empty();
     let match_text = text("match");
     let data = text("data");
-    let tags: Vec<String> = details
-        .at("tags")
-        .as_array()
-        .iter()
-        .filter_map(JsonValue::text)
-        .collect();
+    let tags: Vec<String> = details.at("tags").as_array().iter().filter_map(JsonValue::text).collect();
     RuleMessage {
         rule_id: details.at("ruleId").as_integer(),
         message: entry.at("message").text_or_empty(),
-        severity: details
-            .at("severity")
-            .text()
-            .as_deref()
-            .and_then(Severity::parse),
+        severity: details.at("severity").text().as_deref().and_then(Severity::parse),
         file: text("file"),
         line: details.at("lineNumber").as_integer(),
         rev: text("rev"),
@@ -72,10 +63,7 @@ fn derive_interception(event: &mut AuditEvent) {
     if detection_only || !error_status {
         return;
     }
-    let denying = event.messages.iter().position(|message| {
-        blocking_rule_phase(message).is_some()
-            || (message.rule_id.is_some() && !is_crs_rule(message))
-    });
+    let denying = event.messages.iter().position(|message| blocking_rule_phase(message).is_some() || (message.rule_id.is_some() && !is_crs_rule(message)));
     if let Some(index) = denying {
         if let Some(message) = event.messages.get_mut(index) {
             message.disruptive = true;
@@ -97,10 +85,7 @@ fn protocol_from_version(version: &JsonValue) -> String {
 
 /// Parses a libmodsecurity 3 JSON document.
 pub fn parse_modsec3_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditEvent {
-    let mut event = AuditEvent {
-        format: Format::ModSec3Json,
-        ..AuditEvent::default()
-    };
+    let mut event = AuditEvent { format: Format::ModSec3Json, ..AuditEvent::default() };
     let transaction = doc.at("transaction");
     event.time_text = transaction.at("time_stamp").text_or_empty();
     event.time_us = parse_asctime_as_utc(&event.time_text);
@@ -111,15 +96,9 @@ pub fn parse_modsec3_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditE
     }
     event.unique_id = transaction.at("unique_id").text_or_empty();
     event.client_ip = unbracket(&transaction.at("client_ip").text_or_empty());
-    event.client_port = transaction
-        .at("client_port")
-        .as_integer()
-        .filter(|port| *port != 0);
+    event.client_port = transaction.at("client_port").as_integer().filter(|port| *port != 0);
     event.server_ip = unbracket(&transaction.at("host_ip").text_or_empty());
-    event.server_port = transaction
-        .at("host_port")
-        .as_integer()
-        .filter(|port| *port != 0);
+    event.server_port = transaction.at("host_port").as_integer().filter(|port| *port != 0);
 
     let request = transaction.at("request");
     event.method = request.at("method").text_or_empty();
@@ -129,10 +108,7 @@ pub fn parse_modsec3_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditE
     event.request_body = body_from_json(request.at("body"));
 
     let response = transaction.at("response");
-    event.status = response
-        .at("http_code")
-        .as_integer()
-        .filter(|status| *status != 0);
+    event.status = response.at("http_code").as_integer().filter(|status| *status != 0);
     event.response_headers = header_pairs(response.at("headers"));
     event.response_body = body_from_json(response.at("body"));
 
@@ -143,32 +119,13 @@ pub fn parse_modsec3_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditE
         }
     }
     // libmodsecurity 3.0.x leaves a stray quote on components: `OWASP_CRS/3.3.4"`.
-    for component in producer
-        .at("components")
-        .as_array()
-        .iter()
-        .filter_map(JsonValue::as_str)
-    {
-        event
-            .producer
-            .push(component.trim_end_matches('"').to_string());
+    for component in producer.at("components").as_array().iter().filter_map(JsonValue::as_str) {
+        event.producer.push(component.trim_end_matches('"').to_string());
     }
-    event.engine_mode = producer
-        .at("secrules_engine")
-        .as_str()
-        .map(normalize_engine_mode);
-    event.server_software = event
-        .response_headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("server"))
-        .map(|(_, value)| value.clone());
+    event.engine_mode = producer.at("secrules_engine").as_str().map(normalize_engine_mode);
+    event.server_software = event.response_headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("server")).map(|(_, value)| value.clone());
 
-    event.messages = transaction
-        .at("messages")
-        .as_array()
-        .iter()
-        .map(parse_message)
-        .collect();
+    event.messages = transaction.at("messages").as_array().iter().map(parse_message).collect();
     derive_interception(&mut event);
     event.parts = parts_from(&[
         ('A', true),
@@ -176,10 +133,7 @@ pub fn parse_modsec3_json(doc: &JsonValue, warnings: &mut Vec<String>) -> AuditE
         ('C', request.has("body")),
         ('F', response.has("headers") || response.has("http_code")),
         ('E', response.has("body")),
-        (
-            'H',
-            transaction.has("producer") || transaction.has("messages"),
-        ),
+        ('H', transaction.has("producer") || transaction.has("messages")),
         ('Z', true),
     ]);
     event

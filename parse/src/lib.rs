@@ -73,24 +73,14 @@ fn detect_json_format(doc: &JsonValue) -> Format {
     let transaction = doc.at("transaction");
     if doc.has("audit_data") {
         let audit_data = doc.at("audit_data");
-        let slashed_time = transaction
-            .at("time")
-            .as_str()
-            .is_some_and(time::is_slashed_datetime);
+        let slashed_time = transaction.at("time").as_str().is_some_and(time::is_slashed_datetime);
         let go_stopwatch = audit_data.at("stopwatch").has("Combined");
-        return if slashed_time || go_stopwatch {
-            Format::CorazaJsonLegacy
-        } else {
-            Format::ModSec2Json
-        };
+        return if slashed_time || go_stopwatch { Format::CorazaJsonLegacy } else { Format::ModSec2Json };
     }
-    if transaction.has("time_stamp")
-        || (transaction.has("unique_id") && transaction.has("server_id"))
-    {
+    if transaction.has("time_stamp") || (transaction.has("unique_id") && transaction.has("server_id")) {
         return Format::ModSec3Json;
     }
-    if transaction.has("unix_timestamp") || transaction.has("is_interrupted") || doc.has("messages")
-    {
+    if transaction.has("unix_timestamp") || transaction.has("is_interrupted") || doc.has("messages") {
         return Format::CorazaJson;
     }
     if transaction.has("transaction_id") {
@@ -104,10 +94,7 @@ fn parse_json_entry(raw: &[u8], warnings: &mut Vec<String>) -> Option<AuditEvent
     let doc = match doc {
         JsonValue::Array(items) => {
             if items.len() > 1 {
-                warnings.push(format!(
-                    "JSON array of {} documents: only the first is parsed",
-                    items.len()
-                ));
+                warnings.push(format!("JSON array of {} documents: only the first is parsed", items.len()));
             }
             items.into_iter().next()?
         }
@@ -115,9 +102,7 @@ fn parse_json_entry(raw: &[u8], warnings: &mut Vec<String>) -> Option<AuditEvent
     };
     let event = match detect_json_format(&doc) {
         Format::ModSec2Json => json_v2::parse_modsec2_json(&doc, Format::ModSec2Json, warnings),
-        Format::CorazaJsonLegacy => {
-            json_v2::parse_modsec2_json(&doc, Format::CorazaJsonLegacy, warnings)
-        }
+        Format::CorazaJsonLegacy => json_v2::parse_modsec2_json(&doc, Format::CorazaJsonLegacy, warnings),
         Format::ModSec3Json => json_v3::parse_modsec3_json(&doc, warnings),
         Format::CorazaJson => coraza::parse_coraza_json(&doc, warnings),
         Format::CorazaOcsf => coraza_ocsf::parse_coraza_ocsf(&doc, warnings),
@@ -129,11 +114,7 @@ fn parse_json_entry(raw: &[u8], warnings: &mut Vec<String>) -> Option<AuditEvent
 /// Derives what every dialect computes the same way: host, interception from deny messages,
 /// phase, anomaly scores and the action.
 fn finish(event: &mut AuditEvent) {
-    if let Some((_, host)) = event
-        .request_headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
-    {
+    if let Some((_, host)) = event.request_headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("host")) {
         event.host = host.clone();
     }
     let deny_message = event.messages.iter().find(|message| message.disruptive);

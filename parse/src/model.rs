@@ -43,16 +43,8 @@ pub enum Severity {
 }
 
 impl Severity {
-    const ALL: [Severity; 8] = [
-        Severity::Emergency,
-        Severity::Alert,
-        Severity::Critical,
-        Severity::Error,
-        Severity::Warning,
-        Severity::Notice,
-        Severity::Info,
-        Severity::Debug,
-    ];
+    const ALL: [Severity; 8] =
+        [Severity::Emergency, Severity::Alert, Severity::Critical, Severity::Error, Severity::Warning, Severity::Notice, Severity::Info, Severity::Debug];
 
     /// Returns the syslog number (0 = emergency … 7 = debug).
     pub fn as_u8(self) -> u8 {
@@ -75,9 +67,7 @@ impl Severity {
 
     /// Returns the severity for a syslog number 0–7.
     pub fn from_number(number: i64) -> Option<Severity> {
-        usize::try_from(number)
-            .ok()
-            .and_then(|index| Severity::ALL.get(index).copied())
+        usize::try_from(number).ok().and_then(|index| Severity::ALL.get(index).copied())
     }
 
     /// Parses a severity written as a name in any case (`CRITICAL`, `critical`, also the
@@ -140,10 +130,7 @@ impl Serialize for Body {
 impl<'de> Deserialize<'de> for Body {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let encoded = String::deserialize(deserializer)?;
-        BASE64
-            .decode(encoded.as_bytes())
-            .map(Body)
-            .map_err(serde::de::Error::custom)
+        BASE64.decode(encoded.as_bytes()).map(Body).map_err(serde::de::Error::custom)
     }
 }
 
@@ -227,14 +214,8 @@ pub struct AuditEvent {
 pub(crate) const SUMMARY_TAGS: [&str; 2] = ["anomaly-evaluation", "event-correlation"];
 
 fn is_anomaly_evaluation(message: &RuleMessage) -> bool {
-    let by_id = message
-        .rule_id
-        .is_some_and(|id| matches!(id, 949_000..=949_999 | 959_000..=959_999 | 980_000..=980_999));
-    by_id
-        || message
-            .tags
-            .iter()
-            .any(|tag| SUMMARY_TAGS.contains(&tag.as_str()))
+    let by_id = message.rule_id.is_some_and(|id| matches!(id, 949_000..=949_999 | 959_000..=959_999 | 980_000..=980_999));
+    by_id || message.tags.iter().any(|tag| SUMMARY_TAGS.contains(&tag.as_str()))
 }
 
 impl AuditEvent {
@@ -251,10 +232,7 @@ impl AuditEvent {
 
     /// Returns the most severe message severity.
     pub fn max_severity(&self) -> Option<Severity> {
-        self.messages
-            .iter()
-            .filter_map(|message| message.severity)
-            .max()
+        self.messages.iter().filter_map(|message| message.severity).max()
     }
 
     /// Returns the message that best describes the event in a list row: the first of the most
@@ -264,9 +242,7 @@ impl AuditEvent {
         for candidate in self.messages.iter().filter(|m| !is_anomaly_evaluation(m)) {
             let better = match best {
                 None => true,
-                Some(current) => {
-                    candidate.severity.is_some() && candidate.severity > current.severity
-                }
+                Some(current) => candidate.severity.is_some() && candidate.severity > current.severity,
             };
             if better {
                 best = Some(candidate);

@@ -43,10 +43,7 @@ pub fn parse_boundary_line(line: &[u8]) -> Option<BoundaryLine<'_>> {
     if !letter.is_ascii_uppercase() {
         return None;
     }
-    let (style, token) = if let Some(inner) = framed
-        .strip_prefix(b"---")
-        .and_then(|rest| rest.strip_suffix(b"---"))
-    {
+    let (style, token) = if let Some(inner) = framed.strip_prefix(b"---").and_then(|rest| rest.strip_suffix(b"---")) {
         (BoundaryStyle::TripleDash, inner)
     } else {
         let inner = framed.strip_prefix(b"--")?.strip_suffix(b"-")?;
@@ -55,11 +52,7 @@ pub fn parse_boundary_line(line: &[u8]) -> Option<BoundaryLine<'_>> {
     if token.is_empty() || !token.iter().all(u8::is_ascii_alphanumeric) {
         return None;
     }
-    Some(BoundaryLine {
-        style,
-        token,
-        letter,
-    })
+    Some(BoundaryLine { style, token, letter })
 }
 
 /// One part of a native entry.
@@ -70,10 +63,7 @@ pub struct Section<'a> {
 }
 
 /// Splits `raw` into its parts. Returns `None` if no boundary line exists at all.
-pub fn split_sections<'a>(
-    raw: &'a [u8],
-    warnings: &mut Vec<String>,
-) -> Option<(BoundaryLine<'a>, Vec<Section<'a>>)> {
+pub fn split_sections<'a>(raw: &'a [u8], warnings: &mut Vec<String>) -> Option<(BoundaryLine<'a>, Vec<Section<'a>>)> {
     let mut locked: Option<BoundaryLine<'a>> = None;
     let mut starts: Vec<(u8, usize, usize)> = Vec::new(); // letter, line start, content start
     let mut seen_content_before = false;
@@ -98,15 +88,10 @@ pub fn split_sections<'a>(
         .enumerate()
         .map(|(index, &(letter, _, content_start))| {
             let content_end = match starts.get(index + 1) {
-                Some(&(_, next_line_start, _)) => {
-                    next_line_start.saturating_sub(1).max(content_start)
-                }
+                Some(&(_, next_line_start, _)) => next_line_start.saturating_sub(1).max(content_start),
                 None => raw.len(),
             };
-            Section {
-                letter,
-                content: slice(raw, content_start, content_end),
-            }
+            Section { letter, content: slice(raw, content_start, content_end) }
         })
         .collect();
     Some((boundary, sections))
@@ -117,18 +102,9 @@ fn detect_format(boundary: &BoundaryLine<'_>, sections: &[Section<'_>]) -> Forma
     if boundary.style == BoundaryStyle::TripleDash {
         return Format::ModSec3Native;
     }
-    let trailer = sections
-        .iter()
-        .find(|section| section.letter == b'H')
-        .map(|section| section.content);
-    let has_line_starting = |prefix: &[u8]| {
-        trailer.is_some_and(|content| {
-            crate::bytes::lines(content)
-                .any(|line| line.starts_with(prefix))
-        })
-    };
-    let coraza_line =
-        trailer.is_some_and(|content| crate::bytes::find(content, b"] Coraza: ").is_some());
+    let trailer = sections.iter().find(|section| section.letter == b'H').map(|section| section.content);
+    let has_line_starting = |prefix: &[u8]| trailer.is_some_and(|content| crate::bytes::lines(content).any(|line| line.starts_with(prefix)));
+    let coraza_line = trailer.is_some_and(|content| crate::bytes::find(content, b"] Coraza: ").is_some());
     if coraza_line || (boundary.token.len() == 10 && !has_line_starting(b"Message: ")) {
         Format::CorazaNative
     } else if has_line_starting(b"ModSecurity: ") && !has_line_starting(b"Message: ") {
@@ -146,14 +122,8 @@ pub fn split_request_line(line: &str) -> (String, String, String) {
     };
     let rest = rest.trim();
     match rest.rsplit_once(' ') {
-        Some((uri, protocol)) if protocol.starts_with("HTTP/") => (
-            method.to_string(),
-            uri.trim_end().to_string(),
-            protocol.to_string(),
-        ),
-        _ if rest.starts_with("HTTP/") && !rest.contains(' ') => {
-            (method.to_string(), String::new(), rest.to_string())
-        }
+        Some((uri, protocol)) if protocol.starts_with("HTTP/") => (method.to_string(), uri.trim_end().to_string(), protocol.to_string()),
+        _ if rest.starts_with("HTTP/") && !rest.contains(' ') => (method.to_string(), String::new(), rest.to_string()),
         _ => (method.to_string(), rest.to_string(), String::new()),
     }
 }
@@ -183,27 +153,16 @@ fn parse_header_lines<'a>(
                 let value = value.strip_prefix(b" ").unwrap_or(value);
                 headers.push((name, lossy(value)));
             }
-            None => warnings.push(format!(
-                "part {part} line {} has no ':' and was skipped",
-                number + 2
-            )),
+            None => warnings.push(format!("part {part} line {} has no ':' and was skipped", number + 2)),
         }
     }
     headers
 }
 
 /// Part A: `[time] unique_id client_ip client_port server_ip server_port`.
-fn parse_part_a(
-    content: &[u8],
-    format: Format,
-    event: &mut AuditEvent,
-    warnings: &mut Vec<String>,
-) {
+fn parse_part_a(content: &[u8], format: Format, event: &mut AuditEvent, warnings: &mut Vec<String>) {
     let text = lossy(trim(content));
-    let (time_text, rest) = match text
-        .strip_prefix('[')
-        .and_then(|inner| inner.split_once(']'))
-    {
+    let (time_text, rest) = match text.strip_prefix('[').and_then(|inner| inner.split_once(']')) {
         Some((time, rest)) => (time.to_string(), rest.trim_start().to_string()),
         None => {
             warnings.push("part A has no [time]".to_string());
@@ -231,29 +190,20 @@ fn parse_part_a(
     event.server_ip = unbracket(field(3));
     event.server_port = parse_decimal(field(4).as_bytes());
     if fields.len() < 5 {
-        warnings.push(format!(
-            "part A has {} fields after the time, expected 5",
-            fields.len()
-        ));
+        warnings.push(format!("part A has {} fields after the time, expected 5", fields.len()));
     }
 }
 
 /// Returns an IP address without surrounding `[` `]` (Coraza writes `[::1]`).
 pub fn unbracket(address: &str) -> String {
     let address = address.trim();
-    address
-        .strip_prefix('[')
-        .and_then(|inner| inner.strip_suffix(']'))
-        .unwrap_or(address)
-        .to_string()
+    address.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')).unwrap_or(address).to_string()
 }
 
 /// Returns a body part's bytes; v3 and Coraza append one LF of their own after the body.
 fn body_of(content: &[u8], format: Format) -> Option<Body> {
     let content = match format {
-        Format::ModSec3Native | Format::CorazaNative => {
-            content.strip_suffix(b"\n").unwrap_or(content)
-        }
+        Format::ModSec3Native | Format::CorazaNative => content.strip_suffix(b"\n").unwrap_or(content),
         _ => content,
     };
     (!content.is_empty()).then(|| Body(content.to_vec()))
@@ -265,18 +215,12 @@ pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>, detail: Detail) -> O
     let full = detail == Detail::Full;
     let (boundary, sections) = split_sections(raw, warnings)?;
     let format = detect_format(&boundary, &sections);
-    let mut event = AuditEvent {
-        format,
-        ..AuditEvent::default()
-    };
+    let mut event = AuditEvent { format, ..AuditEvent::default() };
     let mut stopwatch_start_us = None;
     let mut seen_letters: Vec<u8> = Vec::new();
     for section in &sections {
         if seen_letters.contains(&section.letter) {
-            warnings.push(format!(
-                "part {} appears more than once",
-                char::from(section.letter)
-            ));
+            warnings.push(format!("part {} appears more than once", char::from(section.letter)));
         }
         seen_letters.push(section.letter);
         event.parts.push(char::from(section.letter));
@@ -284,8 +228,7 @@ pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>, detail: Detail) -> O
         match section.letter {
             b'A' => parse_part_a(content, format, &mut event, warnings),
             b'B' => {
-                let mut lines = crate::bytes::lines(content)
-                    .skip_while(|line| strip_cr(line).is_empty());
+                let mut lines = crate::bytes::lines(content).skip_while(|line| strip_cr(line).is_empty());
                 let request_line = lossy(strip_cr(lines.next().unwrap_or_default()));
                 (event.method, event.uri, event.protocol) = split_request_line(&request_line);
                 event.request_headers = parse_header_lines(lines, 'B', warnings, |name| full || name.eq_ignore_ascii_case(b"host"));
@@ -293,25 +236,16 @@ pub fn parse_native(raw: &[u8], warnings: &mut Vec<String>, detail: Detail) -> O
             b'C' if full => event.request_body = body_of(content, format),
             b'I' if full && event.request_body.is_none() => event.request_body = body_of(content, format),
             b'F' => {
-                let mut lines = crate::bytes::lines(content)
-                    .skip_while(|line| strip_cr(line).is_empty());
+                let mut lines = crate::bytes::lines(content).skip_while(|line| strip_cr(line).is_empty());
                 let status_line = lossy(strip_cr(lines.next().unwrap_or_default()));
                 let mut fields = status_line.split_whitespace();
                 event.response_protocol = fields.next().unwrap_or_default().to_string();
-                event.status = fields
-                    .next()
-                    .and_then(|code| parse_decimal(code.as_bytes()))
-                    .filter(|code| *code != 0);
+                event.status = fields.next().and_then(|code| parse_decimal(code.as_bytes())).filter(|code| *code != 0);
                 event.response_headers = parse_header_lines(lines, 'F', warnings, |_| full);
             }
             b'E' if full => event.response_body = body_of(content, format),
             b'H' => stopwatch_start_us = parse_trailer(content, &mut event, warnings, detail),
-            b'K' if full => event.matched_rules.extend(
-                crate::bytes::lines(content)
-                    .map(strip_cr)
-                    .filter(|line| !trim(line).is_empty())
-                    .map(lossy),
-            ),
+            b'K' if full => event.matched_rules.extend(crate::bytes::lines(content).map(strip_cr).filter(|line| !trim(line).is_empty()).map(lossy)),
             _ => {}
         }
     }
@@ -339,36 +273,17 @@ mod tests {
         assert_eq!((v3.token, v3.letter), (&b"Bo5kPrA4"[..], b'Z'));
         assert!(!v2.same_boundary(&v3));
         assert!(parse_boundary_line(b"--RxuADesKRg-H--").is_some());
-        for not_boundary in [
-            &b"--74042858-a--"[..],
-            b"--7404 858-A--",
-            b"----A--",
-            b"-74042858-A--",
-            b"--x-A-",
-            b"",
-        ] {
-            assert!(
-                parse_boundary_line(not_boundary).is_none(),
-                "{not_boundary:?}"
-            );
+        for not_boundary in [&b"--74042858-a--"[..], b"--7404 858-A--", b"----A--", b"-74042858-A--", b"--x-A-", b""] {
+            assert!(parse_boundary_line(not_boundary).is_none(), "{not_boundary:?}");
         }
     }
 
     #[test]
     fn request_lines() {
         let split = |line: &str| split_request_line(line);
-        assert_eq!(
-            split("GET /a?b=c HTTP/1.1"),
-            ("GET".into(), "/a?b=c".into(), "HTTP/1.1".into())
-        );
-        assert_eq!(
-            split("GET /products?x=1 "),
-            ("GET".into(), "/products?x=1".into(), String::new())
-        );
-        assert_eq!(
-            split("GET /a b HTTP/1.0"),
-            ("GET".into(), "/a b".into(), "HTTP/1.0".into())
-        );
+        assert_eq!(split("GET /a?b=c HTTP/1.1"), ("GET".into(), "/a?b=c".into(), "HTTP/1.1".into()));
+        assert_eq!(split("GET /products?x=1 "), ("GET".into(), "/products?x=1".into(), String::new()));
+        assert_eq!(split("GET /a b HTTP/1.0"), ("GET".into(), "/a b".into(), "HTTP/1.0".into()));
         assert_eq!(split("GET"), ("GET".into(), String::new(), String::new()));
     }
 

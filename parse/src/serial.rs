@@ -36,11 +36,7 @@ fn split(file: &[u8]) -> Vec<Range<usize>> {
         Some(b'{') => split_json(file),
         Some(b'-') => {
             let entries = split_native(file);
-            if entries.is_empty() {
-                whole(file)
-            } else {
-                entries
-            }
+            if entries.is_empty() { whole(file) } else { entries }
         }
         Some(_) => whole(file),
     }
@@ -84,14 +80,10 @@ fn split_native(file: &[u8]) -> Vec<Range<usize>> {
         };
         let same_boundary = current_boundary == Some(boundary.token);
         if boundary.letter == b'A' {
-            let next_is_header = lines
-                .get(index + 1)
-                .is_some_and(|(_, next)| next.first() == Some(&b'['));
+            let next_is_header = lines.get(index + 1).is_some_and(|(_, next)| next.first() == Some(&b'['));
             if closed || same_boundary || next_is_header {
                 if let Some(open) = entries.last_mut().filter(|_| !closed) {
-                    open.end = trim_end(crate::bytes::slice(file, 0, offset))
-                        .len()
-                        .max(open.start);
+                    open.end = trim_end(crate::bytes::slice(file, 0, offset)).len().max(open.start);
                 }
                 entries.push(offset..file.len());
                 current_boundary = Some(boundary.token);
@@ -105,9 +97,7 @@ fn split_native(file: &[u8]) -> Vec<Range<usize>> {
         }
     }
     if let Some(open) = entries.last_mut().filter(|_| !closed) {
-        open.end = trim_end(crate::bytes::slice(file, 0, open.end))
-            .len()
-            .max(open.start);
+        open.end = trim_end(crate::bytes::slice(file, 0, open.end)).len().max(open.start);
     }
     entries
 }
@@ -122,10 +112,7 @@ mod tests {
         let ranges = split_entries(file);
         assert_eq!(ranges.len(), 3);
         assert_eq!(&file[ranges[0].clone()], b"--aa-A--\n[t] 1\n--aa-Z--\n");
-        assert_eq!(
-            &file[ranges[1].clone()],
-            b"--aa-A--\n[t] 2\n--aa-C--\n--bb-A--\n--aa-Z--\n"
-        );
+        assert_eq!(&file[ranges[1].clone()], b"--aa-A--\n[t] 2\n--aa-C--\n--bb-A--\n--aa-Z--\n");
         assert_eq!(&file[ranges[2].clone()], b"--cc-A--\n[t] 3");
     }
 
@@ -134,10 +121,7 @@ mod tests {
         let file = b"{\"a\":1}\n\n{\"b\":2}\r\n{\n  \"c\": 3\n}\n";
         let ranges = split_entries(file);
         let entries: Vec<&[u8]> = ranges.iter().map(|range| &file[range.clone()]).collect();
-        assert_eq!(
-            entries,
-            vec![&b"{\"a\":1}\n"[..], b"{\"b\":2}\r\n", b"{\n  \"c\": 3\n}\n"]
-        );
+        assert_eq!(entries, vec![&b"{\"a\":1}\n"[..], b"{\"b\":2}\r\n", b"{\n  \"c\": 3\n}\n"]);
     }
 
     #[test]

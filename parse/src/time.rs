@@ -51,23 +51,15 @@ impl CivilTime {
             return None;
         }
         let days = days_from_civil(self.year, self.month, self.day);
-        let seconds = days * 86_400
-            + i64::from(self.hour) * 3600
-            + i64::from(self.minute) * 60
-            + i64::from(self.second);
+        let seconds = days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second);
         Some(seconds * MICROS_PER_SECOND)
     }
 }
 
 fn month_from_name(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     let lower = name.to_ascii_lowercase();
-    MONTHS
-        .iter()
-        .position(|month| *month == lower)
-        .and_then(|index| u32::try_from(index + 1).ok())
+    MONTHS.iter().position(|month| *month == lower).and_then(|index| u32::try_from(index + 1).ok())
 }
 
 fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
@@ -104,10 +96,7 @@ fn parse_fraction_us(fraction: &str, warnings: &mut Vec<String>) -> i64 {
 /// Parses a ModSecurity zone: `+0900`, `-0500`, `--0500`, `--03-30`, `+09`, `Z`.
 /// The sign is `-` when the field starts with `-`; the digits are then taken as absolute values.
 fn parse_zone(zone: &str) -> Option<i32> {
-    if zone.eq_ignore_ascii_case("z")
-        || zone.eq_ignore_ascii_case("gmt")
-        || zone.eq_ignore_ascii_case("utc")
-    {
+    if zone.eq_ignore_ascii_case("z") || zone.eq_ignore_ascii_case("gmt") || zone.eq_ignore_ascii_case("utc") {
         return Some(0);
     }
     let negative = zone.starts_with('-');
@@ -133,11 +122,7 @@ fn parse_zone(zone: &str) -> Option<i32> {
 
 /// Parses an Apache/ModSecurity 2 time: `[25/Nov/2026:10:11:12.123456 +0900]` (brackets optional).
 pub fn parse_apache_time(text: &str, warnings: &mut Vec<String>) -> Option<ZonedTime> {
-    let text = text
-        .trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .trim();
+    let text = text.trim().trim_start_matches('[').trim_end_matches(']').trim();
     let (date_time, zone) = match text.split_once(' ') {
         Some((date_time, zone)) => (date_time, Some(zone.trim())),
         None => (text, None),
@@ -147,18 +132,9 @@ pub fn parse_apache_time(text: &str, warnings: &mut Vec<String>) -> Option<Zoned
     let month = month_from_name(date_parts.next()?)?;
     let year = number(date_parts.next()?)?;
     let clock_and_fraction = date_parts.next()?;
-    let (clock, fraction) = clock_and_fraction
-        .split_once('.')
-        .unwrap_or((clock_and_fraction, ""));
+    let (clock, fraction) = clock_and_fraction.split_once('.').unwrap_or((clock_and_fraction, ""));
     let (hour, minute, second) = parse_clock(clock)?;
-    let civil = CivilTime {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second,
-    };
+    let civil = CivilTime { year, month, day, hour, minute, second };
     let local_us = civil.to_epoch_us()? + parse_fraction_us(fraction, warnings);
     let offset_minutes = match zone {
         Some(zone) => {
@@ -174,10 +150,7 @@ pub fn parse_apache_time(text: &str, warnings: &mut Vec<String>) -> Option<Zoned
         }
     };
     let offset_us = i64::from(offset_minutes.unwrap_or(0)) * 60 * MICROS_PER_SECOND;
-    Some(ZonedTime {
-        utc_us: local_us - offset_us,
-        offset_minutes,
-    })
+    Some(ZonedTime { utc_us: local_us - offset_us, offset_minutes })
 }
 
 /// Parses C `asctime`/`%c` text (`Wed Nov 25 03:32:57 2026`, `Tue Jun  6 11:24:03 2020`) as UTC.
@@ -187,15 +160,7 @@ pub fn parse_asctime_as_utc(text: &str) -> Option<i64> {
         return None;
     };
     let (hour, minute, second) = parse_clock(clock)?;
-    CivilTime {
-        year: number(year)?,
-        month: month_from_name(month)?,
-        day: number(day)?,
-        hour,
-        minute,
-        second,
-    }
-    .to_epoch_us()
+    CivilTime { year: number(year)?, month: month_from_name(month)?, day: number(day)?, hour, minute, second }.to_epoch_us()
 }
 
 /// Parses Coraza's `2026/11/25 12:58:55` (optionally in brackets) as UTC.
@@ -211,15 +176,7 @@ pub fn parse_slashed_datetime_as_utc(text: &str) -> Option<i64> {
     }
     let (clock, fraction) = clock.trim().split_once('.').unwrap_or((clock.trim(), ""));
     let (hour, minute, second) = parse_clock(clock)?;
-    let whole = CivilTime {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second,
-    }
-    .to_epoch_us()?;
+    let whole = CivilTime { year, month, day, hour, minute, second }.to_epoch_us()?;
     Some(whole + parse_fraction_us(fraction, &mut Vec::new()))
 }
 
@@ -299,18 +256,9 @@ mod tests {
 
     #[test]
     fn asctime_and_slashed() {
-        assert_eq!(
-            parse_asctime_as_utc("Wed Nov 25 03:32:57 2026"),
-            Some(1_795_577_577 * MICROS_PER_SECOND)
-        );
-        assert_eq!(
-            parse_asctime_as_utc("Tue Jun  6 11:24:03 2023"),
-            Some(1_686_050_643 * MICROS_PER_SECOND)
-        );
-        assert_eq!(
-            parse_slashed_datetime_as_utc("[2026/11/25 12:58:55]"),
-            Some(1_795_611_535 * MICROS_PER_SECOND)
-        );
+        assert_eq!(parse_asctime_as_utc("Wed Nov 25 03:32:57 2026"), Some(1_795_577_577 * MICROS_PER_SECOND));
+        assert_eq!(parse_asctime_as_utc("Tue Jun  6 11:24:03 2023"), Some(1_686_050_643 * MICROS_PER_SECOND));
+        assert_eq!(parse_slashed_datetime_as_utc("[2026/11/25 12:58:55]"), Some(1_795_611_535 * MICROS_PER_SECOND));
         assert!(!is_slashed_datetime("25/Nov/2026:03:22:29 +0000"));
     }
 }

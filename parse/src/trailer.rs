@@ -18,9 +18,7 @@ fn is_named_line(line: &[u8]) -> bool {
     };
     let name = crate::bytes::slice(line, 0, colon);
     name.first().is_some_and(u8::is_ascii_alphabetic)
-        && name
-            .iter()
-            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-' || *byte == b'_')
+        && name.iter().all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-' || *byte == b'_')
         && matches!(line.get(colon + 1), Some(b' ') | None)
 }
 
@@ -53,11 +51,7 @@ fn logical_lines(content: &[u8]) -> Vec<Cow<'_, [u8]>> {
 /// Normalises an engine mode: `ENABLED`, `DETECTION_ONLY`, `DISABLED`, else as written.
 pub fn normalize_engine_mode(text: &str) -> String {
     let unquoted = text.trim().trim_matches('"');
-    let squashed: String = unquoted
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let squashed: String = unquoted.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
     match squashed.as_str() {
         "enabled" | "on" => "ENABLED".to_string(),
         "detectiononly" => "DETECTION_ONLY".to_string(),
@@ -70,19 +64,14 @@ pub fn normalize_engine_mode(text: &str) -> String {
 pub fn split_producer(text: &str) -> Vec<String> {
     let text = text.trim();
     let text = text.strip_suffix('.').unwrap_or(text);
-    text.split("; ")
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .map(str::to_string)
-        .collect()
+    text.split("; ").map(str::trim).filter(|part| !part.is_empty()).map(str::to_string).collect()
 }
 
 /// Records an alert line; `grammar` is the part after any prefix, `original` the whole text kept.
 fn push_alert(event: &mut AuditEvent, grammar: &[u8], original: &[u8], warnings: &mut Vec<String>, detail: Detail) {
     let parsed = parse_alert_with(grammar, detail);
     if parsed.truncated {
-        warnings
-            .push("a rule message ends inside a [name \"value\"] token (truncated)".to_string());
+        warnings.push("a rule message ends inside a [name \"value\"] token (truncated)".to_string());
     }
     if event.host.is_empty()
         && let Some(hostname) = parsed.hostname.filter(|name| !name.is_empty())
@@ -97,12 +86,7 @@ fn push_alert(event: &mut AuditEvent, grammar: &[u8], original: &[u8], warnings:
 }
 
 /// Parses the trailer into `event`. Returns the request start in µs from `Stopwatch:`.
-pub fn parse_trailer(
-    content: &[u8],
-    event: &mut AuditEvent,
-    warnings: &mut Vec<String>,
-    detail: Detail,
-) -> Option<i64> {
+pub fn parse_trailer(content: &[u8], event: &mut AuditEvent, warnings: &mut Vec<String>, detail: Detail) -> Option<i64> {
     let mut stopwatch_start_us = None;
     for line in logical_lines(content) {
         if let Some(alert) = line.strip_prefix(b"Message: ") {
@@ -115,13 +99,7 @@ pub fn parse_trailer(
         }
         if line.starts_with(b"[client ") {
             match crate::bytes::find(&line, b"] Coraza: ") {
-                Some(position) => push_alert(
-                    event,
-                    crate::bytes::slice(&line, position + 10, line.len()),
-                    &line,
-                    warnings,
-                    detail,
-                ),
+                Some(position) => push_alert(event, crate::bytes::slice(&line, position + 10, line.len()), &line, warnings, detail),
                 None if detail == Detail::Full => event.extra_trailers.push((String::new(), lossy(&line))),
                 None => {}
             }
@@ -137,10 +115,7 @@ pub fn parse_trailer(
         };
         let value = value.strip_prefix(' ').unwrap_or(value);
         if matches!(name, "Stopwatch" | "Stopwatch2") && stopwatch_start_us.is_none() {
-            stopwatch_start_us = value
-                .split_whitespace()
-                .next()
-                .and_then(|start| start.parse().ok());
+            stopwatch_start_us = value.split_whitespace().next().and_then(|start| start.parse().ok());
         }
         match name {
             "Action" if value.starts_with("Intercepted") => {
@@ -151,9 +126,7 @@ pub fn parse_trailer(
             "Producer" => event.producer = split_producer(value),
             "Server" => event.server_software = Some(value.to_string()),
             "Engine-Mode" => event.engine_mode = Some(normalize_engine_mode(value)),
-            _ => event
-                .extra_trailers
-                .push((name.to_string(), value.to_string())),
+            _ => event.extra_trailers.push((name.to_string(), value.to_string())),
         }
     }
     if trim(content).is_empty() {
@@ -170,10 +143,7 @@ mod tests {
     fn continuation_lines_join_the_message() {
         let content = b"Message: JSON parser error: parse error: premature EOF\n\nMessage: second\nrest of second\nApache-Handler: cgi-script\n";
         let lines = logical_lines(content);
-        assert_eq!(
-            lines[0],
-            b"Message: JSON parser error: parse error: premature EOF".to_vec()
-        );
+        assert_eq!(lines[0], b"Message: JSON parser error: parse error: premature EOF".to_vec());
         assert_eq!(lines[1], b"Message: second\nrest of second".to_vec());
         assert_eq!(lines.len(), 3);
     }
@@ -187,22 +157,10 @@ mod tests {
         assert_eq!(start, Some(1_795_576_949_554_359));
         assert!(event.intercepted);
         assert_eq!(event.phase, Some(4));
-        assert_eq!(
-            event.producer,
-            vec![
-                "ModSecurity for Apache/2.9.7 (http://www.modsecurity.org/)",
-                "OWASP_CRS/3.3.4"
-            ]
-        );
+        assert_eq!(event.producer, vec!["ModSecurity for Apache/2.9.7 (http://www.modsecurity.org/)", "OWASP_CRS/3.3.4"]);
         assert_eq!(event.server_software.as_deref(), Some("Apache"));
         assert_eq!(event.engine_mode.as_deref(), Some("DETECTION_ONLY"));
-        assert_eq!(
-            event.extra_trailers,
-            vec![(
-                "Stopwatch".to_string(),
-                "1795576949554359 3499 (- - -)".to_string()
-            )]
-        );
+        assert_eq!(event.extra_trailers, vec![("Stopwatch".to_string(), "1795576949554359 3499 (- - -)".to_string())]);
         assert_eq!(event.messages[0].rule_id, Some(980130));
         assert!(warnings.is_empty());
     }
@@ -212,10 +170,7 @@ mod tests {
         assert_eq!(normalize_engine_mode("Enabled"), "ENABLED");
         assert_eq!(normalize_engine_mode("On"), "ENABLED");
         assert_eq!(normalize_engine_mode("DetectionOnly"), "DETECTION_ONLY");
-        assert_eq!(
-            normalize_engine_mode("\"DETECTION_ONLY\""),
-            "DETECTION_ONLY"
-        );
+        assert_eq!(normalize_engine_mode("\"DETECTION_ONLY\""), "DETECTION_ONLY");
         assert_eq!(normalize_engine_mode("Weird"), "Weird");
     }
 }

@@ -23,9 +23,7 @@ fn assert_basics(label: &str, event: &AuditEvent) {
 fn expected_corpus_format(dataset: &str) -> Format {
     match dataset {
         "v3-json/storage" => Format::ModSec3Json,
-        "native-serial.log" | "concurrent-native/storage" | "mlogc-captured" => {
-            Format::ModSec2Native
-        }
+        "native-serial.log" | "concurrent-native/storage" | "mlogc-captured" => Format::ModSec2Native,
         _ => Format::ModSec2Json,
     }
 }
@@ -41,68 +39,18 @@ fn every_corpus_entry_parses() {
             let event = &parsed.event;
             assert_basics(&entry.label, event);
             common::assert_summary_agrees(&entry.label, &entry.bytes);
-            assert_eq!(
-                event.format,
-                expected_corpus_format(dataset),
-                "{}",
-                entry.label
-            );
+            assert_eq!(event.format, expected_corpus_format(dataset), "{}", entry.label);
             let time_us = event.time_us.unwrap_or_default();
-            assert!(
-                (CORPUS_START_US..CORPUS_END_US).contains(&time_us),
-                "{}: {time_us}",
-                entry.label
-            );
+            assert!((CORPUS_START_US..CORPUS_END_US).contains(&time_us), "{}: {time_us}", entry.label);
             assert!(event.status.is_some(), "{}: status", entry.label);
-            let host_header = event
-                .request_headers
-                .iter()
-                .find(|(name, _)| name == "Host");
-            assert_eq!(
-                event.host,
-                host_header.map_or("", |(_, value)| value.as_str()),
-                "{}",
-                entry.label
-            );
-            assert!(
-                event
-                    .producer
-                    .iter()
-                    .any(|part| part.contains("ModSecurity")),
-                "{}: {:?}",
-                entry.label,
-                event.producer
-            );
-            assert!(
-                event.producer.iter().any(|part| part == "OWASP_CRS/3.3.4"),
-                "{}: {:?}",
-                entry.label,
-                event.producer
-            );
-            assert_eq!(
-                event.engine_mode.as_deref(),
-                Some("ENABLED"),
-                "{}",
-                entry.label
-            );
-            assert!(
-                event
-                    .request_headers
-                    .iter()
-                    .any(|(name, _)| name == "X-Fixture-Case"),
-                "{}",
-                entry.label
-            );
+            let host_header = event.request_headers.iter().find(|(name, _)| name == "Host");
+            assert_eq!(event.host, host_header.map_or("", |(_, value)| value.as_str()), "{}", entry.label);
+            assert!(event.producer.iter().any(|part| part.contains("ModSecurity")), "{}: {:?}", entry.label, event.producer);
+            assert!(event.producer.iter().any(|part| part == "OWASP_CRS/3.3.4"), "{}: {:?}", entry.label, event.producer);
+            assert_eq!(event.engine_mode.as_deref(), Some("ENABLED"), "{}", entry.label);
+            assert!(event.request_headers.iter().any(|(name, _)| name == "X-Fixture-Case"), "{}", entry.label);
             if event.format == Format::ModSec2Native {
-                assert!(
-                    parsed
-                        .warnings
-                        .iter()
-                        .all(|warning| warning.contains("truncated")),
-                    "{}: {:?}",
-                    entry.label,
-                    parsed.warnings
-                );
+                assert!(parsed.warnings.iter().all(|warning| warning.contains("truncated")), "{}: {:?}", entry.label, parsed.warnings);
             }
         }
         total += entries.len();
@@ -119,11 +67,7 @@ fn coraza_format(file_name: &str) -> Format {
         ("https-json-", Format::CorazaJson),
         ("https-native-", Format::CorazaNative),
     ];
-    prefixes
-        .iter()
-        .find(|(prefix, _)| file_name.starts_with(prefix))
-        .map(|(_, format)| *format)
-        .unwrap_or_else(|| panic!("unexpected fixture {file_name}"))
+    prefixes.iter().find(|(prefix, _)| file_name.starts_with(prefix)).map(|(_, format)| *format).unwrap_or_else(|| panic!("unexpected fixture {file_name}"))
 }
 
 #[test]
@@ -131,16 +75,10 @@ fn every_coraza_sample_parses() {
     let directory = fixtures().join("coraza");
     let mut samples: Vec<(String, Vec<u8>)> = Vec::new();
     for path in files_with_suffix(&directory, ".log") {
-        samples.push((
-            path.file_name().unwrap().to_string_lossy().into_owned(),
-            read(&path),
-        ));
+        samples.push((path.file_name().unwrap().to_string_lossy().into_owned(), read(&path)));
     }
     for path in files_with_suffix(&directory, ".http") {
-        samples.push((
-            path.file_name().unwrap().to_string_lossy().into_owned(),
-            http_body(&read(&path)).to_vec(),
-        ));
+        samples.push((path.file_name().unwrap().to_string_lossy().into_owned(), http_body(&read(&path)).to_vec()));
     }
     assert_eq!(samples.len(), 33);
     for (name, bytes) in samples {
@@ -148,11 +86,7 @@ fn every_coraza_sample_parses() {
         assert_basics(&name, &parsed.event);
         common::assert_summary_agrees(&name, &bytes);
         assert_eq!(parsed.event.format, coraza_format(&name), "{name}");
-        assert!(
-            !parsed.event.client_ip.starts_with('['),
-            "{name}: {}",
-            parsed.event.client_ip
-        );
+        assert!(!parsed.event.client_ip.starts_with('['), "{name}: {}", parsed.event.client_ip);
     }
 }
 

@@ -9,10 +9,7 @@ use common::{DATASETS, dataset_entries, files_with_suffix, fixtures, read, stats
 use wafscope_parse::{AuditEvent, parse_entry, parse_index_line};
 
 fn events_of(dataset: &str) -> Vec<AuditEvent> {
-    dataset_entries(dataset)
-        .iter()
-        .map(|entry| parse_entry(&entry.bytes).event)
-        .collect()
+    dataset_entries(dataset).iter().map(|entry| parse_entry(&entry.bytes).event).collect()
 }
 
 fn method_and_uri(request_line: &str) -> (String, String) {
@@ -27,9 +24,7 @@ fn status_counts_match_corpus_stats() {
     for dataset in DATASETS {
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         for event in events_of(dataset) {
-            let status = event
-                .status
-                .map_or("None".to_string(), |status| status.to_string());
+            let status = event.status.map_or("None".to_string(), |status| status.to_string());
             *counts.entry(status).or_default() += 1;
         }
         let expected: BTreeMap<String, u64> = stats_for(dataset)["status_counts"]
@@ -60,25 +55,10 @@ fn rule_ids_match_corpus_stats() {
             .map(|(id, count)| (id.clone(), count.as_u64().expect("count")))
             .collect();
         assert_eq!(events_per_rule, expected, "{dataset}");
-        assert_eq!(
-            events_per_rule.len() as u64,
-            stats["distinct_rule_ids"].as_u64().unwrap(),
-            "{dataset}"
-        );
-        let without_rule_ids = events
-            .iter()
-            .filter(|event| event.rule_ids().is_empty())
-            .count() as u64;
-        assert_eq!(
-            without_rule_ids,
-            stats["events_without_messages"].as_u64().unwrap(),
-            "{dataset}"
-        );
-        assert_eq!(
-            events.len() as u64,
-            stats["events"].as_u64().unwrap(),
-            "{dataset}"
-        );
+        assert_eq!(events_per_rule.len() as u64, stats["distinct_rule_ids"].as_u64().unwrap(), "{dataset}");
+        let without_rule_ids = events.iter().filter(|event| event.rule_ids().is_empty()).count() as u64;
+        assert_eq!(without_rule_ids, stats["events_without_messages"].as_u64().unwrap(), "{dataset}");
+        assert_eq!(events.len() as u64, stats["events"].as_u64().unwrap(), "{dataset}");
     }
 }
 
@@ -93,20 +73,10 @@ fn interception_matches_corpus_stats() {
             // body-parser rule 200002 and the 406 of local rule 10002 are denies too.
             assert_eq!(expected, 71);
             assert_eq!(intercepted, 75);
-            let stats_rule =
-                |event: &&AuditEvent| event.status == Some(403) && !event.rule_ids().is_empty();
-            assert!(
-                events
-                    .iter()
-                    .filter(stats_rule)
-                    .all(|event| event.intercepted)
-            );
+            let stats_rule = |event: &&AuditEvent| event.status == Some(403) && !event.rule_ids().is_empty();
+            assert!(events.iter().filter(stats_rule).all(|event| event.intercepted));
             for event in events.iter().filter(|event| event.intercepted) {
-                let disruptive: Vec<_> = event
-                    .messages
-                    .iter()
-                    .filter(|message| message.disruptive)
-                    .collect();
+                let disruptive: Vec<_> = event.messages.iter().filter(|message| message.disruptive).collect();
                 assert_eq!(disruptive.len(), 1, "{}", event.unique_id);
                 let expected_status = match disruptive[0].rule_id {
                     Some(949110 | 959100) => 403,
@@ -119,16 +89,8 @@ fn interception_matches_corpus_stats() {
         } else {
             assert_eq!(intercepted, expected, "{dataset}");
             for event in events.iter().filter(|event| event.intercepted) {
-                assert!(
-                    matches!(event.phase, Some(1..=5)),
-                    "{dataset} {}",
-                    event.unique_id
-                );
-                assert!(
-                    event.messages.iter().any(|message| message.disruptive),
-                    "{dataset} {}",
-                    event.unique_id
-                );
+                assert!(matches!(event.phase, Some(1..=5)), "{dataset} {}", event.unique_id);
+                assert!(event.messages.iter().any(|message| message.disruptive), "{dataset} {}", event.unique_id);
             }
         }
         for event in &events {
@@ -146,22 +108,11 @@ fn interception_matches_corpus_stats() {
 fn ipv6_clients_match_corpus_stats() {
     for dataset in DATASETS {
         let events = events_of(dataset);
-        let ipv6: Vec<&AuditEvent> = events
-            .iter()
-            .filter(|event| event.client_ip.contains(':'))
-            .collect();
+        let ipv6: Vec<&AuditEvent> = events.iter().filter(|event| event.client_ip.contains(':')).collect();
         let expected = stats_for(dataset)["ipv6_client_events"].as_u64().unwrap();
         assert_eq!(ipv6.len() as u64, expected, "{dataset}");
         // concurrent-json-k ran only 13 cases, none over IPv6.
-        assert_eq!(
-            ipv6.len(),
-            if dataset == "concurrent-json-k/storage" {
-                0
-            } else {
-                2
-            },
-            "{dataset}"
-        );
+        assert_eq!(ipv6.len(), if dataset == "concurrent-json-k/storage" { 0 } else { 2 }, "{dataset}");
         for event in ipv6 {
             assert_eq!(event.client_ip, "::1");
             assert_eq!(event.server_ip, "::1");
@@ -177,32 +128,13 @@ fn anomaly_scores_come_from_the_evaluation_rules() {
             let ids = event.rule_ids();
             let inbound_rule = ids.contains(&949110) || ids.contains(&980130);
             let outbound_rule = ids.contains(&959100) || ids.contains(&980140);
-            assert_eq!(
-                event.inbound_score.is_some(),
-                inbound_rule,
-                "{dataset} {}",
-                event.unique_id
-            );
-            assert_eq!(
-                event.outbound_score.is_some(),
-                outbound_rule,
-                "{dataset} {}",
-                event.unique_id
-            );
+            assert_eq!(event.inbound_score.is_some(), inbound_rule, "{dataset} {}", event.unique_id);
+            assert_eq!(event.outbound_score.is_some(), outbound_rule, "{dataset} {}", event.unique_id);
             if let Some(score) = event.inbound_score {
-                assert!(
-                    score >= 5,
-                    "{dataset}: inbound {score} below the PL threshold"
-                );
-                let message = event
-                    .messages
-                    .iter()
-                    .find(|message| message.rule_id == Some(949110));
+                assert!(score >= 5, "{dataset}: inbound {score} below the PL threshold");
+                let message = event.messages.iter().find(|message| message.rule_id == Some(949110));
                 if let Some(message) = message {
-                    assert_eq!(
-                        message.message,
-                        format!("Inbound Anomaly Score Exceeded (Total Score: {score})")
-                    );
+                    assert_eq!(message.message, format!("Inbound Anomaly Score Exceeded (Total Score: {score})"));
                 }
             }
             if let Some(score) = event.outbound_score {
@@ -216,25 +148,12 @@ fn anomaly_scores_come_from_the_evaluation_rules() {
 fn check_index_join(dataset: &str, storage_path: impl Fn(&str) -> std::path::PathBuf) -> usize {
     let index = read(&fixtures().join("corpus").join(dataset).join("index.log"));
     let mut joined = 0;
-    for line in index
-        .split(|byte| *byte == b'\n')
-        .filter(|line| !line.is_empty())
-    {
-        let index_line = parse_index_line(line)
-            .unwrap_or_else(|| panic!("{dataset}: {}", String::from_utf8_lossy(line)));
-        assert!(
-            index_line.path.ends_with(&index_line.unique_id),
-            "{dataset}: {}",
-            index_line.path
-        );
+    for line in index.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()) {
+        let index_line = parse_index_line(line).unwrap_or_else(|| panic!("{dataset}: {}", String::from_utf8_lossy(line)));
+        assert!(index_line.path.ends_with(&index_line.unique_id), "{dataset}: {}", index_line.path);
         let file = storage_path(&index_line.path);
         let bytes = read(&file);
-        assert_eq!(
-            index_line.size,
-            Some(bytes.len() as u64),
-            "{}",
-            file.display()
-        );
+        assert_eq!(index_line.size, Some(bytes.len() as u64), "{}", file.display());
         assert_eq!(index_line.offset, Some(0));
         assert_eq!(index_line.md5.len(), 32);
         let event = parse_entry(&bytes).event;
@@ -242,18 +161,9 @@ fn check_index_join(dataset: &str, storage_path: impl Fn(&str) -> std::path::Pat
         assert_eq!(event.status, index_line.status, "{}", file.display());
         assert_eq!(event.client_ip, index_line.client_ip);
         let (method, uri) = method_and_uri(&index_line.request_line);
-        assert_eq!(
-            (event.method.as_str(), event.uri.as_str()),
-            (method.as_str(), uri.as_str()),
-            "{}",
-            file.display()
-        );
+        assert_eq!((event.method.as_str(), event.uri.as_str()), (method.as_str(), uri.as_str()), "{}", file.display());
         let delta_us = (event.time_us.unwrap() - index_line.time_us.unwrap()).abs();
-        assert!(
-            delta_us < 2_000_000,
-            "{}: index and entry times {delta_us} µs apart",
-            file.display()
-        );
+        assert!(delta_us < 2_000_000, "{}: index and entry times {delta_us} µs apart", file.display());
         joined += 1;
     }
     joined
@@ -261,12 +171,7 @@ fn check_index_join(dataset: &str, storage_path: impl Fn(&str) -> std::path::Pat
 
 #[test]
 fn v2_storage_files_match_their_index_lines() {
-    for (dataset, expected) in [
-        ("concurrent-json", 94),
-        ("concurrent-json-pl2", 98),
-        ("concurrent-json-k", 14),
-        ("concurrent-native", 94),
-    ] {
+    for (dataset, expected) in [("concurrent-json", 94), ("concurrent-json-pl2", 98), ("concurrent-json-k", 14), ("concurrent-native", 94)] {
         let storage = fixtures().join("corpus").join(dataset).join("storage");
         let joined = check_index_join(dataset, |path| storage.join(path.trim_start_matches('/')));
         assert_eq!(joined, expected, "{dataset}");
@@ -277,10 +182,7 @@ fn v2_storage_files_match_their_index_lines() {
 fn v3_storage_files_match_their_index_lines() {
     let storage = fixtures().join("corpus/v3-json/storage");
     let joined = check_index_join("v3-json", |path| {
-        let relative = path
-            .split_once("/audit/")
-            .map(|(_, relative)| relative)
-            .expect("absolute v3 path");
+        let relative = path.split_once("/audit/").map(|(_, relative)| relative).expect("absolute v3 path");
         storage.join(relative)
     });
     assert_eq!(joined, 94);
@@ -294,8 +196,7 @@ fn mlogc_uploads_match_their_summary_headers() {
         assert_eq!(metadata_files.len(), 94);
         let mut unique_ids = BTreeSet::new();
         for metadata_path in metadata_files {
-            let metadata: serde_json::Value =
-                serde_json::from_slice(&read(&metadata_path)).expect("metadata");
+            let metadata: serde_json::Value = serde_json::from_slice(&read(&metadata_path)).expect("metadata");
             let header = |name: &str| {
                 metadata["headers"]
                     .as_array()
@@ -310,8 +211,7 @@ fn mlogc_uploads_match_their_summary_headers() {
             assert_eq!(body.len() as u64, metadata["body_len"].as_u64().unwrap());
             let hash = wafscope_parse::parse_content_hash(header("X-Content-Hash").as_bytes());
             assert_eq!(hash.as_deref(), metadata["body_md5"].as_str());
-            let summary =
-                parse_index_line(header("X-ForensicLog-Summary").as_bytes()).expect("summary");
+            let summary = parse_index_line(header("X-ForensicLog-Summary").as_bytes()).expect("summary");
             assert_eq!(summary.md5, metadata["body_md5"].as_str().unwrap());
             assert_eq!(summary.size, Some(body.len() as u64));
             assert!(!summary.limited);

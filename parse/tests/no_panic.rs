@@ -42,16 +42,9 @@ fn read_seeds() -> Vec<Vec<u8>> {
         seeds.push(read(&path));
     }
     for dataset in ["v3-json/storage", "native-serial.log"] {
-        seeds.extend(
-            dataset_entries(dataset)
-                .into_iter()
-                .take(12)
-                .map(|entry| entry.bytes),
-        );
+        seeds.extend(dataset_entries(dataset).into_iter().take(12).map(|entry| entry.bytes));
     }
-    seeds.push(read(
-        &fixtures().join("protocol-samples/index-lines-2.9.7.txt"),
-    ));
+    seeds.push(read(&fixtures().join("protocol-samples/index-lines-2.9.7.txt")));
     seeds
 }
 
@@ -118,13 +111,7 @@ fn pathological_inputs_return() {
     exercise(&vec![b'['; 100_000]);
     exercise(&[b"{\"a\":".as_slice(), &vec![b'{'; 50_000]].concat());
     exercise(&b"--abcdef12-A--\n".repeat(5_000));
-    exercise(
-        &[
-            b"--abcdef12-H--\nMessage: x".as_slice(),
-            &b" [id \"".repeat(20_000),
-        ]
-        .concat(),
-    );
+    exercise(&[b"--abcdef12-H--\nMessage: x".as_slice(), &b" [id \"".repeat(20_000)].concat());
     exercise(&b"\n".repeat(100_000));
     exercise(&[b"--abcdef12-A--\n[".as_slice(), &vec![0xff; 10_000]].concat());
 }

@@ -12,16 +12,8 @@ fn by_case(dataset: &str) -> BTreeMap<String, AuditEvent> {
     let mut events = BTreeMap::new();
     for entry in dataset_entries(dataset) {
         let event = parse_entry(&entry.bytes).event;
-        let case = event
-            .request_headers
-            .iter()
-            .find(|(name, _)| name == "X-Fixture-Case")
-            .map(|(_, value)| value.clone())
-            .expect("X-Fixture-Case");
-        assert!(
-            events.insert(case.clone(), event).is_none(),
-            "{dataset}: case {case} twice"
-        );
+        let case = event.request_headers.iter().find(|(name, _)| name == "X-Fixture-Case").map(|(_, value)| value.clone()).expect("X-Fixture-Case");
+        assert!(events.insert(case.clone(), event).is_none(), "{dataset}: case {case} twice");
     }
     events
 }
@@ -47,11 +39,7 @@ fn v2_signature(event: &AuditEvent) -> String {
         })
         .collect();
     // Values like Last-Modified, ETag and X-Unique-ID change from run to run.
-    let response_headers: Vec<&String> = event
-        .response_headers
-        .iter()
-        .map(|(name, _)| name)
-        .collect();
+    let response_headers: Vec<&String> = event.response_headers.iter().map(|(name, _)| name).collect();
     format!(
         "{} {} {} {:?} {} {:?} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}\nmessages: {messages:#?}\nrequest headers: {:?}\nresponse headers: {response_headers:?}",
         event.method,
@@ -77,39 +65,23 @@ fn v2_signature(event: &AuditEvent) -> String {
 fn assert_same_traffic(left: &str, right: &str, expected_cases: usize) {
     let left_events = by_case(left);
     let right_events = by_case(right);
-    assert_eq!(
-        left_events.keys().collect::<Vec<_>>(),
-        right_events.keys().collect::<Vec<_>>(),
-        "{left} vs {right}"
-    );
+    assert_eq!(left_events.keys().collect::<Vec<_>>(), right_events.keys().collect::<Vec<_>>(), "{left} vs {right}");
     assert_eq!(left_events.len(), expected_cases);
     for (case, left_event) in &left_events {
         let right_event = &right_events[case];
-        let (left_signature, right_signature) =
-            (v2_signature(left_event), v2_signature(right_event));
+        let (left_signature, right_signature) = (v2_signature(left_event), v2_signature(right_event));
         for (left_line, right_line) in left_signature.lines().zip(right_signature.lines()) {
             assert_eq!(left_line, right_line, "{case}: {left} vs {right}");
         }
         assert_eq!(left_signature, right_signature, "{case}: {left} vs {right}");
-        let utf8_body = |event: &AuditEvent| {
-            event
-                .request_body
-                .as_ref()
-                .filter(|body| std::str::from_utf8(&body.0).is_ok())
-                .cloned()
-        };
-        if let (Some(left_body), Some(right_body)) = (utf8_body(left_event), utf8_body(right_event))
-        {
+        let utf8_body = |event: &AuditEvent| event.request_body.as_ref().filter(|body| std::str::from_utf8(&body.0).is_ok()).cloned();
+        if let (Some(left_body), Some(right_body)) = (utf8_body(left_event), utf8_body(right_event)) {
             // yajl stops JSON strings at a NUL byte; the native body keeps everything.
             if !left_body.0.contains(&0) && !right_body.0.contains(&0) {
                 assert_eq!(left_body, right_body, "{case}: request body");
             }
         }
-        assert_eq!(
-            left_event.request_body.is_some(),
-            right_event.request_body.is_some(),
-            "{case}: request body present"
-        );
+        assert_eq!(left_event.request_body.is_some(), right_event.request_body.is_some(), "{case}: request body present");
         assert_ne!(left_event.unique_id, "");
     }
 }
@@ -138,11 +110,7 @@ fn v3_and_v2_see_the_same_requests() {
         let Some(v2_event) = v2_events.get(case) else {
             continue;
         };
-        assert_eq!(
-            (&v3_event.method, &v3_event.uri),
-            (&v2_event.method, &v2_event.uri),
-            "{case}"
-        );
+        assert_eq!((&v3_event.method, &v3_event.uri), (&v2_event.method, &v2_event.uri), "{case}");
         assert_eq!(v3_event.client_ip, v2_event.client_ip, "{case}");
         if v2_event.rule_ids().contains(&949110) {
             assert!(v3_event.rule_ids().contains(&949110), "{case}");

@@ -10,7 +10,9 @@ fn main() {
     let mut bodies = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "body") { bodies.push(std::fs::read(path).unwrap()); }
+        if path.extension().is_some_and(|e| e == "body") {
+            bodies.push(std::fs::read(path).unwrap());
+        }
     }
     if std::env::args().nth(1).as_deref() == Some("write") {
         return write_profile(&bodies);
@@ -18,25 +20,42 @@ fn main() {
     let n = 20_000;
     println!("ingest components, {} fixture bodies, µs per event (single thread):", bodies.len());
     let t = Instant::now();
-    for i in 0..n { let b = &bodies[i % bodies.len()]; std::hint::black_box(wafscope_parse::parse_entry(b)); }
+    for i in 0..n {
+        let b = &bodies[i % bodies.len()];
+        std::hint::black_box(wafscope_parse::parse_entry(b));
+    }
     println!("  parse_entry          {:6.1}", t.elapsed().as_secs_f64() * 1e6 / n as f64);
     let t = Instant::now();
-    for i in 0..n { let b = &bodies[i % bodies.len()]; std::hint::black_box(wafscope_parse::parse_entry_summary(b)); }
+    for i in 0..n {
+        let b = &bodies[i % bodies.len()];
+        std::hint::black_box(wafscope_parse::parse_entry_summary(b));
+    }
     println!("  parse_entry_summary  {:6.1}  (what ingest runs)", t.elapsed().as_secs_f64() * 1e6 / n as f64);
     use md5::Digest;
     let t = Instant::now();
-    for i in 0..n { let b = &bodies[i % bodies.len()]; std::hint::black_box(md5::Md5::digest(b)); }
+    for i in 0..n {
+        let b = &bodies[i % bodies.len()];
+        std::hint::black_box(md5::Md5::digest(b));
+    }
     println!("  md5                  {:6.1}", t.elapsed().as_secs_f64() * 1e6 / n as f64);
     for level in [-3, 1, 3] {
         let mut c = zstd::bulk::Compressor::new(level).unwrap();
         let t = Instant::now();
         let mut size = 0;
-        for i in 0..n { let b = &bodies[i % bodies.len()]; size += c.compress(b).unwrap().len(); }
+        for i in 0..n {
+            let b = &bodies[i % bodies.len()];
+            size += c.compress(b).unwrap().len();
+        }
         println!("  zstd level {level:<2}        {:6.1}  ({:.0} B out)", t.elapsed().as_secs_f64() * 1e6 / n as f64, size as f64 / n as f64);
     }
     let t = Instant::now();
     let mut events = Vec::new();
-    for i in 0..n { let b = &bodies[i % bodies.len()]; let mut e = server::ingest::prepare_event("s", b, None, None, i as i64); e.summary.unique_id = format!("u{i}"); events.push(server::store::NewEvent::new(e.summary, e.md5, e.raw_zstd)); }
+    for i in 0..n {
+        let b = &bodies[i % bodies.len()];
+        let mut e = server::ingest::prepare_event("s", b, None, None, i as i64);
+        e.summary.unique_id = format!("u{i}");
+        events.push(server::store::NewEvent::new(e.summary, e.md5, e.raw_zstd));
+    }
     println!("  prepare_event (all)  {:6.1}", t.elapsed().as_secs_f64() * 1e6 / n as f64);
     let tmp = std::env::temp_dir().join(format!("wafscope-prof-{}", std::process::id()));
     for batch in [1usize, 4, 8, 64] {
@@ -46,7 +65,10 @@ fn main() {
         let mut deferred = server::store::DeferredIndex::default();
         let m = 4000.min(events.len());
         let t = Instant::now();
-        for chunk in events[..m].chunks(batch) { let mut c = chunk.to_vec(); store.write_events(&mut c, &mut next, &mut deferred).unwrap(); }
+        for chunk in events[..m].chunks(batch) {
+            let mut c = chunk.to_vec();
+            store.write_events(&mut c, &mut next, &mut deferred).unwrap();
+        }
         store.flush_index(&mut deferred, next).unwrap();
         println!("  durable write, {batch:>2}/tx {:6.1}", t.elapsed().as_secs_f64() * 1e6 / m as f64);
     }

@@ -280,14 +280,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             password: read_password(password_stdin)?,
             url_base: url.unwrap_or_else(|| admin::sensors::default_url_base(&config)),
         },
-        Command::User(UserCommand::Add { name, role, password_stdin }) => {
-            AdminRequest::UserAdd { name, role, password: read_password(password_stdin)? }
-        }
+        Command::User(UserCommand::Add { name, role, password_stdin }) => AdminRequest::UserAdd { name, role, password: read_password(password_stdin)? },
         Command::User(UserCommand::List) => AdminRequest::UserList,
         Command::User(UserCommand::Remove { name }) => AdminRequest::UserRemove { name },
-        Command::User(UserCommand::Passwd { name, password_stdin }) => {
-            AdminRequest::UserPasswd { name, password: read_password(password_stdin)? }
-        }
+        Command::User(UserCommand::Passwd { name, password_stdin }) => AdminRequest::UserPasswd { name, password: read_password(password_stdin)? },
         Command::Token(TokenCommand::Create { name, role }) => AdminRequest::TokenCreate { name, role },
         Command::Token(TokenCommand::List) => AdminRequest::TokenList,
         Command::StorageReport => AdminRequest::StorageReport,

@@ -178,10 +178,8 @@ impl Config {
             "config key listen",
             DEFAULT_LISTEN.to_owned(),
         );
-        let listen = listen_text.parse::<SocketAddr>().map_err(|_| ConfigError::Listen {
-            source_name: listen_source.to_owned(),
-            value: listen_text.clone(),
-        })?;
+        let listen =
+            listen_text.parse::<SocketAddr>().map_err(|_| ConfigError::Listen { source_name: listen_source.to_owned(), value: listen_text.clone() })?;
 
         let (_, data_dir) = pick(
             flags.data_dir.clone(),
@@ -218,8 +216,10 @@ impl Config {
             "config key max_upload_bytes",
             DEFAULT_MAX_UPLOAD_BYTES.to_string(),
         );
-        let max_upload_bytes = bytes_text.trim().parse::<u64>().ok().filter(|bytes| *bytes >= 1024).ok_or_else(|| {
-            ConfigError::Invalid { source_name: bytes_source.to_owned(), value: bytes_text.clone(), expected: "a number of bytes >= 1024" }
+        let max_upload_bytes = bytes_text.trim().parse::<u64>().ok().filter(|bytes| *bytes >= 1024).ok_or_else(|| ConfigError::Invalid {
+            source_name: bytes_source.to_owned(),
+            value: bytes_text.clone(),
+            expected: "a number of bytes >= 1024",
         })?;
 
         let (queue_source, queue_text) = pick(
@@ -231,8 +231,10 @@ impl Config {
             "config key write_queue",
             DEFAULT_WRITE_QUEUE.to_string(),
         );
-        let write_queue = queue_text.trim().parse::<usize>().ok().filter(|queue| (1..=1_000_000).contains(queue)).ok_or_else(|| {
-            ConfigError::Invalid { source_name: queue_source.to_owned(), value: queue_text.clone(), expected: "a queue length between 1 and 1000000" }
+        let write_queue = queue_text.trim().parse::<usize>().ok().filter(|queue| (1..=1_000_000).contains(queue)).ok_or_else(|| ConfigError::Invalid {
+            source_name: queue_source.to_owned(),
+            value: queue_text.clone(),
+            expected: "a queue length between 1 and 1000000",
         })?;
 
         let (paths_source, ingest_paths) = pick(
@@ -292,8 +294,10 @@ impl Config {
             "config key cache_mb",
             DEFAULT_CACHE_MB.to_string(),
         );
-        let cache_mb = cache_text.trim().parse::<u64>().ok().filter(|mb| (16..=1_048_576).contains(mb)).ok_or_else(|| {
-            ConfigError::Invalid { source_name: cache_source.to_owned(), value: cache_text.clone(), expected: "a number of MiB between 16 and 1048576" }
+        let cache_mb = cache_text.trim().parse::<u64>().ok().filter(|mb| (16..=1_048_576).contains(mb)).ok_or_else(|| ConfigError::Invalid {
+            source_name: cache_source.to_owned(),
+            value: cache_text.clone(),
+            expected: "a number of MiB between 16 and 1048576",
         })?;
 
         let (days_source, days_text) = pick(
@@ -305,8 +309,10 @@ impl Config {
             "config key retain_days",
             DEFAULT_RETAIN_DAYS.to_string(),
         );
-        let retain_days = days_text.trim().parse::<u64>().ok().filter(|days| *days <= 36_500).ok_or_else(|| {
-            ConfigError::Invalid { source_name: days_source.to_owned(), value: days_text.clone(), expected: "a number of days (0 keeps events forever)" }
+        let retain_days = days_text.trim().parse::<u64>().ok().filter(|days| *days <= 36_500).ok_or_else(|| ConfigError::Invalid {
+            source_name: days_source.to_owned(),
+            value: days_text.clone(),
+            expected: "a number of days (0 keeps events forever)",
         })?;
 
         let file_disk = match file.max_disk {
@@ -335,7 +341,19 @@ impl Config {
             DiskBudget::Bytes(bytes)
         };
 
-        Ok(Config { listen, data_dir, session_hours, max_upload_bytes, ingest_paths, tls, write_queue, client_timeout_seconds, cache_mb, retain_days, max_disk })
+        Ok(Config {
+            listen,
+            data_dir,
+            session_hours,
+            max_upload_bytes,
+            ingest_paths,
+            tls,
+            write_queue,
+            client_timeout_seconds,
+            cache_mb,
+            retain_days,
+            max_disk,
+        })
     }
 }
 
@@ -357,11 +375,7 @@ fn pick<T>(
 
 /// `WAFSCOPE_*` variables that wafscope does not know (likely typos).
 pub fn unknown_env_vars(env: &HashMap<String, String>) -> Vec<String> {
-    let mut unknown: Vec<String> = env
-        .keys()
-        .filter(|name| name.starts_with("WAFSCOPE_") && !KNOWN_ENV_VARS.contains(&name.as_str()))
-        .cloned()
-        .collect();
+    let mut unknown: Vec<String> = env.keys().filter(|name| name.starts_with("WAFSCOPE_") && !KNOWN_ENV_VARS.contains(&name.as_str())).cloned().collect();
     unknown.sort();
     unknown
 }

@@ -16,6 +16,8 @@ pub fn free_bytes(path: &Path) -> u64 {
     }
     // SAFETY: statvfs returned 0, so it filled `stats`.
     let stats = unsafe { stats.assume_init() };
+    // (the casts are not no-ops everywhere: both fields are 32-bit on some targets)
+    #[allow(clippy::unnecessary_cast)]
     (stats.f_bavail as u64).saturating_mul(stats.f_frsize as u64)
 }
 

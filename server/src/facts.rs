@@ -12,7 +12,7 @@
 //! value costs a few lookups. Columns of fixed-width codes and rows sorted by minute make a
 //! window a contiguous range of rows and counting a few array increments per event.
 
-use crate::filter::{parse_client_ip, Condition, EventFilter};
+use crate::filter::{Condition, EventFilter, parse_client_ip};
 use crate::stats::{self, ActionCounts, Dimension, StatsAccumulator};
 use app::model::{Action, EventSummary, Severity};
 use std::collections::{HashMap, HashSet};
@@ -536,7 +536,25 @@ impl<'a> Block<'a> {
         if !input.0.is_empty() {
             return Err(BlockError("trailing bytes"));
         }
-        Ok(Block { rows, strings, statuses, scores, rules, base_minute, minutes, actions, severities, codes, status_codes, score_codes, rule_starts, rule_codes, first_id, ids, totals })
+        Ok(Block {
+            rows,
+            strings,
+            statuses,
+            scores,
+            rules,
+            base_minute,
+            minutes,
+            actions,
+            severities,
+            codes,
+            status_codes,
+            score_codes,
+            rule_starts,
+            rule_codes,
+            first_id,
+            ids,
+            totals,
+        })
     }
 
     #[inline]
@@ -635,13 +653,16 @@ impl FactQuery<'_> {
         if pass_strings.iter().flatten().any(|pass| !pass.contains(&true)) {
             return;
         }
-        let pass_status = filter.status.as_ref().map(|condition| (0..block.statuses.len()).map(|code| condition.test(block.statuses.get(code) == u64::from(condition.value))).collect::<Vec<bool>>());
+        let pass_status = filter.status.as_ref().map(|condition| {
+            (0..block.statuses.len()).map(|code| condition.test(block.statuses.get(code) == u64::from(condition.value))).collect::<Vec<bool>>()
+        });
         let pass_score = filter
             .score
             .as_ref()
             .map(|condition| (0..block.scores.len()).map(|code| condition.test(condition.value.selects(block.score(code).flatten()))).collect::<Vec<bool>>());
         // the rule's code in this block, if the filter names one and the block has it
-        let rule_code = filter.rule.as_ref().map(|condition| ((0..block.rules.len()).find(|code| block.rules.get(*code) == u64::from(condition.value)), condition.negated));
+        let rule_code =
+            filter.rule.as_ref().map(|condition| ((0..block.rules.len()).find(|code| block.rules.get(*code) == u64::from(condition.value)), condition.negated));
         if let Some((None, false)) = rule_code {
             return;
         }
@@ -676,7 +697,9 @@ impl FactQuery<'_> {
             }
             let Some(action) = action_of(block.actions[row]) else { continue };
             let severity = block.severities[row];
-            if severity_wanted.is_some_and(|(wanted, negated)| (severity == wanted) == negated) || action_wanted.is_some_and(|(wanted, negated)| (action == wanted) == negated) {
+            if severity_wanted.is_some_and(|(wanted, negated)| (severity == wanted) == negated)
+                || action_wanted.is_some_and(|(wanted, negated)| (action == wanted) == negated)
+            {
                 continue;
             }
             if let (Some(wanted), Some(preserved)) = (filter.preserved, self.preserved)
@@ -712,7 +735,8 @@ impl FactQuery<'_> {
             ActionCounts { total, blocked, detected, passed: total.saturating_sub(blocked).saturating_sub(detected) }
         };
         let totals_of = |columns: &[Column; 3], entries: usize| (0..entries).map(|index| counts_at(columns, index)).collect::<Vec<ActionCounts>>();
-        let mut strings: [Vec<ActionCounts>; STRINGS] = std::array::from_fn(|dimension| totals_of(&block.totals.strings[dimension], block.strings[dimension].len()));
+        let mut strings: [Vec<ActionCounts>; STRINGS] =
+            std::array::from_fn(|dimension| totals_of(&block.totals.strings[dimension], block.strings[dimension].len()));
         let mut rules = totals_of(&block.totals.rules, block.rules.len());
         let mut statuses = totals_of(&block.totals.statuses, block.statuses.len());
         let mut scores = totals_of(&block.totals.scores, block.scores.len());
@@ -821,7 +845,6 @@ fn partition_point(rows: usize, below: impl Fn(usize) -> bool) -> usize {
 fn pass_values<T>(values: &Strings<'_>, condition: Option<&Condition<T>>, holds: impl Fn(&str, &T) -> bool) -> Option<Vec<bool>> {
     condition.map(|condition| (0..values.len()).map(|code| values.get(code).is_some_and(|value| condition.test(holds(value, &condition.value)))).collect())
 }
-
 
 #[cfg(test)]
 mod tests {

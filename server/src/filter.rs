@@ -512,7 +512,9 @@ mod tests {
 
     #[test]
     fn bad_values_are_errors_naming_the_filter() {
-        for (name, value) in [("ip", "nope"), ("rule", "abc"), ("status", "x"), ("action", "maybe"), ("bogus", "1"), ("from", "!1"), ("score", "9-5"), ("score", "high")] {
+        for (name, value) in
+            [("ip", "nope"), ("rule", "abc"), ("status", "x"), ("action", "maybe"), ("bogus", "1"), ("from", "!1"), ("score", "9-5"), ("score", "high")]
+        {
             let error = EventFilter::from_params(&params(&[(name, value)])).unwrap_err();
             assert_eq!(error.name, name);
         }

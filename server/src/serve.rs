@@ -2,7 +2,6 @@
 //! server (hyper HTTP/1.1 with header-read timeouts) and the admin socket until
 //! SIGINT/SIGTERM. Also the `debug-sink` baseline on the same stack.
 
-use std::io::IsTerminal;
 use crate::admin::{self, AdminContext};
 use crate::auth::{secrets, unix_now};
 use crate::config::Config;
@@ -12,11 +11,12 @@ use crate::state::AppState;
 use crate::store::{Store, StoreError, UserRecord};
 use anyhow::Context;
 use app::model::Role;
-use axum::extract::ConnectInfo;
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceExt;
@@ -106,9 +106,7 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAcceptor, String)>) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let local = listener.local_addr()?;
     let state = AppState::new(store.clone(), Config { listen: local, ..config.clone() }, Assets::embedded())?;
     let context = AdminContext { store: store.clone(), writer: state.writer.clone() };
@@ -234,7 +232,7 @@ async fn accept_loop(
 /// Resolves at SIGINT or SIGTERM. The handlers are registered when this is called, not when
 /// the future is first polled.
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{SignalKind, signal};
     let interrupt = signal(SignalKind::interrupt());
     let terminate = signal(SignalKind::terminate());
     async move {

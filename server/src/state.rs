@@ -108,9 +108,7 @@ impl AppState {
 pub fn resolve_retention(store: &Store, config: &Config) -> Result<Retention, StoreError> {
     let max_disk_bytes = match config.max_disk {
         crate::config::DiskBudget::Bytes(bytes) => bytes,
-        crate::config::DiskBudget::Default => {
-            store.default_disk_budget(|| crate::store::budget::default_budget(crate::disk::free_bytes(store.data_dir())))?
-        }
+        crate::config::DiskBudget::Default => store.default_disk_budget(|| crate::store::budget::default_budget(crate::disk::free_bytes(store.data_dir())))?,
     };
     Ok(Retention { retain_days: config.retain_days, max_disk_bytes })
 }

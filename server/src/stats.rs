@@ -7,8 +7,8 @@
 
 pub use app::model::{ActionCounts, StatsAnswer, TimelineBin, TopEntry};
 use app::model::{EventSummary, Severity};
-use serde::Serialize;
 use rustc_hash::FxHashMap;
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// What the top lists count.
@@ -30,16 +30,8 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 8] = [
-        Dimension::Rule,
-        Dimension::ClientIp,
-        Dimension::Host,
-        Dimension::Path,
-        Dimension::Sensor,
-        Dimension::Status,
-        Dimension::Severity,
-        Dimension::Score,
-    ];
+    pub const ALL: [Dimension; 8] =
+        [Dimension::Rule, Dimension::ClientIp, Dimension::Host, Dimension::Path, Dimension::Sensor, Dimension::Status, Dimension::Severity, Dimension::Score];
 }
 
 /// Longest path counted (longer ones are cut at a character boundary).
@@ -211,7 +203,8 @@ impl StatsAccumulator {
     }
 
     fn top(&self, dimension: Dimension, top: usize) -> Vec<TopEntry> {
-        let entry = |(value, counts): (Value<'_>, &ActionCounts)| TopEntry { value: String::from_utf8_lossy(value.bytes()).into_owned(), label: None, counts: *counts };
+        let entry =
+            |(value, counts): (Value<'_>, &ActionCounts)| TopEntry { value: String::from_utf8_lossy(value.bytes()).into_owned(), label: None, counts: *counts };
         let mut values: Vec<(Value<'_>, &ActionCounts)> = self.values[dimension as usize].iter().collect();
         if dimension == Dimension::Score {
             let mut entries: Vec<TopEntry> = values.into_iter().map(entry).collect();

@@ -18,13 +18,9 @@ pub fn acceptor(mode: &TlsMode, data_dir: &Path) -> anyhow::Result<Option<(tokio
         ),
         TlsMode::SelfSigned => self_signed(data_dir)?,
     };
-    let certificates: Vec<_> = rustls_pemfile::certs(&mut cert_pem.as_slice())
-        .collect::<Result<_, _>>()
-        .context("parsing the TLS certificate PEM")?;
+    let certificates: Vec<_> = rustls_pemfile::certs(&mut cert_pem.as_slice()).collect::<Result<_, _>>().context("parsing the TLS certificate PEM")?;
     anyhow::ensure!(!certificates.is_empty(), "the TLS certificate file has no certificate");
-    let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
-        .context("parsing the TLS key PEM")?
-        .context("the TLS key file has no private key")?;
+    let key = rustls_pemfile::private_key(&mut key_pem.as_slice()).context("parsing the TLS key PEM")?.context("the TLS key file has no private key")?;
     let fingerprint = fingerprint(certificates[0].as_ref());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -69,13 +65,8 @@ fn self_signed(data_dir: &Path) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path).with_context(|| format!("writing {}", path.display()))?;
     file.write_all(bytes)?;
     Ok(())
 }

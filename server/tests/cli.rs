@@ -83,7 +83,9 @@ fn users_tokens_and_sensors_from_the_command_line() {
 fn help_documents_every_option() {
     let output = Command::new(env!("CARGO_BIN_EXE_wafscope")).args(["serve", "--help"]).output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
-    for option in ["--listen", "--data-dir", "--config", "--max-upload-bytes", "--ingest-path", "--tls-cert", "--tls-key", "--tls-self-signed", "WAFSCOPE_LISTEN"] {
+    for option in
+        ["--listen", "--data-dir", "--config", "--max-upload-bytes", "--ingest-path", "--tls-cert", "--tls-key", "--tls-self-signed", "WAFSCOPE_LISTEN"]
+    {
         assert!(help.contains(option), "{option} missing from serve --help");
     }
 }

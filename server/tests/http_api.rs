@@ -2,8 +2,8 @@
 
 mod support;
 
-use axum::http::{header, Method, StatusCode};
-use support::{body_json, body_text, request, TestApp};
+use axum::http::{Method, StatusCode, header};
+use support::{TestApp, body_json, body_text, request};
 
 #[tokio::test]
 async fn health_needs_no_auth_and_reveals_no_secrets() {

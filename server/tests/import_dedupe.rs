@@ -5,9 +5,9 @@
 
 mod support;
 
-use support::binary::http;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use support::binary::http;
 
 /// The concurrent audit-log trees of the corpus (one entry per file, as mlogc uploads them).
 const TREES: [&str; 5] = ["concurrent-json", "concurrent-json-k", "concurrent-json-pl2", "concurrent-native", "v3-json"];

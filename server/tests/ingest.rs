@@ -3,10 +3,10 @@
 
 mod support;
 
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use std::collections::BTreeSet;
-use support::uploads::{all_events, basic, captured_uploads, corpus, put, Upload};
-use support::{body_json, request, TestApp};
+use support::uploads::{Upload, all_events, basic, captured_uploads, corpus, put};
+use support::{TestApp, body_json, request};
 
 #[tokio::test]
 async fn every_captured_mlogc_upload_is_stored_once_and_byte_identical() {
@@ -67,7 +67,8 @@ async fn summaries_and_detail_carry_the_real_values() {
     assert_eq!(all_events(&app, &token, "&ip=::1").await.len(), 2);
 
     let id = sqli[0]["id"].as_u64().unwrap();
-    let detail = body_json(app.send(request(Method::GET, &format!("/api/v1/events/{id}")).header(header::AUTHORIZATION, format!("Bearer {token}"))).await).await;
+    let detail =
+        body_json(app.send(request(Method::GET, &format!("/api/v1/events/{id}")).header(header::AUTHORIZATION, format!("Bearer {token}"))).await).await;
     assert_eq!(detail["summary"]["id"], id);
     let message_ids: Vec<u64> = detail["event"]["messages"].as_array().unwrap().iter().filter_map(|m| m["rule_id"].as_u64()).collect();
     assert!(message_ids.contains(&942100), "{message_ids:?}");
@@ -112,9 +113,8 @@ async fn garbage_is_kept_raw_and_flagged_never_refused() {
     let unparsed: Vec<_> = events.iter().filter(|event| event["parse_ok"] == false).collect();
     assert!(unparsed.len() >= 3, "{events:?}");
     let garbage_event = events.iter().find(|event| event["unique_id"].as_str().unwrap().starts_with("md5:") && event["parse_ok"] == false).unwrap();
-    let raw = app
-        .send(request(Method::GET, &format!("/api/v1/events/{}/raw", garbage_event["id"])).header(header::AUTHORIZATION, format!("Bearer {token}")))
-        .await;
+    let raw =
+        app.send(request(Method::GET, &format!("/api/v1/events/{}/raw", garbage_event["id"])).header(header::AUTHORIZATION, format!("Bearer {token}"))).await;
     let bytes = support::body_bytes(raw).await;
     assert!(bytes == garbage || bytes.starts_with(b"\xff\xfe") || bytes.is_empty());
 }

@@ -4,11 +4,11 @@
 mod support;
 
 use axum::body::Body;
-use axum::http::{header, Method, Response, StatusCode};
+use axum::http::{Method, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use server::ingest::prepare_event;
 use std::time::Duration;
-use support::{request, TestApp};
+use support::{TestApp, request};
 
 /// One parsed server-sent event.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,9 +219,8 @@ async fn a_stats_only_stream_sends_no_events_but_counts_them() {
 async fn a_stream_ends_when_its_session_is_logged_out() {
     let app = TestApp::new();
     app.create_user("watcher", "correct-horse", app::model::Role::Viewer);
-    let server_fn = |path: &str| {
-        request(Method::POST, path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::ACCEPT, "application/json")
-    };
+    let server_fn =
+        |path: &str| request(Method::POST, path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::ACCEPT, "application/json");
     let signed_in = app.send_body(server_fn("/api/fn/login"), "username=watcher&password=correct-horse".to_owned()).await;
     let cookie = signed_in.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
     let mut events = SseReader::new(app.send(request(Method::GET, "/api/v1/live").header(header::COOKIE, &cookie)).await);

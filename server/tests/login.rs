@@ -2,13 +2,11 @@
 
 mod support;
 
-use axum::http::{header, Method, StatusCode};
-use support::{body_json, request, TestApp};
+use axum::http::{Method, StatusCode, header};
+use support::{TestApp, body_json, request};
 
 fn server_fn(path: &str) -> axum::http::request::Builder {
-    request(Method::POST, path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
+    request(Method::POST, path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::ACCEPT, "application/json")
 }
 
 fn login_request(_username: &str, _password: &str) -> axum::http::request::Builder {
@@ -120,7 +118,12 @@ async fn state_changes_from_another_origin_are_refused_even_with_a_session() {
     let app = TestApp::new();
     app.create_user("root", "correct-horse", app::model::Role::Admin);
     app.create_sensor("web-01");
-    let signed_in = app.send_body(login_request("root", "correct-horse").header(header::ORIGIN, "http://console.test:8886").header(header::HOST, "console.test:8886"), form("root", "correct-horse")).await;
+    let signed_in = app
+        .send_body(
+            login_request("root", "correct-horse").header(header::ORIGIN, "http://console.test:8886").header(header::HOST, "console.test:8886"),
+            form("root", "correct-horse"),
+        )
+        .await;
     let cookie = signed_in.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
     // another port of the same host is same-site: SameSite=Strict sends the cookie along
     for (origin, fetch_site) in [(Some("http://console.test:9999"), None), (Some("null"), None), (None, Some("same-site")), (None, Some("cross-site"))] {
@@ -134,11 +137,21 @@ async fn state_changes_from_another_origin_are_refused_even_with_a_session() {
         let response = app.send_body(attack, "name=web-01".to_owned()).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{origin:?} {fetch_site:?}");
         assert!(app.state.store.get_sensor("web-01").unwrap().is_some(), "the sensor is still there");
-        let preserve = app.send(request(Method::POST, "/api/v1/preserve?sensor=web-01").header(header::HOST, "console.test:8886").header(header::COOKIE, &cookie).header(header::ORIGIN, "http://console.test:9999")).await;
+        let preserve = app
+            .send(
+                request(Method::POST, "/api/v1/preserve?sensor=web-01")
+                    .header(header::HOST, "console.test:8886")
+                    .header(header::COOKIE, &cookie)
+                    .header(header::ORIGIN, "http://console.test:9999"),
+            )
+            .await;
         assert_eq!(preserve.status(), StatusCode::FORBIDDEN);
     }
     // the console's own page may
-    let own = server_fn("/api/fn/sensor_remove").header(header::HOST, "console.test:8886").header(header::COOKIE, &cookie).header(header::ORIGIN, "http://console.test:8886");
+    let own = server_fn("/api/fn/sensor_remove")
+        .header(header::HOST, "console.test:8886")
+        .header(header::COOKIE, &cookie)
+        .header(header::ORIGIN, "http://console.test:8886");
     let response = app.send_body(own, "name=web-01".to_owned()).await;
     assert_eq!(response.status(), StatusCode::OK, "{}", support::body_text(response).await);
     assert!(app.state.store.get_sensor("web-01").unwrap().is_none());

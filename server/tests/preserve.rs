@@ -4,9 +4,9 @@
 mod support;
 
 use app::model::Role;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use support::uploads::{all_events, basic, captured_uploads, put};
-use support::{body_json, request, TestApp};
+use support::{TestApp, body_json, request};
 
 #[tokio::test]
 async fn analysts_preserve_and_release_events_viewers_cannot() {

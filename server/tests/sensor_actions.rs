@@ -4,10 +4,10 @@
 mod support;
 
 use app::model::Role;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use serde_json::Value;
-use support::uploads::{all_events, basic, captured_uploads, put, Upload};
-use support::{body_json, request, TestApp};
+use support::uploads::{Upload, all_events, basic, captured_uploads, put};
+use support::{TestApp, body_json, request};
 
 fn server_fn(endpoint: &str, cookie: Option<&str>) -> axum::http::request::Builder {
     let builder = request(Method::POST, &format!("/api/fn/{endpoint}"))

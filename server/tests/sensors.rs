@@ -4,10 +4,10 @@
 mod support;
 
 use app::model::Role;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use serde_json::Value;
 use support::uploads::{all_events, basic, captured_uploads, put};
-use support::{body_json, request, TestApp};
+use support::{TestApp, body_json, request};
 
 const CAP: u64 = 64 * 1024;
 
@@ -74,7 +74,7 @@ fn health_at(app: &TestApp, name: &str, now: i64) -> app::model::SensorHealth {
 
 #[tokio::test]
 async fn a_sensor_that_stops_sending_turns_silent() {
-    use app::format::{sensor_state, SILENT_AFTER_MINUTES};
+    use app::format::{SILENT_AFTER_MINUTES, sensor_state};
     const MINUTE: i64 = 60_000_000;
     let app = TestApp::new();
     let (password, _) = app.create_sensor("web-01");

@@ -82,7 +82,9 @@ fn a_stalled_upload_body_is_dropped_and_large_headers_pass() {
     assert!(add.wait().unwrap().success());
     let mut stalled = TcpStream::connect(&server.address).unwrap();
     stalled
-        .write_all(b"PUT /rpc/auditLogReceiver HTTP/1.1\r\nHost: x\r\nAuthorization: Basic c2Vuc29yMTpzZW5zb3ItcGFzc3dvcmQ=\r\nContent-Length: 1000\r\n\r\n--abc")
+        .write_all(
+            b"PUT /rpc/auditLogReceiver HTTP/1.1\r\nHost: x\r\nAuthorization: Basic c2Vuc29yMTpzZW5zb3ItcGFzc3dvcmQ=\r\nContent-Length: 1000\r\n\r\n--abc",
+        )
         .unwrap();
     let started = Instant::now();
     let (answer, closed) = read_until_closed(&mut stalled, Duration::from_secs(10));

@@ -5,11 +5,11 @@
 mod support;
 
 use app::model::Role;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use support::uploads::{all_events, basic, captured_uploads, put};
-use support::{body_json, request, TestApp};
+use support::{TestApp, body_json, request};
 
 async fn stats(app: &TestApp, token: &str, query: &str) -> Value {
     let response = app.send(request(Method::GET, &format!("/api/v1/stats?{query}")).header(header::AUTHORIZATION, format!("Bearer {token}"))).await;

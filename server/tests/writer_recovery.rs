@@ -7,7 +7,7 @@ use app::model::Role;
 use axum::http::{Method, StatusCode};
 use std::time::{Duration, Instant};
 use support::uploads::{all_events, basic, captured_uploads, put};
-use support::{body_json, request, TestApp};
+use support::{TestApp, body_json, request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_writer_is_restarted_counted_and_loses_nothing() {

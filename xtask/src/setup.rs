@@ -1,7 +1,7 @@
 //! `cargo xtask setup`: installs exactly what is missing, from the package registries only.
 //! Versions and pitfalls: see the toolchain notes in ARCHITECTURE.md ("Build").
 
-use crate::process::{cargo, output_of, root, step, tool, TaskResult};
+use crate::process::{TaskResult, cargo, output_of, root, step, tool};
 
 use std::process::Command;
 
@@ -11,27 +11,30 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// real ModSecurity senders for `lab test` (Apache + mod_security2 with mlogc + CRS, nginx +
 /// libmodsecurity 3), and faketime (an end-to-end test runs the real server 10 minutes in the
 /// past to leave a sensor silent).
-pub const APT_PACKAGES: &[&str] = &[
-    "chromium",
-    "chromium-driver",
-    "curl",
-    "apache2",
-    "libapache2-mod-security2",
-    "modsecurity-crs",
-    "nginx",
-    "libnginx-mod-http-modsecurity",
-    "faketime",
-];
+pub const APT_PACKAGES: &[&str] =
+    &["chromium", "chromium-driver", "curl", "apache2", "libapache2-mod-security2", "modsecurity-crs", "nginx", "libnginx-mod-http-modsecurity", "faketime"];
 /// Debian's hook that decides whether package scripts may start services.
 const POLICY_RC_D: &str = "/usr/sbin/policy-rc.d";
 
 pub fn run() -> TaskResult {
+    lint_components()?;
     wasm_target()?;
     trunk()?;
     wasm_bindgen_cli()?;
     node_tools()?;
     apt_packages(APT_PACKAGES)?;
     step("cargo fetch", cargo().arg("fetch"))
+}
+
+/// rustfmt and clippy, which `cargo xtask test` runs first.
+fn lint_components() -> TaskResult {
+    let installed = output_of(Command::new("rustup").args(["component", "list", "--installed"])).unwrap_or_default();
+    let missing: Vec<&str> =
+        ["rustfmt", "clippy"].into_iter().filter(|component| !installed.lines().any(|line| line.trim().starts_with(&format!("{component}-")))).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    step(&format!("rustup component add {}", missing.join(" ")), Command::new("rustup").args(["component", "add"]).args(&missing))
 }
 
 fn wasm_target() -> TaskResult {
@@ -47,10 +50,7 @@ fn trunk() -> TaskResult {
     if version.split_whitespace().any(|word| word == TRUNK_VERSION) {
         return Ok(());
     }
-    step(
-        &format!("cargo install trunk {TRUNK_VERSION} (about 7 minutes, once)"),
-        cargo().args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]),
-    )
+    step(&format!("cargo install trunk {TRUNK_VERSION} (about 7 minutes, once)"), cargo().args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))
 }
 
 /// The CLI must equal the `wasm-bindgen` crate in Cargo.lock.
@@ -130,8 +130,7 @@ impl Drop for NoServiceStarts {
 }
 
 fn dpkg_installed(package: &str) -> bool {
-    output_of(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))
-        .is_some_and(|status| status.contains("install ok installed"))
+    output_of(Command::new("dpkg-query").args(["-W", "-f=${Status}", package])).is_some_and(|status| status.contains("install ok installed"))
 }
 
 /// The version of `package` in Cargo.lock.
@@ -147,4 +146,3 @@ pub fn locked_version(package: &str) -> Result<String, String> {
     }
     Err(format!("{package} is not in Cargo.lock"))
 }
-

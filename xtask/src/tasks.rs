@@ -1,6 +1,6 @@
 //! `build`, `run`, `dev` and `test` (which ends with the real-peer lab scenarios).
 
-use crate::process::{cargo, root, step, tool, tool_path, TaskResult};
+use crate::process::{TaskResult, cargo, root, step, tool, tool_path};
 use std::process::Command;
 
 /// The release binary that `build` produces.
@@ -14,26 +14,21 @@ pub fn build() -> TaskResult {
 pub fn run(args: &[String]) -> TaskResult {
     let binary = root().join(RELEASE_BINARY);
     eprintln!("\n==> {} serve {}", binary.display(), args.join(" "));
-    let status = Command::new(&binary)
-        .arg("serve")
-        .args(args)
-        .status()
-        .map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
+    let status = Command::new(&binary).arg("serve").args(args).status().map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
     if status.success() { Ok(()) } else { Err(format!("wafscope exited with {status}")) }
 }
 
 pub fn dev(args: &[String]) -> TaskResult {
     step("trunk build (debug UI -> target/dist-dev)", tool("trunk").args(["build", "--dist", "target/dist-dev"]))?;
-    let mut watcher = tool("trunk")
-        .args(["watch", "--dist", "target/dist-dev"])
-        .spawn()
-        .map_err(|error| format!("cannot start trunk watch: {error}"))?;
+    let mut watcher = tool("trunk").args(["watch", "--dist", "target/dist-dev"]).spawn().map_err(|error| format!("cannot start trunk watch: {error}"))?;
     let result = step("wafscope serve (debug, UI read from target/dist-dev)", cargo().args(["run", "-p", "server", "--", "serve"]).args(args));
     let _ = watcher.kill();
     result
 }
 
 pub fn test() -> TaskResult {
+    step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
+    step("cargo clippy (every crate and target; warnings are errors)", cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     step("cargo test (native: parser, store, HTTP, config)", cargo().arg("test"))?;
     step(
         "wasm tests in headless chromium",
@@ -46,9 +41,7 @@ pub fn test() -> TaskResult {
     build()?;
     step(
         "end-to-end tests (playwright-core + Debian chromium)",
-        tool("node")
-            .args(["--test", "--test-concurrency=1", "end2end/tests/"])
-            .env("WAFSCOPE_BIN", root().join(RELEASE_BINARY)),
+        tool("node").args(["--test", "--test-concurrency=1", "end2end/tests/"]).env("WAFSCOPE_BIN", root().join(RELEASE_BINARY)),
     )?;
     lab_test()
 }

@@ -40,11 +40,7 @@ pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> 
 /// Sends a request built for the API (same origin, so the session cookie goes with it) and
 /// decodes the JSON answer.
 async fn send_json<T: DeserializeOwned>(request: gloo_net::http::RequestBuilder) -> Result<T, ApiFailure> {
-    let response = request
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|error| ApiFailure::Network(error.to_string()))?;
+    let response = request.header("Accept", "application/json").send().await.map_err(|error| ApiFailure::Network(error.to_string()))?;
     match response.status() {
         200..=299 => response.json::<T>().await.map_err(|error| ApiFailure::Network(error.to_string())),
         401 => Err(ApiFailure::Unauthorized),
@@ -85,11 +81,7 @@ pub async fn get_stats(query: &str) -> Result<StatsAnswer, ApiFailure> {
 /// `/api/v1/health` (no session needed): `ok`, or why storage cannot take uploads. The server
 /// answers the latter with 503 and the same JSON body, which is read here, not treated as a failure.
 pub async fn get_health() -> Result<Health, ApiFailure> {
-    let response = Request::get("/api/v1/health")
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|error| ApiFailure::Network(error.to_string()))?;
+    let response = Request::get("/api/v1/health").header("Accept", "application/json").send().await.map_err(|error| ApiFailure::Network(error.to_string()))?;
     match response.status() {
         200 | 503 => response.json::<Health>().await.map_err(|error| ApiFailure::Network(error.to_string())),
         code => Err(ApiFailure::Status(code, response.status_text())),
@@ -150,13 +142,15 @@ pub async fn newer_neighbor(filter_query: &str, id: u64) -> Result<Option<u64>, 
 pub enum LiveMessage {
     /// The connection is open (first time or after a reconnect).
     Open,
-    /// A committed event that passed the server-side filter.
-    Event(EventSummary),
+    /// A committed event that passed the server-side filter (boxed: the other messages are small).
+    Event(Box<EventSummary>),
     Stats(LiveStats),
     /// The server dropped us for lagging or could not replay; refetch and reopen.
     Resync(String),
     /// The connection failed; `closed` = the browser will not retry by itself (e.g. 401/400).
-    Error { closed: bool },
+    Error {
+        closed: bool,
+    },
 }
 
 /// An open `/api/v1/live` EventSource; closed when dropped.
@@ -204,7 +198,7 @@ pub fn open_live(filter_query: &str, last_event_id: Option<u64>, on_message: imp
         "event",
         Box::new(move |event| {
             if let Ok(summary) = serde_json::from_str::<EventSummary>(&data(&event)) {
-                handler(LiveMessage::Event(summary));
+                handler(LiveMessage::Event(Box::new(summary)));
             }
         }),
     );

@@ -1,10 +1,10 @@
 //! The console's frame: side navigation (with a badge while sensors are silent), signed-in
 //! user and logout, and the storage health banner above every page.
 
+use super::CurrentSession;
 use super::components::health_banner::HealthBanner;
 use super::components::icons::{Icon, IconSvg};
 use super::components::sensor_strip::{SensorFeed, SilentBadge};
-use super::CurrentSession;
 use crate::actions::Logout;
 use leptos::prelude::*;
 use leptos_router::components::A;

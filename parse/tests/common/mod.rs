@@ -19,9 +19,7 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current)
-            .unwrap_or_else(|error| panic!("listing {}: {error}", current.display()))
-        {
+        for entry in std::fs::read_dir(&current).unwrap_or_else(|error| panic!("listing {}: {error}", current.display())) {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
                 pending.push(path);
@@ -47,10 +45,7 @@ pub fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 
 /// The body of a raw HTTP request: the bytes after the first CRLFCRLF.
 pub fn http_body(raw: &[u8]) -> &[u8] {
-    let position = raw
-        .windows(4)
-        .position(|window| window == b"\r\n\r\n")
-        .expect("header end");
+    let position = raw.windows(4).position(|window| window == b"\r\n\r\n").expect("header end");
     &raw[position + 4..]
 }
 
@@ -80,24 +75,11 @@ pub fn dataset_entries(dataset: &str) -> Vec<Entry> {
         return split_entries(&file)
             .into_iter()
             .enumerate()
-            .map(|(index, range)| Entry {
-                label: format!("{dataset}#{index}"),
-                bytes: file[range].to_vec(),
-            })
+            .map(|(index, range)| Entry { label: format!("{dataset}#{index}"), bytes: file[range].to_vec() })
             .collect();
     }
-    let files = if dataset.starts_with("mlogc-captured") {
-        files_with_suffix(&path, ".body")
-    } else {
-        files_under(&path)
-    };
-    files
-        .into_iter()
-        .map(|file| Entry {
-            label: file.display().to_string(),
-            bytes: read(&file),
-        })
-        .collect()
+    let files = if dataset.starts_with("mlogc-captured") { files_with_suffix(&path, ".body") } else { files_under(&path) };
+    files.into_iter().map(|file| Entry { label: file.display().to_string(), bytes: read(&file) }).collect()
 }
 
 /// `corpus/corpus-stats.json`: one object per dataset.
@@ -108,10 +90,7 @@ pub fn corpus_stats() -> Vec<serde_json::Value> {
 
 /// The stats object whose `path` is `dataset`.
 pub fn stats_for(dataset: &str) -> serde_json::Value {
-    corpus_stats()
-        .into_iter()
-        .find(|stats| stats["path"] == dataset)
-        .unwrap_or_else(|| panic!("no stats for {dataset}"))
+    corpus_stats().into_iter().find(|stats| stats["path"] == dataset).unwrap_or_else(|| panic!("no stats for {dataset}"))
 }
 
 /// What [`wafscope_parse::parse_entry_summary`] promises to fill in as the full parse does:

@@ -1,31 +1,58 @@
 //! [`AdminRequest`] and [`execute`]: what each admin subcommand does to the store.
 
+use super::sensors::{self, SensorChangeError, SensorSecrets};
 use crate::auth::{secrets, unix_now};
 use crate::ingest::prepare_event_with;
-use super::sensors::{self, SensorChangeError, SensorSecrets};
 use crate::store::{Store, StoreError, TokenRecord, UserRecord, WriteOutcome, Writer};
-use base64::Engine;
 use app::model::Role;
+use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 /// One administrative change or listing, as sent over the admin socket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum AdminRequest {
-    UserAdd { name: String, role: Role, password: Option<String> },
+    UserAdd {
+        name: String,
+        role: Role,
+        password: Option<String>,
+    },
     UserList,
-    UserRemove { name: String },
-    UserPasswd { name: String, password: Option<String> },
-    TokenCreate { name: String, role: Role },
+    UserRemove {
+        name: String,
+    },
+    UserPasswd {
+        name: String,
+        password: Option<String>,
+    },
+    TokenCreate {
+        name: String,
+        role: Role,
+    },
     TokenList,
-    TokenRevoke { name: String },
+    TokenRevoke {
+        name: String,
+    },
     /// `url_base` is how sensors reach this console, e.g. `https://waf-console:8886`.
-    SensorAdd { name: String, password: Option<String>, url_base: String },
+    SensorAdd {
+        name: String,
+        password: Option<String>,
+        url_base: String,
+    },
     SensorList,
-    SensorRemove { name: String },
-    SensorPasswd { name: String, password: Option<String>, url_base: String },
+    SensorRemove {
+        name: String,
+    },
+    SensorPasswd {
+        name: String,
+        password: Option<String>,
+        url_base: String,
+    },
     /// Audit-log entries (base64) from `wafscope import`, stored like uploads of `sensor`.
-    Import { sensor: String, entries: Vec<String> },
+    Import {
+        sensor: String,
+        entries: Vec<String>,
+    },
     /// What each table holds and takes (`wafscope storage-report`).
     StorageReport,
 }
@@ -108,9 +135,7 @@ fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, St
             if !store.create_token(&name, &record, &hash)? {
                 return Ok(Err(format!("token {name:?} already exists (revoke it first)")));
             }
-            Ok(format!(
-                "created token {name} (role {role}); use it as `Authorization: Bearer <token>`. Shown only once:\n{secret}"
-            ))
+            Ok(format!("created token {name} (role {role}); use it as `Authorization: Bearer <token>`. Shown only once:\n{secret}"))
         }
         AdminRequest::StorageReport => {
             let usage = store.storage_usage()?;
@@ -121,8 +146,13 @@ fn run(context: &AdminContext, request: AdminRequest) -> Result<AdminOutcome, St
                 usage.file_bytes,
                 usage.events,
                 usage.preserved,
-                if usage.events > 0 { usage.file_bytes / usage.events } else { 0 },
-                "TABLE", "ENTRIES", "STORED BYTES", "OVERHEAD", "FRAGMENTED", "SHARE"
+                usage.file_bytes.checked_div(usage.events).unwrap_or(0),
+                "TABLE",
+                "ENTRIES",
+                "STORED BYTES",
+                "OVERHEAD",
+                "FRAGMENTED",
+                "SHARE"
             );
             for table in tables {
                 let share = if stored > 0 { 100.0 * (table.stored_bytes + table.metadata_bytes + table.fragmented_bytes) as f64 / stored as f64 } else { 0.0 };
@@ -239,9 +269,7 @@ fn choose_password(given: Option<String>) -> Result<(String, bool), String> {
 
 /// Names of users and tokens: 1–64 characters of `[A-Za-z0-9._@-]`.
 pub fn check_name(name: &str) -> Result<(), String> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"._@-".contains(&byte));
+    let valid = !name.is_empty() && name.len() <= 64 && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"._@-".contains(&byte));
     if valid { Ok(()) } else { Err(format!("invalid name {name:?}: use 1-64 letters, digits, '.', '_', '@' or '-'")) }
 }
 

@@ -9,4 +9,4 @@ pub mod commands;
 pub mod sensors;
 pub mod socket;
 
-pub use commands::{execute, AdminContext, AdminRequest};
+pub use commands::{AdminContext, AdminRequest, execute};

@@ -50,11 +50,7 @@ pub fn add_sensor(store: &Store, name: &str, password: Option<String>) -> Result
     check_name(name).map_err(SensorChangeError::InvalidName)?;
     let secrets = new_secrets(password)?;
     let url_hash = secrets::secret_hash(&secrets.url_secret);
-    let record = SensorRecord {
-        password_hash: secrets::hash_password(&secrets.password),
-        url_secret_sha256: hex::encode(url_hash),
-        created_at: unix_now(),
-    };
+    let record = SensorRecord { password_hash: secrets::hash_password(&secrets.password), url_secret_sha256: hex::encode(url_hash), created_at: unix_now() };
     if !store.create_sensor(name, &record, &url_hash)? {
         return Err(SensorChangeError::Exists(name.to_owned()));
     }
@@ -107,11 +103,7 @@ pub fn ingest_url(url_base: &str, url_secret: &str) -> String {
 /// address replaced by a placeholder for the operator to edit.
 pub fn default_url_base(config: &Config) -> String {
     let scheme = if config.tls == TlsMode::Off { "http" } else { "https" };
-    let host = if config.listen.ip().is_unspecified() {
-        format!("YOUR-WAFSCOPE-HOST:{}", config.listen.port())
-    } else {
-        config.listen.to_string()
-    };
+    let host = if config.listen.ip().is_unspecified() { format!("YOUR-WAFSCOPE-HOST:{}", config.listen.port()) } else { config.listen.to_string() };
     format!("{scheme}://{host}")
 }
 

@@ -1,7 +1,7 @@
 //! The admin socket: `serve` answers [`AdminRequest`]s on `<data dir>/admin.sock` (one JSON
 //! line in, one JSON line out); the CLI uses [`send`] when the data dir is locked.
 
-use super::commands::{execute, AdminContext, AdminOutcome, AdminRequest};
+use super::commands::{AdminContext, AdminOutcome, AdminRequest, execute};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -68,9 +68,7 @@ async fn answer(stream: tokio::net::UnixStream, context: AdminContext) -> std::i
     let mut reader = tokio::io::BufReader::new(reader).take(MAX_REQUEST_BYTES as u64);
     reader.read_line(&mut line).await?;
     let outcome: AdminOutcome = match serde_json::from_str::<AdminRequest>(&line) {
-        Ok(request) => tokio::task::spawn_blocking(move || execute(&context, request))
-            .await
-            .unwrap_or_else(|error| Err(format!("admin task failed: {error}"))),
+        Ok(request) => tokio::task::spawn_blocking(move || execute(&context, request)).await.unwrap_or_else(|error| Err(format!("admin task failed: {error}"))),
         Err(error) => Err(format!("bad admin request: {error}")),
     };
     let mut reply = serde_json::to_vec(&outcome).expect("outcomes serialise");
@@ -82,9 +80,8 @@ async fn answer(stream: tokio::net::UnixStream, context: AdminContext) -> std::i
 /// Sends `request` to the server that holds `data_dir` and returns its outcome.
 pub fn send(data_dir: &Path, request: &AdminRequest) -> Result<AdminOutcome, String> {
     let path = socket_path(data_dir);
-    let mut stream = std::os::unix::net::UnixStream::connect(&path).map_err(|error| {
-        format!("the data dir is locked by a running wafscope, but its admin socket {} does not answer: {error}", path.display())
-    })?;
+    let mut stream = std::os::unix::net::UnixStream::connect(&path)
+        .map_err(|error| format!("the data dir is locked by a running wafscope, but its admin socket {} does not answer: {error}", path.display()))?;
     let mut line = serde_json::to_vec(request).expect("requests serialise");
     line.push(b'\n');
     stream.write_all(&line).map_err(|error| format!("admin socket: {error}"))?;

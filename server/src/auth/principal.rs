@@ -1,13 +1,13 @@
 //! The [`Principal`] extractor: a session cookie or `Authorization: Bearer <token>`, else 401.
 
-use super::{secrets, unix_now, SESSION_COOKIE};
+use super::{SESSION_COOKIE, secrets, unix_now};
 use crate::http::errors::ApiError;
 use crate::state::AppState;
 use app::model::Role;
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
 
 /// How the caller proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

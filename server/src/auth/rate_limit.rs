@@ -43,13 +43,8 @@ pub const LOGIN_LIMITS: Limits = Limits {
 /// Sensor uploads with credentials that are not cached as valid: 30 failures per address a
 /// minute (a sensor with a wrong password retries every few seconds at most; an operator who
 /// fixes it waits no longer than a minute), no per-name delay (sensors do not wait).
-pub const INGEST_LIMITS: Limits = Limits {
-    window: Duration::from_secs(60),
-    per_client: 30,
-    per_name_at_client: 30,
-    name_delay_step: Duration::ZERO,
-    name_delay_max: Duration::ZERO,
-};
+pub const INGEST_LIMITS: Limits =
+    Limits { window: Duration::from_secs(60), per_client: 30, per_name_at_client: 30, name_delay_step: Duration::ZERO, name_delay_max: Duration::ZERO };
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {

@@ -1,7 +1,7 @@
 //! Generating and checking secrets: argon2id passwords, random tokens and session ids.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
@@ -13,10 +13,7 @@ const PASSWORD_ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUV
 /// Hashes `password` with argon2id and a random salt, as a PHC string.
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 with default parameters accepts any password")
-        .to_string()
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 with default parameters accepts any password").to_string()
 }
 
 /// Whether `password` matches the PHC string `stored` (constant time inside argon2).
@@ -30,9 +27,7 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 /// A random 20-character password (about 116 bits).
 pub fn generate_password() -> String {
     let mut rng = OsRng;
-    (0..20)
-        .map(|_| PASSWORD_ALPHABET[rng.gen_range(0..PASSWORD_ALPHABET.len())] as char)
-        .collect()
+    (0..20).map(|_| PASSWORD_ALPHABET[rng.gen_range(0..PASSWORD_ALPHABET.len())] as char).collect()
 }
 
 /// A random secret with a readable prefix, e.g. `wfs_…` for API tokens: 32 random bytes,
@@ -57,6 +52,13 @@ pub fn check_password_strength(password: &str) -> Result<(), String> {
         return Err("password must be at most 1024 bytes".to_owned());
     }
     Ok(())
+}
+
+/// A hash of a random password: checking a password against it costs what checking a real
+/// one does, so an unknown name (user or sensor) answers in the same time as a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&generate_password()))
 }
 
 #[cfg(test)]
@@ -91,11 +93,4 @@ mod tests {
         assert!(check_password_strength("short").is_err());
         assert!(check_password_strength("long enough").is_ok());
     }
-}
-
-/// A hash of a random password: checking a password against it costs what checking a real
-/// one does, so an unknown name (user or sensor) answers in the same time as a wrong password.
-pub fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&generate_password()))
 }

@@ -10,21 +10,19 @@
 //! TLS setting).
 
 use crate::admin::sensors::{self, SensorChangeError, SensorSecrets};
-use crate::auth::{secrets, unix_now, SESSION_COOKIE};
 use crate::auth::principal::session_cookie;
+use crate::auth::{SESSION_COOKIE, secrets, unix_now};
 use crate::config::Config;
 use crate::state::AppState;
 use crate::store::SessionRecord;
 use app::actions::{ActionBackend, ActionFuture};
-use app::model::{
-    LoginOutcome, Role, SensorCredentials, SensorCredentialsOutcome, SensorRefusal, SensorRemovalOutcome, SessionInfo,
-};
+use app::model::{LoginOutcome, Role, SensorCredentials, SensorCredentialsOutcome, SensorRefusal, SensorRemovalOutcome, SessionInfo};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderValue;
 use axum::http::header::{HOST, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::uri::Authority;
-use axum::http::HeaderValue;
 use axum::response::IntoResponse;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::ResponseOptions;
@@ -115,10 +113,7 @@ impl ActionBackend for RequestActions {
             let Some(secret) = secret else { return Ok(None) };
             let hash = secrets::secret_hash(&secret);
             let now = unix_now();
-            let found = state
-                .blocking(move |store| store.find_session(&hash, now))
-                .await
-                .map_err(|_| "sessions are unavailable right now".to_owned())?;
+            let found = state.blocking(move |store| store.find_session(&hash, now)).await.map_err(|_| "sessions are unavailable right now".to_owned())?;
             Ok(found.map(|(session, user)| SessionInfo { username: session.username, role: user.role }))
         })
     }
@@ -132,10 +127,7 @@ impl ActionBackend for RequestActions {
             let response = response.ok_or("response context missing")?;
             if let Some(secret) = session_cookie(&parts.headers) {
                 let hash = secrets::secret_hash(secret);
-                state
-                    .blocking(move |store| store.delete_session(&hash))
-                    .await
-                    .map_err(|_| "sign-out is unavailable right now".to_owned())?;
+                state.blocking(move |store| store.delete_session(&hash)).await.map_err(|_| "sign-out is unavailable right now".to_owned())?;
             }
             let secure = parts.extensions.get::<OverTls>().is_some();
             response.append_header(SET_COOKIE, session_cookie_header("", 0, secure));
@@ -210,11 +202,7 @@ impl SensorRequest {
         let Some(secret) = &self.session_secret else { return Ok(Err(SensorRefusal::NotSignedIn)) };
         let hash = secrets::secret_hash(secret);
         let now = unix_now();
-        let found = self
-            .state
-            .blocking(move |store| store.find_session(&hash, now))
-            .await
-            .map_err(|_| "sessions are unavailable right now".to_owned())?;
+        let found = self.state.blocking(move |store| store.find_session(&hash, now)).await.map_err(|_| "sessions are unavailable right now".to_owned())?;
         Ok(match found {
             None => Err(SensorRefusal::NotSignedIn),
             Some((session, user)) if user.role == Role::Admin => Ok(session.username),
@@ -244,9 +232,9 @@ impl SensorRequest {
                 tracing::error!(%error, "sensor change failed");
                 Err(unavailable())
             }
-            Err(SensorChangeError::Exists(name)) => Ok(Err(SensorRefusal::Rejected(format!(
-                "sensor {name:?} already exists (rotate its password to get new secrets)"
-            )))),
+            Err(SensorChangeError::Exists(name)) => {
+                Ok(Err(SensorRefusal::Rejected(format!("sensor {name:?} already exists (rotate its password to get new secrets)"))))
+            }
             Err(refused) => Ok(Err(SensorRefusal::Rejected(refused.to_string()))),
         }
     }
@@ -284,9 +272,5 @@ pub fn session_cookie_header(secret: &str, max_age_seconds: u64, secure: bool) -
 }
 
 pub fn client_ip(parts: &Parts) -> IpAddr {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| address.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| address.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }

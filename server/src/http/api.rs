@@ -4,9 +4,9 @@ use super::errors::ApiError;
 use crate::auth::Principal;
 use crate::state::AppState;
 use app::model::{Health, ServerStatus, SessionInfo, StorageStatus};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use std::path::Path;
 
 /// The version baked into this build.
@@ -29,9 +29,7 @@ pub async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Heal
 /// `GET /api/v1/status`: version, uptime, data-dir size.
 pub async fn get_status(State(state): State<AppState>, _principal: Principal) -> Result<Json<ServerStatus>, ApiError> {
     let data_dir = state.config.data_dir.clone();
-    let data_dir_bytes = tokio::task::spawn_blocking(move || directory_size(&data_dir))
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))?;
+    let data_dir_bytes = tokio::task::spawn_blocking(move || directory_size(&data_dir)).await.map_err(|error| ApiError::Internal(error.to_string()))?;
     let storage = storage_status(&state).await?;
     Ok(Json(ServerStatus {
         storage,
@@ -55,10 +53,7 @@ pub async fn storage_status(state: &AppState) -> Result<StorageStatus, ApiError>
             Ok((usage, last_day))
         })
         .await?;
-    let bytes_per_event = state
-        .store
-        .measured_bytes_per_event()
-        .or_else(|| (usage.events > 0).then(|| usage.file_bytes as f64 / usage.events as f64));
+    let bytes_per_event = state.store.measured_bytes_per_event().or_else(|| (usage.events > 0).then(|| usage.file_bytes as f64 / usage.events as f64));
     let budget_bytes = (retention.max_disk_bytes > 0).then_some(retention.max_disk_bytes);
     let days_in_budget = match (budget_bytes, bytes_per_event) {
         (Some(budget), Some(bytes)) if last_day > 0 && bytes > 0.0 => Some(budget as f64 * crate::store::budget::LOW_WATER / (bytes * last_day as f64)),

@@ -42,11 +42,7 @@ impl Assets {
     pub fn embedded() -> Assets {
         Assets::with_lookup(Box::new(|path| {
             let zstd = <Dist as rust_embed::RustEmbed>::compressed(path).map(|file| file.data.compressed());
-            <Dist as rust_embed::RustEmbed>::get(path).map(|file| AssetFile {
-                mime: file.metadata.mimetype().to_owned(),
-                bytes: file.data,
-                zstd,
-            })
+            <Dist as rust_embed::RustEmbed>::get(path).map(|file| AssetFile { mime: file.metadata.mimetype().to_owned(), bytes: file.data, zstd })
         }))
     }
 
@@ -65,10 +61,7 @@ impl Assets {
     fn with_lookup(lookup: Lookup) -> Assets {
         let index = lookup("index.html").map(|file| file.bytes.into_owned()).unwrap_or_default();
         let policy = content_security_policy(&index);
-        Assets {
-            lookup,
-            content_security_policy: HeaderValue::from_str(&policy).expect("policy is ASCII"),
-        }
+        Assets { lookup, content_security_policy: HeaderValue::from_str(&policy).expect("policy is ASCII") }
     }
 
     /// The `Content-Security-Policy` header value for every response.
@@ -91,11 +84,7 @@ impl Assets {
         }
         match (self.lookup)("index.html") {
             Some(file) => file_response(file, "no-cache", headers),
-            None => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the web UI is not built into this binary: run `cargo xtask build`",
-            )
-                .into_response(),
+            None => (StatusCode::SERVICE_UNAVAILABLE, "the web UI is not built into this binary: run `cargo xtask build`").into_response(),
         }
     }
 }

@@ -3,9 +3,9 @@
 
 use crate::store::StoreError;
 use app::model::Role;
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 /// A failure answered to an API caller.
 #[derive(Debug, thiserror::Error)]
@@ -61,10 +61,7 @@ impl IntoResponse for ApiError {
         let body = app::model::ApiError { error: self.to_string() };
         let mut response = (self.status(), Json(body)).into_response();
         if matches!(self, ApiError::Unauthorized) {
-            response.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer realm=\"wafscope\""),
-            );
+            response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer realm=\"wafscope\""));
         }
         response
     }

@@ -5,10 +5,10 @@ use crate::auth::Principal;
 use crate::filter::EventFilter;
 use crate::state::AppState;
 use app::model::{EventDetail, EventPage, PreserveOutcome, Role};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use std::collections::HashMap;
 
 /// Default and largest page size.
@@ -16,7 +16,11 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
 
 /// `GET /api/v1/events?limit=&before=&<filters>`: newest first.
-pub async fn list_events(State(state): State<AppState>, _principal: Principal, Query(params): Query<HashMap<String, String>>) -> Result<Json<EventPage>, ApiError> {
+pub async fn list_events(
+    State(state): State<AppState>,
+    _principal: Principal,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<EventPage>, ApiError> {
     let filter = EventFilter::from_params(&params).map_err(|error| ApiError::BadRequest(error.to_string()))?;
     let limit = match params.get("limit") {
         Some(text) => text
@@ -79,11 +83,19 @@ async fn mark_event(state: AppState, principal: Principal, id: u64, preserved: b
 
 /// `POST /api/v1/preserve?<filters>` (analysts): every event the filters select is preserved
 /// (at most 100 000 per request; `complete: false` says to ask again). `DELETE` releases them.
-pub async fn preserve_matching(State(state): State<AppState>, principal: Principal, Query(params): Query<HashMap<String, String>>) -> Result<Json<PreserveOutcome>, ApiError> {
+pub async fn preserve_matching(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<PreserveOutcome>, ApiError> {
     mark_matching(state, principal, params, true).await
 }
 
-pub async fn release_matching(State(state): State<AppState>, principal: Principal, Query(params): Query<HashMap<String, String>>) -> Result<Json<PreserveOutcome>, ApiError> {
+pub async fn release_matching(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<PreserveOutcome>, ApiError> {
     mark_matching(state, principal, params, false).await
 }
 

@@ -14,13 +14,13 @@ pub mod sensors;
 pub mod stats;
 
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
-use axum::http::{HeaderValue, Method, Uri, HeaderMap};
+use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get, post};
-use axum::Router;
 
 /// The whole application as one `Router`, ready for `oneshot` in tests or for serving.
 pub fn router(state: AppState) -> Router {
@@ -44,9 +44,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(serve_ui)
         .layer(middleware::from_fn_with_state(state.clone(), origin::same_origin_only))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
-        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            tracing::debug_span!("request", method = %request.method(), path = %loggable_path(request.uri().path()))
-        }))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| tracing::debug_span!("request", method = %request.method(), path = %loggable_path(request.uri().path()))),
+        )
         .with_state(state)
 }
 

@@ -4,8 +4,8 @@ use super::errors::ApiError;
 use crate::auth::Principal;
 use crate::state::AppState;
 use app::model::SensorList;
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 
 pub async fn list_sensors(State(state): State<AppState>, _principal: Principal) -> Result<Json<SensorList>, ApiError> {
     let failures = state.auth_failures.snapshot();

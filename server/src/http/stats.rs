@@ -2,12 +2,12 @@
 
 use super::errors::ApiError;
 use crate::auth::Principal;
+use crate::facts::FactQuery;
 use crate::filter::EventFilter;
 use crate::state::AppState;
-use crate::facts::FactQuery;
-use crate::stats::{bin_minutes_for, StatsAnswer};
-use axum::extract::{Query, State};
+use crate::stats::{StatsAnswer, bin_minutes_for};
 use axum::Json;
+use axum::extract::{Query, State};
 use std::collections::HashMap;
 
 /// Window when `from` is not given: the last 24 hours before `to`.
@@ -23,14 +23,16 @@ const MINUTE_US: i64 = 60_000_000;
 /// facts' resolution) and returned as `from`/`to`; the answer comes from the fact blocks of the
 /// window (`source: "facts"`), or for a `path` the blocks cannot compare, from the events the
 /// filter selects (`"scan"`).
-pub async fn get_stats(State(state): State<AppState>, _principal: Principal, Query(params): Query<HashMap<String, String>>) -> Result<Json<StatsAnswer>, ApiError> {
+pub async fn get_stats(
+    State(state): State<AppState>,
+    _principal: Principal,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<StatsAnswer>, ApiError> {
     let mut params = params;
     let top = match params.remove("top") {
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|top| (1..=MAX_TOP).contains(top))
-            .ok_or_else(|| ApiError::BadRequest(format!("top must be 1-{MAX_TOP}")))?,
+        Some(text) => {
+            text.parse::<usize>().ok().filter(|top| (1..=MAX_TOP).contains(top)).ok_or_else(|| ApiError::BadRequest(format!("top must be 1-{MAX_TOP}")))?
+        }
         None => DEFAULT_TOP,
     };
     let mut filter = EventFilter::from_params(&params).map_err(|error| ApiError::BadRequest(error.to_string()))?;

@@ -3,8 +3,8 @@
 
 use crate::auth::secrets;
 use crate::store::SensorRecord;
-use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};

@@ -14,12 +14,12 @@ mod credentials;
 mod prepare;
 mod receive;
 
-pub use credentials::{basic_credentials, SensorVerifier};
+pub use credentials::{SensorVerifier, basic_credentials};
 pub use prepare::{prepare_event, prepare_event_with};
 
 use crate::state::AppState;
-use axum::routing::{post, put};
 use axum::Router;
+use axum::routing::{post, put};
 
 /// The default mlogc path (`ConsoleURI` of mlogc's sample configuration).
 pub const MLOGC_PATH: &str = "/rpc/auditLogReceiver";

@@ -3,7 +3,7 @@
 use crate::store::{NewEvent, RawDictionary};
 use app::model::{EventSummary, Format};
 use md5::{Digest, Md5};
-use wafscope_parse::{parse_content_hash, parse_entry_summary, parse_index_line, IndexLine};
+use wafscope_parse::{IndexLine, parse_content_hash, parse_entry_summary, parse_index_line};
 
 /// Longest rule message kept as a dashboard label.
 const MAX_LABEL_BYTES: usize = 512;
@@ -19,7 +19,14 @@ pub fn prepare_event(sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, co
 /// Builds the event to store, its raw bytes compressed with `dictionary` (the store's,
 /// `Store::raw_dictionary`). `summary_header` is mlogc's `X-ForensicLog-Summary` (the
 /// concurrent index line) and `content_hash` its `X-Content-Hash`, when sent.
-pub fn prepare_event_with(dictionary: Option<&RawDictionary>, sensor: &str, raw: &[u8], summary_header: Option<&[u8]>, content_hash: Option<&[u8]>, received_at: i64) -> NewEvent {
+pub fn prepare_event_with(
+    dictionary: Option<&RawDictionary>,
+    sensor: &str,
+    raw: &[u8],
+    summary_header: Option<&[u8]>,
+    content_hash: Option<&[u8]>,
+    received_at: i64,
+) -> NewEvent {
     let (md5, content) = hashes(raw);
     let md5_hex = hex::encode(md5);
     let hash_mismatch = content_hash.and_then(parse_content_hash).is_some_and(|declared| declared != md5_hex);
@@ -97,18 +104,19 @@ fn compress(raw: &[u8], dictionary: Option<&RawDictionary>) -> Vec<u8> {
         static COMPRESSOR: std::cell::RefCell<Option<(u32, zstd::bulk::Compressor<'static>)>> = const { std::cell::RefCell::new(None) };
     }
     let id = dictionary.map_or(0, |dictionary| dictionary.id);
-    COMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.as_ref().is_none_or(|(known, _)| *known != id) {
-            let made = match dictionary {
-                Some(dictionary) => zstd::bulk::Compressor::with_dictionary(RAW_ZSTD_LEVEL, &dictionary.bytes),
-                None => zstd::bulk::Compressor::new(RAW_ZSTD_LEVEL),
-            };
-            *slot = made.ok().map(|compressor| (id, compressor));
-        }
-        slot.as_mut().and_then(|(_, compressor)| compressor.compress(raw).ok())
-    })
-    .unwrap_or_else(|| zstd::bulk::compress(raw, RAW_ZSTD_LEVEL).unwrap_or_else(|_| raw.to_vec()))
+    COMPRESSOR
+        .with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.as_ref().is_none_or(|(known, _)| *known != id) {
+                let made = match dictionary {
+                    Some(dictionary) => zstd::bulk::Compressor::with_dictionary(RAW_ZSTD_LEVEL, &dictionary.bytes),
+                    None => zstd::bulk::Compressor::new(RAW_ZSTD_LEVEL),
+                };
+                *slot = made.ok().map(|compressor| (id, compressor));
+            }
+            slot.as_mut().and_then(|(_, compressor)| compressor.compress(raw).ok())
+        })
+        .unwrap_or_else(|| zstd::bulk::compress(raw, RAW_ZSTD_LEVEL).unwrap_or_else(|_| raw.to_vec()))
 }
 
 fn split_request_line(line: &str) -> (String, String) {
@@ -138,7 +146,9 @@ mod tests {
     #[test]
     fn the_content_hash_ignores_the_whitespace_around_an_entry_and_the_md5_keeps_every_byte() {
         let entry = b"--a1-A--\n[t] 1\n--a1-Z--";
-        for framed in [&b"--a1-A--\n[t] 1\n--a1-Z--"[..], b"--a1-A--\n[t] 1\n--a1-Z--\n", b"--a1-A--\n[t] 1\n--a1-Z--\r\n\r\n", b"\n --a1-A--\n[t] 1\n--a1-Z--\n"] {
+        for framed in
+            [&b"--a1-A--\n[t] 1\n--a1-Z--"[..], b"--a1-A--\n[t] 1\n--a1-Z--\n", b"--a1-A--\n[t] 1\n--a1-Z--\r\n\r\n", b"\n --a1-A--\n[t] 1\n--a1-Z--\n"]
+        {
             let (exact, content) = hashes(framed);
             assert_eq!(exact, md5(framed));
             assert_eq!(content, md5(entry), "{framed:?}");

@@ -14,7 +14,6 @@ use http_body_util::BodyExt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-
 /// Uploads up to this size are prepared on the runtime thread (under ~100 µs of CPU), larger
 /// ones on the blocking pool.
 pub const INLINE_PREPARE_BYTES: usize = 14 * 1024;
@@ -252,7 +251,6 @@ pub fn url_encode(text: &str) -> String {
     }
     encoded
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -7,8 +7,8 @@
 pub mod sse;
 
 use app::model::EventSummary;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::broadcast;
 
 /// Events buffered per subscriber before it counts as lagging.

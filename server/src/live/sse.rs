@@ -13,17 +13,17 @@ use crate::auth::Principal;
 use crate::filter::EventFilter;
 use crate::http::errors::ApiError;
 use crate::state::AppState;
+use app::model::EventSummary;
 use app::model::LiveStats;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::time::{Duration, Instant};
-use app::model::EventSummary;
 use std::sync::Arc;
-use tokio::sync::broadcast::error::RecvError;
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast::Receiver;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -54,12 +54,8 @@ pub async fn stream_live_events(
         Some(other) => return Err(ApiError::BadRequest(format!("stats_only must be 1 or 0, not {other:?}"))),
     };
     let filter = EventFilter::from_params(&params).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    let resume_from = headers
-        .get("last-event-id")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .or(resume_param)
-        .and_then(|text| text.trim().parse::<u64>().ok());
+    let resume_from =
+        headers.get("last-event-id").and_then(|value| value.to_str().ok()).map(str::to_owned).or(resume_param).and_then(|text| text.trim().parse::<u64>().ok());
     // A small outbox: a client that stops reading blocks its feeder within a few events, so
     // the broadcast buffer (not this channel) decides when it counts as lagging.
     let (sender, receiver) = mpsc::channel(OUTBOX_CAPACITY);
@@ -189,11 +185,7 @@ impl StatsTicker {
 }
 
 fn summary_event(summary: &app::model::EventSummary) -> Event {
-    Event::default()
-        .id(summary.id.to_string())
-        .event("event")
-        .json_data(summary)
-        .unwrap_or_else(|_| Event::default().comment("unserialisable event"))
+    Event::default().id(summary.id.to_string()).event("event").json_data(summary).unwrap_or_else(|_| Event::default().comment("unserialisable event"))
 }
 
 /// Ticks every [`CREDENTIAL_RECHECK`], the first after one interval (the request was just

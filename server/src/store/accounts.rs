@@ -87,8 +87,7 @@ impl Store {
         let transaction = self.database()?.begin_write()?;
         let changed = {
             let mut users = transaction.open_table(USERS)?;
-            let existing: Option<UserRecord> =
-                users.get(name)?.map(|value| decode(value.value())).transpose()?;
+            let existing: Option<UserRecord> = users.get(name)?.map(|value| decode(value.value())).transpose()?;
             match existing {
                 None => false,
                 Some(mut record) => {
@@ -215,9 +214,7 @@ impl Store {
         let purged = {
             let mut sessions = transaction.open_table(SESSIONS)?;
             let before = sessions.len()?;
-            sessions.retain(|_, value| {
-                decode::<SessionRecord>(value).is_ok_and(|session| session.expires_at > now)
-            })?;
+            sessions.retain(|_, value| decode::<SessionRecord>(value).is_ok_and(|session| session.expires_at > now))?;
             before - sessions.len()?
         };
         transaction.commit()?;
@@ -227,9 +224,7 @@ impl Store {
 
 fn delete_sessions_of(transaction: &redb::WriteTransaction, username: &str) -> Result<(), StoreError> {
     let mut sessions = transaction.open_table(SESSIONS)?;
-    sessions.retain(|_, value| {
-        decode::<SessionRecord>(value).is_ok_and(|session| session.username != username)
-    })?;
+    sessions.retain(|_, value| decode::<SessionRecord>(value).is_ok_and(|session| session.username != username))?;
     Ok(())
 }
 

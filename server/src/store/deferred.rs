@@ -15,7 +15,7 @@
 
 use super::postings::{IndexKey, PostingsBatch};
 use crate::facts::Fact;
-use crate::stats::{received_minute, SensorActivity};
+use crate::stats::{SensorActivity, received_minute};
 use app::model::EventSummary;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

@@ -3,11 +3,11 @@
 //! when retention purges the events. Rows that fall to zero are deleted, so a purged store
 //! holds no dead rows.
 
+use super::StoreError;
 use super::deferred::DeferredIndex;
 use super::facts::{append_facts, remove_facts};
 use super::postings::{self, PostingsBatch};
 use super::tables::*;
-use super::StoreError;
 use redb::{ReadableTable, WriteTransaction};
 
 /// Whether rows are added (ingest, re-index) or taken away (purge).

@@ -138,15 +138,17 @@ impl Store {
 /// holds the store only while it looks, so it never keeps the database open at shutdown.
 pub fn spawn_trainer(store: &Store) {
     let weak = Arc::downgrade(&store.shared);
-    let spawned = std::thread::Builder::new().name("wafscope-dictionary".to_owned()).spawn(move || loop {
-        std::thread::sleep(TRAINER_PERIOD);
-        let Some(shared) = weak.upgrade() else { return };
-        let store = Store { shared };
-        if store.raw_dictionary().is_some() {
-            return;
-        }
-        if let Err(error) = store.train_raw_dictionary() {
-            tracing::warn!(%error, "training the raw dictionary failed; trying again later");
+    let spawned = std::thread::Builder::new().name("wafscope-dictionary".to_owned()).spawn(move || {
+        loop {
+            std::thread::sleep(TRAINER_PERIOD);
+            let Some(shared) = weak.upgrade() else { return };
+            let store = Store { shared };
+            if store.raw_dictionary().is_some() {
+                return;
+            }
+            if let Err(error) = store.train_raw_dictionary() {
+                tracing::warn!(%error, "training the raw dictionary failed; trying again later");
+            }
         }
     });
     if let Err(error) = spawned {
@@ -163,7 +165,8 @@ mod tests {
     /// The corpus's native entries, numbered so every one is a new event.
     fn entries() -> Vec<Vec<u8>> {
         let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/corpus");
-        let mut paths: Vec<_> = walk(std::path::Path::new(directory)).into_iter().filter(|path| path.extension().is_some_and(|extension| extension == "body")).collect();
+        let mut paths: Vec<_> =
+            walk(std::path::Path::new(directory)).into_iter().filter(|path| path.extension().is_some_and(|extension| extension == "body")).collect();
         paths.sort();
         assert!(paths.len() > 50, "the corpus has mlogc bodies");
         paths.iter().map(|path| std::fs::read(path).unwrap()).collect()

@@ -1,7 +1,7 @@
 //! Events: the batch write (dedupe, summary, raw, indexes, counters) and the reads.
 
 use super::deferred::{DeferredIndex, INDEXED_THROUGH_KEY};
-use super::derived::{write_derived, Sign};
+use super::derived::{Sign, write_derived};
 use super::postings::{self, IndexKey};
 use super::tables::*;
 use super::{Store, StoreError};
@@ -138,7 +138,7 @@ impl Store {
             if indexed < REINDEX_CHUNK as u64 {
                 return Ok(total);
             }
-            if total % (REINDEX_CHUNK as u64 * 25) == 0 {
+            if total.is_multiple_of(REINDEX_CHUNK as u64 * 25) {
                 tracing::info!(events = total, "re-indexing stored events");
             }
         }
@@ -158,7 +158,6 @@ impl Store {
         let Some(value) = raw.get(id)? else { return Ok(None) };
         self.decompress_raw(&transaction, id, value.value()).map(Some)
     }
-
 
     /// Newest-first page of events passing `filter`, strictly older than `before`.
     pub fn list_events(&self, filter: &EventFilter, before: Option<u64>, limit: usize) -> Result<(Vec<EventSummary>, Option<u64>), StoreError> {
@@ -243,12 +242,10 @@ impl Store {
         let transaction = self.database()?.begin_read()?;
         let events = transaction.open_table(EVENTS)?;
         let mut found = Vec::new();
-        let mut examined = 0usize;
-        for entry in events.range(after.saturating_add(1)..)? {
+        for (examined, entry) in events.range(after.saturating_add(1)..)?.enumerate() {
             if examined >= scan_budget {
                 return Ok((found, false));
             }
-            examined += 1;
             let (key, value) = entry?;
             let Some(summary) = decode_or_skip(key.value(), value.value()) else { continue };
             if filter.matches(&summary) {
@@ -315,11 +312,7 @@ pub(super) fn for_each_unindexed(transaction: &redb::ReadTransaction, mut visit:
 /// The `indexed_through` watermark (0 when absent: nothing stored yet).
 pub(super) fn indexed_through(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<u64, StoreError> {
     match meta.get(INDEXED_THROUGH_KEY)? {
-        Some(value) => value
-            .value()
-            .try_into()
-            .map(u64::from_le_bytes)
-            .map_err(|_| StoreError::Corrupt("indexed_through is not 8 bytes".to_owned())),
+        Some(value) => value.value().try_into().map(u64::from_le_bytes).map_err(|_| StoreError::Corrupt("indexed_through is not 8 bytes".to_owned())),
         None => Ok(0),
     }
 }
@@ -539,7 +532,13 @@ mod tests {
         let mut deferred = DeferredIndex::default();
         let batch: Vec<_> = (0..3).map(|n| event("s", &format!("u{n}"), b"body", 10 + n)).collect();
         let outcomes = store.write_events(&mut batch.clone(), &mut next_id, &mut deferred).unwrap();
-        let ids: Vec<u64> = outcomes.iter().map(|outcome| match outcome { WriteOutcome::Stored(id) => *id, other => panic!("{other:?}") }).collect();
+        let ids: Vec<u64> = outcomes
+            .iter()
+            .map(|outcome| match outcome {
+                WriteOutcome::Stored(id) => *id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
         // the middle row's summary is overwritten with bytes that are not a summary
         let transaction = store.database().unwrap().begin_write().unwrap();
         transaction.open_table(EVENTS).unwrap().insert(ids[1], b"\xff not json".as_slice()).unwrap();

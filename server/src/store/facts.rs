@@ -1,9 +1,9 @@
 //! The fact blocks in redb (`crate::facts` encodes them): appended by the deferred flush,
 //! thinned by purges, decoded by `/api/v1/stats`.
 
-use super::tables::{FACTS, FACT_SPANS};
 use super::StoreError;
-use crate::facts::{encode_block, Block, Fact, Span, BLOCK_EVENTS};
+use super::tables::{FACT_SPANS, FACTS};
+use crate::facts::{BLOCK_EVENTS, Block, Fact, Span, encode_block};
 use redb::{ReadTransaction, ReadableTable, Table, WriteTransaction};
 
 /// Newest blocks are written this small and merged into one of [`BLOCK_EVENTS`] once enough

@@ -2,8 +2,8 @@
 //! transaction, a reopen in progress, a writer thread that panicked and was restarted.
 //! `/api/v1/health` answers 503 while a problem is set, and the console shows a banner.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why the store cannot take uploads now.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! Schema version bookkeeping: the version lives in `META`; upgrades are explicit steps.
 
+use super::StoreError;
 use super::events::set_indexed_through;
 use super::tables::*;
-use super::StoreError;
 use redb::{ReadableTable, WriteTransaction};
 use std::path::Path;
 
@@ -23,17 +23,10 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
     {
         // (dropped before migrating: a transaction has each table open once at a time)
         let mut meta = transaction.open_table(META)?;
-        let found = meta
-            .get(VERSION_KEY)?
-            .map(|value| decode_version(value.value()))
-            .transpose()?;
+        let found = meta.get(VERSION_KEY)?.map(|value| decode_version(value.value())).transpose()?;
         match found {
             Some(found) if found > SCHEMA_VERSION => {
-                return Err(StoreError::SchemaTooNew {
-                    path: path.to_owned(),
-                    found,
-                    known: SCHEMA_VERSION,
-                });
+                return Err(StoreError::SchemaTooNew { path: path.to_owned(), found, known: SCHEMA_VERSION });
             }
             Some(found @ (1..=3)) => {
                 drop(meta);
@@ -41,7 +34,11 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
                 // nothing is indexed: every event is the tail the writer indexes when it starts
                 set_indexed_through(&transaction, 0)?;
                 transaction.open_table(META)?.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
-                tracing::info!(from = found, to = SCHEMA_VERSION, "database schema upgraded; every event is re-indexed when the writer starts (readers scan meanwhile)");
+                tracing::info!(
+                    from = found,
+                    to = SCHEMA_VERSION,
+                    "database schema upgraded; every event is re-indexed when the writer starts (readers scan meanwhile)"
+                );
             }
             Some(_) => {}
             None => {
@@ -101,9 +98,7 @@ fn drop_derived_tables(transaction: &WriteTransaction) -> Result<(), StoreError>
 }
 
 fn decode_version(bytes: &[u8]) -> Result<u64, StoreError> {
-    let array: [u8; 8] = bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("schema version is not 8 bytes".to_owned()))?;
+    let array: [u8; 8] = bytes.try_into().map_err(|_| StoreError::Corrupt("schema version is not 8 bytes".to_owned()))?;
     Ok(u64::from_le_bytes(array))
 }
 
@@ -111,9 +106,9 @@ fn decode_version(bytes: &[u8]) -> Result<u64, StoreError> {
 mod tests {
     use super::*;
     use crate::filter::EventFilter;
+    use crate::store::Store;
     use crate::store::deferred::DeferredIndex;
     use redb::{ReadableDatabase, ReadableTableMetadata};
-    use crate::store::Store;
     use std::collections::HashMap;
 
     #[test]
@@ -123,9 +118,7 @@ mod tests {
         let ids = {
             let store = Store::open(directory.path()).unwrap();
             let mut next_id = 1;
-            let mut batch: Vec<_> = (0..3)
-                .map(|n| crate::ingest::prepare_event("old", format!("entry {n}").as_bytes(), None, None, 1_000 + n))
-                .collect();
+            let mut batch: Vec<_> = (0..3).map(|n| crate::ingest::prepare_event("old", format!("entry {n}").as_bytes(), None, None, 1_000 + n)).collect();
             batch.push(crate::ingest::prepare_event("old", &body, None, None, 2_000));
             let mut deferred = DeferredIndex::default();
             store.write_events(&mut batch, &mut next_id, &mut deferred).unwrap();
@@ -195,9 +188,8 @@ mod tests {
             let mut next_id = 1;
             // events without a time of their own count at their arrival, over three days
             let first = minute as i64 * 60_000_000 - day_us;
-            let mut batch: Vec<_> = (0..6)
-                .map(|n| crate::ingest::prepare_event("old", format!("entry {n}").as_bytes(), None, None, first + n * day_us / 2 + 90_000_000))
-                .collect();
+            let mut batch: Vec<_> =
+                (0..6).map(|n| crate::ingest::prepare_event("old", format!("entry {n}").as_bytes(), None, None, first + n * day_us / 2 + 90_000_000)).collect();
             batch.push(fixture);
             let mut deferred = DeferredIndex::default();
             store.write_events(&mut batch, &mut next_id, &mut deferred).unwrap();

@@ -6,36 +6,36 @@
 //! on the runtime directly.
 
 pub mod accounts;
+mod answers;
 pub mod budget;
 pub mod deferred;
 mod derived;
 pub mod dictionary;
-mod facts;
 pub mod events;
+mod facts;
 pub mod health;
 mod migrate;
 pub mod postings;
 mod preserve;
 mod purge;
+mod queue;
 mod retention;
 pub mod sensors;
 mod stats;
 mod tables;
-mod answers;
-mod queue;
 pub mod writer;
 
+use redb::{ReadableDatabase, ReadableTable};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use redb::{ReadableDatabase, ReadableTable};
 
 pub use accounts::{AccountError, SessionRecord, TokenRecord, UserRecord};
 pub use deferred::DeferredIndex;
 pub use dictionary::RawDictionary;
 pub use events::{NewEvent, WriteOutcome};
-pub use sensors::{Rejection, SensorRecord};
 pub use health::{StoreHealth, StoreProblem};
 pub use purge::{PurgeOutcome, StorageUsage, TableReport};
+pub use sensors::{Rejection, SensorRecord};
 pub use writer::{Pending, Retention, WriteError, Writer, WriterOptions};
 
 /// Page cache of a store opened by the CLI's short-lived commands (`serve` takes `--cache-mb`).
@@ -92,13 +92,7 @@ macro_rules! from_redb {
         }
     )*};
 }
-from_redb!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+from_redb!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
 /// Progress of redb's check after an unclean stop (minutes for a large file): logged every
 /// tenth, so a slow start says why.
@@ -155,8 +149,7 @@ impl Store {
 
     /// An in-memory store for tests: nothing touches the disk.
     pub fn in_memory() -> Result<Store, StoreError> {
-        let database = redb::Database::builder()
-            .create_with_backend(redb::backends::InMemoryBackend::new())?;
+        let database = redb::Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
         migrate::ensure_schema(&database, Path::new(":memory:"))?;
         Ok(Store::from_parts(database, None, 0, PathBuf::from(":memory:")))
     }
@@ -361,9 +354,5 @@ fn create_private_dir(path: &Path) -> Result<(), StoreError> {
     if path.is_dir() {
         return Ok(());
     }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(path)
-        .map_err(|source| StoreError::CreateDir { path: path.to_owned(), source })
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(|source| StoreError::CreateDir { path: path.to_owned(), source })
 }

@@ -6,7 +6,7 @@
 //! per event and field, so under load the index costs a few inserts per batch, and a reverse
 //! range scan over `(field, value, ..)` still yields ids newest first.
 
-use crate::filter::{action_code, parse_client_ip, IndexHint};
+use crate::filter::{IndexHint, action_code, parse_client_ip};
 use app::model::{EventSummary, Severity};
 use std::collections::BTreeMap;
 
@@ -175,9 +175,6 @@ mod tests {
         batch.add(&b, 11);
         batch.add(&a, 12);
         let rows: Vec<_> = batch.rows().map(|(field, value, first, rest)| (field, value.to_vec(), decode_ids(first, &rest))).collect();
-        assert_eq!(
-            rows,
-            vec![(Field::Sensor as u8, b"s".to_vec(), vec![10, 11, 12]), (Field::Rule as u8, 942100u32.to_be_bytes().to_vec(), vec![10, 12])]
-        );
+        assert_eq!(rows, vec![(Field::Sensor as u8, b"s".to_vec(), vec![10, 11, 12]), (Field::Rule as u8, 942100u32.to_be_bytes().to_vec(), vec![10, 12])]);
     }
 }

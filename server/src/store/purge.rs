@@ -4,7 +4,7 @@
 //! usage figures the budget and the console read.
 
 use super::deferred::DeferredIndex;
-use super::derived::{write_derived, Sign};
+use super::derived::{Sign, write_derived};
 use super::events::{decode_or_skip, encode_revisions, indexed_through, revisions, set_indexed_through};
 use super::postings;
 use super::tables::*;
@@ -71,15 +71,13 @@ impl Store {
             let events = transaction.open_table(EVENTS)?;
             let marks = transaction.open_table(PRESERVED)?;
             // preserved events are stepped over, but not without end in one transaction
-            let mut examined = 0usize;
-            for entry in events.range(*cursor..bound)? {
+            for (examined, entry) in events.range(*cursor..bound)?.enumerate() {
                 let (key, value) = entry?;
                 let id = key.value();
                 if ids.len() >= limit || examined >= limit.saturating_mul(16) {
                     exhausted = false;
                     break;
                 }
-                examined += 1;
                 *cursor = id + 1;
                 if marks.get(id)?.is_some() {
                     continue;
@@ -150,7 +148,7 @@ impl Store {
                 fragmented_bytes: stats.fragmented_bytes(),
             });
         }
-        report.sort_by(|a, b| (b.stored_bytes + b.metadata_bytes + b.fragmented_bytes).cmp(&(a.stored_bytes + a.metadata_bytes + a.fragmented_bytes)));
+        report.sort_by_key(|table| std::cmp::Reverse(table.stored_bytes + table.metadata_bytes + table.fragmented_bytes));
         Ok(report)
     }
 

@@ -114,11 +114,8 @@ impl Maintenance {
         }
         // an urgent purge takes full steps: the budget is a limit, ingest waits
         let step_events = if self.urgent { STEP_EVENTS } else { self.step_events };
-        let (below, limit) = if self.over_budget > 0 {
-            (u64::MAX, (self.over_budget as usize).min(step_events))
-        } else {
-            (self.age_cutoff(), self.step_events)
-        };
+        let (below, limit) =
+            if self.over_budget > 0 { (u64::MAX, (self.over_budget as usize).min(step_events)) } else { (self.age_cutoff(), self.step_events) };
         let outcome = store.purge_oldest(&mut self.cursor, below, limit, deferred, next_id)?;
         let took = started.elapsed();
         if outcome.purged as usize >= limit && !self.urgent {
@@ -139,7 +136,10 @@ impl Maintenance {
             self.over_budget = self.over_budget.saturating_sub(outcome.purged);
             if outcome.exhausted && outcome.purged == 0 {
                 if !self.warned_unmet {
-                    tracing::warn!(budget = self.retention.max_disk_bytes, "the disk budget cannot be met: every remaining event is preserved or not indexed yet");
+                    tracing::warn!(
+                        budget = self.retention.max_disk_bytes,
+                        "the disk budget cannot be met: every remaining event is preserved or not indexed yet"
+                    );
                     self.warned_unmet = true;
                 }
                 self.over_budget = 0;
@@ -171,7 +171,12 @@ impl Maintenance {
             let over = budget::events_over(usage.file_bytes, self.retention.max_disk_bytes, usage.events, bytes_per_event);
             self.urgent = budget::is_urgent(usage.file_bytes, self.retention.max_disk_bytes, usage.events, bytes_per_event);
             if over > 0 {
-                tracing::info!(file_bytes = usage.file_bytes, budget = self.retention.max_disk_bytes, events = over, "over the disk budget: purging the oldest events");
+                tracing::info!(
+                    file_bytes = usage.file_bytes,
+                    budget = self.retention.max_disk_bytes,
+                    events = over,
+                    "over the disk budget: purging the oldest events"
+                );
                 self.cursor = 0;
                 self.warned_unmet = false;
             }

@@ -5,12 +5,12 @@ use super::events::for_each_unindexed;
 use super::facts::visit_blocks;
 use super::tables::*;
 use super::{Store, StoreError};
-use crate::filter::EventFilter;
 use crate::facts::FactQuery;
-use crate::stats::{minute_of, received_minute, ActionCounts, SensorActivity, StatsAccumulator, StatsAnswer};
+use crate::filter::EventFilter;
+use crate::stats::{ActionCounts, SensorActivity, StatsAccumulator, StatsAnswer, minute_of, received_minute};
 use app::model::SensorHealth;
-use std::collections::{HashMap, HashSet};
 use redb::{ReadableDatabase, ReadableTable};
+use std::collections::{HashMap, HashSet};
 
 /// Most matching events a scan counts; past it the answer says `complete: false`.
 pub const SCAN_STATS_BUDGET: usize = 500_000;
@@ -28,7 +28,15 @@ impl Store {
         Ok(accumulator.finish(from_minute, to_minute, bin_minutes, top, "facts", true))
     }
 
-    fn accumulate_facts(&self, transaction: &redb::ReadTransaction, filter: &EventFilter, from_minute: u64, to_minute: u64, bin_minutes: u64, accumulator: &mut StatsAccumulator) -> Result<(), StoreError> {
+    fn accumulate_facts(
+        &self,
+        transaction: &redb::ReadTransaction,
+        filter: &EventFilter,
+        from_minute: u64,
+        to_minute: u64,
+        bin_minutes: u64,
+        accumulator: &mut StatsAccumulator,
+    ) -> Result<(), StoreError> {
         let preserved = match filter.preserved {
             Some(_) => {
                 let mut ids = HashSet::new();
@@ -131,7 +139,8 @@ impl Store {
         for (name, _) in &sensors {
             let since = since[name.as_str()];
             if let Some(stored) = activities.get(name.as_str())? {
-                let stored: SensorActivity = serde_json::from_slice(stored.value()).map_err(|error| StoreError::Corrupt(format!("sensor activity: {error}")))?;
+                let stored: SensorActivity =
+                    serde_json::from_slice(stored.value()).map_err(|error| StoreError::Corrupt(format!("sensor activity: {error}")))?;
                 // (an aggregate: it is the record's own only if it went on after its creation)
                 if stored.last_seen.is_some_and(|last| last >= since) {
                     activity.insert(name.clone(), stored);

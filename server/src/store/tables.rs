@@ -69,16 +69,10 @@ pub mod schema3 {
     pub type Counters = TableDefinition<'static, (u64, u8, &'static [u8]), &'static [u8]>;
     pub type ScopedCounters = TableDefinition<'static, (u8, &'static [u8], u64, u8, &'static [u8]), &'static [u8]>;
     pub const COUNTS_PER_MINUTE: TableDefinition<u64, &[u8]> = TableDefinition::new("counts_per_minute_v1");
-    pub const STATS: [Counters; 3] = [
-        TableDefinition::new("stats_per_minute_v1"),
-        TableDefinition::new("stats_per_hour_v1"),
-        TableDefinition::new("stats_per_day_v1"),
-    ];
-    pub const SCOPED_STATS: [ScopedCounters; 3] = [
-        TableDefinition::new("scoped_stats_per_minute_v1"),
-        TableDefinition::new("scoped_stats_per_hour_v1"),
-        TableDefinition::new("scoped_stats_per_day_v1"),
-    ];
+    pub const STATS: [Counters; 3] =
+        [TableDefinition::new("stats_per_minute_v1"), TableDefinition::new("stats_per_hour_v1"), TableDefinition::new("stats_per_day_v1")];
+    pub const SCOPED_STATS: [ScopedCounters; 3] =
+        [TableDefinition::new("scoped_stats_per_minute_v1"), TableDefinition::new("scoped_stats_per_hour_v1"), TableDefinition::new("scoped_stats_per_day_v1")];
 }
 
 /// The newest message seen for each rule id (labels of the dashboard's top rules).

@@ -274,12 +274,8 @@ fn write_batch(store: &Store, state: &mut State, jobs: Vec<Job>, on_commit: &Com
     match store.write_events(&mut events, &mut state.next_id, &mut state.deferred) {
         Ok(outcomes) => {
             state.answers.send(replies.into_iter().zip(&outcomes).map(|(reply, outcome)| (reply, Ok(*outcome))).collect());
-            let stored: Vec<_> = outcomes
-                .iter()
-                .zip(events)
-                .filter(|(outcome, _)| matches!(outcome, WriteOutcome::Stored(_)))
-                .map(|(_, event)| event.summary)
-                .collect();
+            let stored: Vec<_> =
+                outcomes.iter().zip(events).filter(|(outcome, _)| matches!(outcome, WriteOutcome::Stored(_))).map(|(_, event)| event.summary).collect();
             if !stored.is_empty() {
                 on_commit(&stored);
             }

@@ -1,7 +1,7 @@
 //! The fixture corpus's real mlogc uploads and how the tests send and list them.
 
-use super::{body_json, request, TestApp};
-use axum::http::{header, Method, StatusCode};
+use super::{TestApp, body_json, request};
+use axum::http::{Method, StatusCode, header};
 use base64::Engine;
 use std::path::PathBuf;
 

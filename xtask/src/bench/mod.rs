@@ -57,7 +57,9 @@ pub fn run(raw: &[String]) -> TaskResult {
         );
     }
     match raw.first().map(String::as_str) {
-        Some("ingest") => ingest(&Args::parse(&raw[1..], &["--connections", "--duration", "--count", "--binary", "--target", "--user", "--pass"], &["--no-pin"])?),
+        Some("ingest") => {
+            ingest(&Args::parse(&raw[1..], &["--connections", "--duration", "--count", "--binary", "--target", "--user", "--pass"], &["--no-pin"])?)
+        }
         Some("query") => query::run(&Args::parse(&raw[1..], &["--events", "--rate", "--duration", "--data-dir", "--binary"], &[])?),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}\n{}", query::HELP);
@@ -178,7 +180,13 @@ fn with_cpu(cpu: impl Fn() -> Option<f64>, load: impl FnOnce() -> LoadResult) ->
     (result, used)
 }
 
-fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_for: &dyn Fn(Url, String) -> LoadConfig, pinned: bool) -> Result<Measured, String> {
+fn measure(
+    binary: &Path,
+    scratch: &Path,
+    fixtures: &[uploads::Fixture],
+    config_for: &dyn Fn(Url, String) -> LoadConfig,
+    pinned: bool,
+) -> Result<Measured, String> {
     // (a) the do-nothing sink: same HTTP stack, no parsing, no storage
     eprintln!("[bench] wafscope debug-sink");
     let mut sink_command = Command::new(binary);
@@ -189,7 +197,10 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
     }
     let sink_url = Url::parse(&format!("{}/rpc/auditLogReceiver", sink.url.base()))?;
     warm_up(fixtures, &config_for(sink_url.clone(), "bench:bench".to_owned()));
-    let (sink_result, sink_cpu) = with_cpu(|| sink.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(sink_url, "bench:bench".to_owned()), WARM_UP_UPLOADS));
+    let (sink_result, sink_cpu) = with_cpu(
+        || sink.cpu_seconds(),
+        || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(sink_url, "bench:bench".to_owned()), WARM_UP_UPLOADS),
+    );
     drop(sink);
 
     // (b) the real console with a fresh data dir and a sensor
@@ -206,7 +217,8 @@ fn measure(binary: &Path, scratch: &Path, fixtures: &[uploads::Fixture], config_
         let url = Url::parse(&sensor.console_uri)?;
         let credentials = format!("{}:{}", sensor.user, sensor.pass);
         warm_up(fixtures, &config_for(url.clone(), credentials.clone()));
-        let (result, cpu) = with_cpu(|| console.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(url, credentials), WARM_UP_UPLOADS));
+        let (result, cpu) =
+            with_cpu(|| console.cpu_seconds(), || load::run(&|sequence| uploads::replay(fixtures, sequence), &config_for(url, credentials), WARM_UP_UPLOADS));
         let stored = console.stored_ids(&sensor);
         drop(console);
         let (bytes, allocated) = dir_size(&data);

@@ -108,7 +108,14 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
         println!("bench query: reusing {} as it is", data.display());
     } else {
         eprintln!("[bench] filling {} with {events} events (32 connections)…", data.display());
-        let config = LoadConfig { url: url.clone(), credentials: credentials.clone(), connections: 32, duration: Duration::from_secs(30 * 86_400), count: Some(events), rate: None };
+        let config = LoadConfig {
+            url: url.clone(),
+            credentials: credentials.clone(),
+            connections: 32,
+            duration: Duration::from_secs(30 * 86_400),
+            count: Some(events),
+            rate: None,
+        };
         let filled = load::run(&make, &config, 0);
         println!(
             "fill: {} events in {:.0} s ({:.0} uploads/s, {} errors{})",
@@ -158,7 +165,7 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
         let started = Instant::now();
         let mut round = 0usize;
         while !ingest.is_finished() && started.elapsed() < phase * 2 {
-            let all = round % UNBUDGETED_EVERY == 0;
+            let all = round.is_multiple_of(UNBUDGETED_EVERY);
             round += 1;
             for query in queries.iter_mut().filter(|query| all || query.budget_ms.is_some()) {
                 let sent = Instant::now();
@@ -174,7 +181,12 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
     print_ingest(&quiet, &busy, rate, &mut summary);
     println!("server RSS after the queries: {}", rss(&console));
     let rss_after_queries = rss_mb(&console);
-    summary.push(("RSS after the queries".into(), format!("{rss_after_queries:.0} MB"), format!("<= {RSS_BUDGET_MB:.0} MB"), rss_after_queries <= RSS_BUDGET_MB));
+    summary.push((
+        "RSS after the queries".into(),
+        format!("{rss_after_queries:.0} MB"),
+        format!("<= {RSS_BUDGET_MB:.0} MB"),
+        rss_after_queries <= RSS_BUDGET_MB,
+    ));
 
     // 3. a purge under the same ingest: a budget below the file makes retention delete the oldest
     let file = std::fs::metadata(data.join("wafscope.redb")).map(|meta| meta.len()).unwrap_or(0);
@@ -196,16 +208,18 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
         last = now;
     }
     let after = steady(first + 30_000_000);
-    println!(
-        "purge: events {before_purge} at the restart, {during} after {:.0} s of ingest, {last} when it ended",
-        phase.as_secs_f64()
-    );
+    println!("purge: events {before_purge} at the restart, {during} after {:.0} s of ingest, {last} when it ended", phase.as_secs_f64());
     print_rates(&[("during the purge", &purging), ("after the purge", &after)], rate);
     // the baseline is the ingest without queries of step 1 (same offered rate, warm server)
     let purged = (before_purge + purging.ok).saturating_sub(during);
     println!("purge: {purged} events deleted during the {:.0} s of ingest", phase.as_secs_f64());
     let purge_ratio = purging.per_second() / quiet.per_second().max(1e-9);
-    summary.push(("ingest during a purge / without".into(), format!("{purge_ratio:.3}"), format!(">= {PURGE_BUDGET}"), purge_ratio >= PURGE_BUDGET && purged > 0));
+    summary.push((
+        "ingest during a purge / without".into(),
+        format!("{purge_ratio:.3}"),
+        format!(">= {PURGE_BUDGET}"),
+        purge_ratio >= PURGE_BUDGET && purged > 0,
+    ));
 
     println!("budgets (one run):");
     for (name, value, budget, ok) in &summary {
@@ -216,10 +230,7 @@ fn measure(binary: &Path, data: &Path, scratch: &Path, fixtures: &[uploads::Fixt
 
 /// Events the console holds, from `/api/v1/storage` (0 when it does not answer).
 fn storage_events(console: &mut Wafscope) -> u64 {
-    get_json(console, "/api/v1/storage")
-        .ok()
-        .and_then(|storage| storage.get("events").and_then(Json::as_text).and_then(|text| text.parse().ok()))
-        .unwrap_or(0)
+    get_json(console, "/api/v1/storage").ok().and_then(|storage| storage.get("events").and_then(Json::as_text).and_then(|text| text.parse().ok())).unwrap_or(0)
 }
 
 fn rss_mb(console: &Wafscope) -> f64 {
@@ -233,7 +244,12 @@ fn rss(console: &Wafscope) -> String {
 /// Events stored in the last 8 days (the varied times reach 7 days back), by the stats API.
 fn total_events(console: &mut Wafscope) -> Result<u64, String> {
     let stats = get_json(console, &format!("/api/v1/stats?from={}", (now_us() - 8 * DAY_US) / 1_000_000))?;
-    stats.get("totals").and_then(|totals| totals.get("total")).and_then(Json::as_text).and_then(|text| text.parse().ok()).ok_or_else(|| "stats without totals.total".to_owned())
+    stats
+        .get("totals")
+        .and_then(|totals| totals.get("total"))
+        .and_then(Json::as_text)
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| "stats without totals.total".to_owned())
 }
 
 fn get_json(console: &mut Wafscope, path: &str) -> Result<Json, String> {
@@ -265,7 +281,13 @@ fn queries(console: &mut Wafscope) -> Result<Vec<Query>, String> {
         latencies_us: Vec::new(),
         failures: 0,
     };
-    let stats = |name: &str, filter: String, budget_ms: Option<f64>| Query { name: format!("stats {name}"), path: format!("/api/v1/stats?{filter}"), budget_ms, latencies_us: Vec::new(), failures: 0 };
+    let stats = |name: &str, filter: String, budget_ms: Option<f64>| Query {
+        name: format!("stats {name}"),
+        path: format!("/api/v1/stats?{filter}"),
+        budget_ms,
+        latencies_us: Vec::new(),
+        failures: 0,
+    };
     Ok(vec![
         page("newest", String::new()),
         page("sensor=", format!("sensor={}", percent(&sensor))),
@@ -303,7 +325,7 @@ fn percentile_ms(sorted: &[u64], percent: usize) -> f64 {
 
 fn print_queries(queries: &mut [Query], rate: f64, summary: &mut Vec<(String, String, String, bool)>) {
     println!("queries while ingesting at {rate:.0}/s (one client, sequential):");
-    println!("{:<22} {:>6} {:>8} {:>8} {:>8} {:>9}  {}", "query", "n", "p50 ms", "p95 ms", "max ms", "budget", "");
+    println!("{:<22} {:>6} {:>8} {:>8} {:>8} {:>9}", "query", "n", "p50 ms", "p95 ms", "max ms", "budget");
     for query in queries.iter_mut() {
         query.latencies_us.sort_unstable();
         let p95 = percentile_ms(&query.latencies_us, 95);
@@ -327,7 +349,12 @@ fn print_queries(queries: &mut [Query], rate: f64, summary: &mut Vec<(String, St
     let pages: Vec<&Query> = queries.iter().filter(|query| query.name.starts_with("events ")).collect();
     if let Some(worst) = pages.iter().max_by(|a, b| percentile_ms(&a.latencies_us, 95).total_cmp(&percentile_ms(&b.latencies_us, 95))) {
         let p95 = percentile_ms(&worst.latencies_us, 95);
-        summary.push((format!("worst first page p95 ({})", worst.name.trim_start_matches("events ")), format!("{p95:.1} ms"), format!("< {PAGE_BUDGET_MS:.0} ms"), p95 < PAGE_BUDGET_MS));
+        summary.push((
+            format!("worst first page p95 ({})", worst.name.trim_start_matches("events ")),
+            format!("{p95:.1} ms"),
+            format!("< {PAGE_BUDGET_MS:.0} ms"),
+            p95 < PAGE_BUDGET_MS,
+        ));
     }
     for query in queries.iter().filter(|query| query.name.starts_with("stats ")) {
         if let Some(budget) = query.budget_ms {

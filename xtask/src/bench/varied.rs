@@ -54,7 +54,7 @@ fn skewed(seed: u64, count: u64) -> u64 {
 
 /// The client address number `index` stands for.
 pub fn client_ip(index: u64) -> String {
-    let bits = mix(index ^ 0xC11E_47);
+    let bits = mix(index ^ 0x00C1_1E47);
     if index % 20 == 7 {
         return format!("2001:db8:{:x}:{:x}::{:x}", (bits >> 48) & 0xffff, (bits >> 32) & 0xffff, bits & 0xffff);
     }

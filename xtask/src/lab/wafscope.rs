@@ -29,7 +29,16 @@ pub struct Wafscope {
 
 impl Wafscope {
     pub fn start(binary: &Path, data_dir: &Path, logs: &Path, tls: bool) -> Result<Wafscope, String> {
-        let mut console = Wafscope { binary: binary.to_owned(), data_dir: data_dir.to_owned(), logs: logs.to_owned(), tls, server: None, port: 0, token: None, extra_env: Vec::new() };
+        let mut console = Wafscope {
+            binary: binary.to_owned(),
+            data_dir: data_dir.to_owned(),
+            logs: logs.to_owned(),
+            tls,
+            server: None,
+            port: 0,
+            token: None,
+            extra_env: Vec::new(),
+        };
         console.serve(0)?;
         Ok(console)
     }

@@ -2,13 +2,13 @@
 //! to invert with `!`, × to remove) and a text input (`f` focuses it). The filter lives in the
 //! page URL, so a view can be bookmarked; [`use_url_filter`] connects the two.
 
-use crate::filters::{with_query, Condition, Filter, Preset, TimeRange};
+use crate::filters::{Condition, Filter, Preset, TimeRange, with_query};
 use crate::ui::components::icons::{Icon, IconSvg};
 use crate::ui::keys::not_for_shortcuts;
 use leptos::ev;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 /// The filter in the current URL's query, and a callback that navigates to the same page with
 /// another filter.

@@ -5,8 +5,8 @@ use super::badges::PreservedBadge;
 use crate::filters::Filter;
 use crate::format::format_count;
 use crate::model::{PreserveOutcome, Role};
-use crate::ui::api::{self, ApiFailure};
 use crate::ui::CurrentSession;
+use crate::ui::api::{self, ApiFailure};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

@@ -7,10 +7,10 @@
 //! uploads refused across all of them. A sensor opens the dashboard narrowed to it; the rest
 //! is on the Sensors page.
 
-use crate::filters::{with_query, Condition, Field, Filter};
-use crate::format::{format_count, sensor_state, SILENT_AFTER_MINUTES};
+use crate::filters::{Condition, Field, Filter, with_query};
+use crate::format::{SILENT_AFTER_MINUTES, format_count, sensor_state};
 use crate::model::{SensorHealth, SensorList};
-use crate::sensor_health::{last_seen_label, rate_label, recent_rate, reporting, silent_count, strip_order, STRIP_MAX};
+use crate::sensor_health::{STRIP_MAX, last_seen_label, rate_label, recent_rate, reporting, silent_count, strip_order};
 use crate::ui::api::{self, ApiFailure};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -162,4 +162,3 @@ pub fn ActivityBars(counts: Vec<u64>) -> impl IntoView {
         </svg>
     }
 }
-

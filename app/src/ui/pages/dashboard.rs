@@ -9,21 +9,21 @@
 //! again, throttled by [`LiveRefresh`]. A custom window is fixed and not refreshed.
 
 use crate::chart_math::{bin_label, share_label, span_label};
-use crate::dashboard::{self, events_href, events_href_with, is_relative, LiveRefresh, TopList};
-use crate::filters::{with_query, Condition, Field, Filter, Preset, TimeRange};
+use crate::dashboard::{self, LiveRefresh, TopList, events_href, events_href_with, is_relative};
+use crate::filters::{Condition, Field, Filter, Preset, TimeRange, with_query};
 use crate::format::{format_count, format_rate, format_time_ms};
 use crate::model::{SessionInfo, StatsAnswer};
+use crate::ui::CurrentSession;
 use crate::ui::api::{self, ApiFailure, LiveMessage, LiveStream};
 use crate::ui::clock::{local_offset_minutes, local_zone_label, now_seconds};
+use crate::ui::components::charts::ActionLegend;
 use crate::ui::components::charts::bar_list::TopListPanel;
 use crate::ui::components::charts::histogram::ScoreHistogram;
 use crate::ui::components::charts::timeline::Timeline;
-use crate::ui::components::charts::ActionLegend;
-use crate::ui::components::filter_bar::{use_url_filter, FilterBar};
+use crate::ui::components::filter_bar::{FilterBar, use_url_filter};
 use crate::ui::components::range_picker::RangePicker;
 use crate::ui::components::sensor_strip::SensorStrip;
 use crate::ui::components::storage_line::StorageLine;
-use crate::ui::CurrentSession;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -134,9 +134,8 @@ pub fn DashboardPage() -> impl IntoView {
     });
 
     let window = Signal::derive(move || answer.with(|answer| answer.as_ref().map(|answer| (answer.from, answer.to))));
-    let window_label = move || {
-        window.get().map(|(from, to)| format!("{} {}", span_label(from, to, local_offset_minutes(to)), local_zone_label())).unwrap_or_default()
-    };
+    let window_label =
+        move || window.get().map(|(from, to)| format!("{} {}", span_label(from, to, local_offset_minutes(to)), local_zone_label())).unwrap_or_default();
 
     view! {
         <header class="page-head dash-head">

@@ -2,9 +2,10 @@
 //! text or hex), parse warnings, the raw download, Preserve/Release (analysts), and newer/older within the filter the page
 //! was opened with (carried in the URL query, e.g. `/events/123?rule=942100`).
 
-use crate::filters::{encode_component, with_query, Condition, Field};
+use crate::filters::{Condition, Field, encode_component, with_query};
 use crate::format::{action_label, format_bytes, format_event_time};
 use crate::model::{Action, EventDetail, RuleMessage};
+use crate::ui::CurrentSession;
 use crate::ui::api::{self, ApiFailure};
 use crate::ui::clock::now_seconds;
 use crate::ui::components::badges::{ActionBadge, SeverityLabel};
@@ -12,12 +13,11 @@ use crate::ui::components::body_view::BodyView;
 use crate::ui::components::filter_bar::use_url_filter;
 use crate::ui::components::preserve::PreserveToggle;
 use crate::ui::keys::not_for_shortcuts;
-use crate::ui::CurrentSession;
 use leptos::ev;
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use leptos_router::NavigateOptions;
 
 /// A prev/next lookup: the id it was made for and its answer.
 type Neighbour = LocalResource<(Option<u64>, Result<Option<u64>, ApiFailure>)>;
@@ -368,4 +368,3 @@ fn HeadersTable(headers: Vec<(String, String)>) -> impl IntoView {
         </table>
     }
 }
-

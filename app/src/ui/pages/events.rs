@@ -3,22 +3,22 @@
 //! keyboard cursor, Enter opens the event; a click on a value adds it to the filter; analysts
 //! can preserve every event the filter selects.
 
-use crate::filters::{with_query, Filter};
+use crate::filters::{Filter, with_query};
 use crate::format::format_count;
 use crate::model::EventSummary;
+use crate::ui::CurrentSession;
 use crate::ui::api::{self, ApiFailure};
 use crate::ui::clock::{local_zone_label, now_seconds};
 use crate::ui::components::empty::{NoEventsYet, NoMatches};
 use crate::ui::components::event_table::{EventRow, EventTableHead, RowActions};
-use crate::ui::components::filter_bar::{use_url_filter, FilterBar};
+use crate::ui::components::filter_bar::{FilterBar, use_url_filter};
 use crate::ui::components::preserve::PreserveMatching;
 use crate::ui::keys::not_for_shortcuts;
-use crate::ui::CurrentSession;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
 use std::sync::Arc;
 
 /// Events per request.
@@ -86,10 +86,8 @@ pub fn EventsPage() -> impl IntoView {
         let navigate = navigate.clone();
         move |id: u64| navigate(&with_query(&format!("/events/{id}"), &filter.get_untracked().url_query()), NavigateOptions::default())
     };
-    let actions = RowActions {
-        on_filter: Callback::new(move |condition| on_change.run(filter.get_untracked().with(condition))),
-        on_open: Callback::new(open.clone()),
-    };
+    let actions =
+        RowActions { on_filter: Callback::new(move |condition| on_change.run(filter.get_untracked().with(condition))), on_open: Callback::new(open.clone()) };
 
     let move_cursor = move |delta: isize| {
         let ids: Vec<u64> = rows.with_untracked(|rows| rows.iter().map(|event| event.id).collect());

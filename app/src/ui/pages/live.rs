@@ -7,22 +7,22 @@
 //! [`FLUSH_MS`], the table keeps at most [`MAX_ROWS`] rows and is a keyed `<For>`, so existing
 //! rows are never re-rendered. Paused, the buffer keeps the newest rows and counts the rest.
 
-use crate::filters::{with_query, Filter};
+use crate::filters::{Filter, with_query};
 use crate::format::{format_count, format_rate};
 use crate::model::{Action, EventSummary, SessionInfo};
+use crate::ui::CurrentSession;
 use crate::ui::api::{self, ApiFailure, LiveMessage, LiveStream};
 use crate::ui::clock::{local_zone_label, now_seconds};
 use crate::ui::components::empty::NoEventsYet;
 use crate::ui::components::event_table::{EventRow, EventTableHead, RowActions};
-use crate::ui::components::filter_bar::{use_url_filter, FilterBar};
+use crate::ui::components::filter_bar::{FilterBar, use_url_filter};
 use crate::ui::keys::not_for_shortcuts;
-use crate::ui::CurrentSession;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,7 +124,7 @@ pub fn LivePage() -> impl IntoView {
                     }
                     inbox.newest = event.id;
                     inbox.unseen += 1;
-                    inbox.events.push_back(event);
+                    inbox.events.push_back(*event);
                     if inbox.events.len() > MAX_ROWS {
                         inbox.events.pop_front();
                     }
@@ -242,9 +242,7 @@ pub fn LivePage() -> impl IntoView {
 
     let actions = RowActions {
         on_filter: Callback::new(move |condition| on_change.run(filter.get_untracked().with(condition))),
-        on_open: Callback::new(move |id: u64| {
-            navigate(&with_query(&format!("/events/{id}"), &filter.get_untracked().url_query()), NavigateOptions::default())
-        }),
+        on_open: Callback::new(move |id: u64| navigate(&with_query(&format!("/events/{id}"), &filter.get_untracked().url_query()), NavigateOptions::default())),
     };
     let state_label = move || match (state.get(), paused.get()) {
         (StreamState::Open, true) => "Paused",

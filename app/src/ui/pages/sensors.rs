@@ -6,10 +6,10 @@
 use crate::actions::{SensorAdd, SensorRemove, SensorRotate};
 use crate::format::{format_count, format_datetime_ms, format_skew, sensor_state};
 use crate::model::{Role, SensorCredentials, SensorCredentialsOutcome, SensorHealth, SensorRefusal, SensorRemovalOutcome};
+use crate::ui::CurrentSession;
 use crate::ui::clock::local_offset_minutes;
 use crate::ui::components::empty::NoEventsYet;
 use crate::ui::components::sensor_strip::{ActivityBars, SensorFeed};
-use crate::ui::CurrentSession;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -167,9 +167,9 @@ impl SensorAdmin {
         Effect::new(move |_| {
             if let Some(result) = admin.remove.value().get() {
                 match result {
-                    Ok(SensorRemovalOutcome::Removed(name)) => admin.message.set(Some(Message::Notice(format!(
-                        "Removed sensor {name}: its uploads are refused from now on; the events it sent stay stored."
-                    )))),
+                    Ok(SensorRemovalOutcome::Removed(name)) => admin
+                        .message
+                        .set(Some(Message::Notice(format!("Removed sensor {name}: its uploads are refused from now on; the events it sent stay stored.")))),
                     Ok(SensorRemovalOutcome::Refused(refusal)) => refused(refusal),
                     Err(failure) => failed("removing the sensor", failure),
                 }
@@ -324,11 +324,7 @@ fn ConfirmChange(admin: SensorAdmin, pending: Pending) -> impl IntoView {
 #[component]
 fn ShownOnce(admin: SensorAdmin, issued: Issued) -> impl IntoView {
     let Issued { credentials, rotated } = issued;
-    let heading = if rotated {
-        format!("New password of sensor {}", credentials.name)
-    } else {
-        format!("Sensor {} added", credentials.name)
-    };
+    let heading = if rotated { format!("New password of sensor {}", credentials.name) } else { format!("Sensor {} added", credentials.name) };
     let what_changed = rotated.then_some(" Its old password and v3/Coraza URL no longer work.");
     view! {
         <section class="panel sensor-secrets" data-testid="sensor-credentials" data-sensor=credentials.name.clone()>

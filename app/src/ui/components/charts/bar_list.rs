@@ -5,7 +5,7 @@
 
 use super::counts_text;
 use crate::chart_math::{percent, stack};
-use crate::dashboard::{condition_for, events_href_with, TopList};
+use crate::dashboard::{TopList, condition_for, events_href_with};
 use crate::filters::Filter;
 use crate::format::{action_label, format_count};
 use crate::model::{Severity, TopEntry};

@@ -3,14 +3,14 @@
 //! the dashboard's filters and a `score` filter for its score, range or `none`; when the
 //! dashboard already filters by score (one condition per field), with its filters as they are.
 
-use super::{counts_text, unit, Frame};
-use crate::chart_math::{bands, score_buckets, CountAxis};
+use super::{Frame, counts_text, unit};
+use crate::chart_math::{CountAxis, bands, score_buckets};
 use crate::dashboard::{events_href, events_href_with};
 use crate::filters::{Condition, Field, Filter};
 use crate::model::TopEntry;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
 
 const FRAME: Frame = Frame { width: 400.0, height: 230.0, left: 40.0, right: 8.0, top: 10.0, bottom: 24.0 };
 /// Most bars (labels of ranges such as `10–19` still fit below each).

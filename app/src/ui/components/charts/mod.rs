@@ -6,7 +6,7 @@ pub mod bar_list;
 pub mod histogram;
 pub mod timeline;
 
-use crate::chart_math::{count_label, stack, CountAxis};
+use crate::chart_math::{CountAxis, count_label, stack};
 use crate::dashboard::events_href_with;
 use crate::filters::{Condition, Field, Filter};
 use crate::format::action_label;

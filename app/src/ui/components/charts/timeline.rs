@@ -2,14 +2,14 @@
 //! passed, with count gridlines and time ticks in the browser's zone. A bin's tooltip gives its
 //! span and counts; a click opens Events for that span (`from`/`to`) with the dashboard's filters.
 
-use super::{counts_text, unit, Frame};
-use crate::chart_math::{bar_span, span_label, time_ticks, CountAxis, TimeScale};
+use super::{Frame, counts_text, unit};
+use crate::chart_math::{CountAxis, TimeScale, bar_span, span_label, time_ticks};
 use crate::dashboard::{bin_end, bin_href};
 use crate::filters::Filter;
 use crate::model::StatsAnswer;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
 use std::sync::Arc;
 
 const FRAME: Frame = Frame { width: 800.0, height: 230.0, left: 44.0, right: 12.0, top: 10.0, bottom: 24.0 };
@@ -26,7 +26,13 @@ pub fn Timeline(answer: Arc<StatsAnswer>, filter: Filter, offset_minutes: i32) -
         .into_iter()
         .map(|tick| {
             let x = x_of(tick.at);
-            let anchor = if x - FRAME.left < 18.0 { "start" } else if FRAME.left + FRAME.plot_width() - x < 18.0 { "end" } else { "middle" };
+            let anchor = if x - FRAME.left < 18.0 {
+                "start"
+            } else if FRAME.left + FRAME.plot_width() - x < 18.0 {
+                "end"
+            } else {
+                "middle"
+            };
             view! {
                 <line class="tick" x1=unit(x) x2=unit(x) y1=unit(FRAME.baseline()) y2=unit(FRAME.baseline() + 4.0)/>
                 <text class="tick-label time-tick" x=unit(x) y=unit(FRAME.height - 8.0) text-anchor=anchor>{tick.label}</text>

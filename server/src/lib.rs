@@ -14,6 +14,7 @@ pub mod http;
 pub mod import;
 pub mod ingest;
 pub mod live;
+pub mod private;
 pub mod serve;
 pub mod state;
 pub mod stats;

@@ -89,20 +89,11 @@ fn create_first_admin(store: &Store) -> anyhow::Result<()> {
         return Ok(());
     }
     let path = store.data_dir().join(INITIAL_PASSWORD_FILE);
-    write_private(&path, format!("{password}\n").as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    crate::private::write_file(&path, format!("{password}\n").as_bytes()).with_context(|| format!("writing {}", path.display()))?;
     store.create_user("admin", &record)?;
     println!("first run: created user admin (role admin); its password is in {} (readable by this user only)", path.display());
     println!("  (delete the file after signing in; change the password with `wafscope user passwd admin`)");
     Ok(())
-}
-
-/// Writes `bytes` into a new file of mode 0600 (created so, never readable by others).
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 async fn serve(store: Store, config: Config, tls: Option<(tokio_rustls::TlsAcceptor, String)>) -> anyhow::Result<()> {

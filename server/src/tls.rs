@@ -46,7 +46,7 @@ fn self_signed(data_dir: &Path) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
     if cert_path.exists() && key_path.exists() {
         return Ok((std::fs::read(&cert_path)?, std::fs::read(&key_path)?));
     }
-    std::fs::create_dir_all(&directory).with_context(|| format!("creating {}", directory.display()))?;
+    crate::private::create_dir(&directory).with_context(|| format!("creating {}", directory.display()))?;
     let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
     if let Ok(hostname) = std::fs::read_to_string("/etc/hostname") {
         let hostname = hostname.trim();
@@ -57,16 +57,7 @@ fn self_signed(data_dir: &Path) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
     let certified = rcgen::generate_simple_self_signed(names).context("generating a self-signed certificate")?;
     let cert_pem = certified.cert.pem().into_bytes();
     let key_pem = certified.key_pair.serialize_pem().into_bytes();
-    write_private(&key_path, &key_pem)?;
-    std::fs::write(&cert_path, &cert_pem).with_context(|| format!("writing {}", cert_path.display()))?;
+    crate::private::write_file(&key_path, &key_pem).with_context(|| format!("writing {}", key_path.display()))?;
+    crate::private::write_file(&cert_path, &cert_pem).with_context(|| format!("writing {}", cert_path.display()))?;
     Ok((cert_pem, key_pem))
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file =
-        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path).with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(bytes)?;
-    Ok(())
 }

@@ -338,6 +338,8 @@ enum OpenError {
 fn open_database(path: &Path, cache_bytes: usize) -> Result<redb::Database, OpenError> {
     let mut builder = redb::Builder::new();
     builder.set_cache_size(cache_bytes).set_repair_callback(log_repair);
+    // the file is made owner-only before redb writes a byte into it
+    crate::private::create_empty_file(path).map_err(|error| OpenError::Store(StoreError::Redb(redb::Error::Io(error))))?;
     let database = match builder.create(path) {
         Ok(database) => database,
         Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(OpenError::Locked),
@@ -350,9 +352,5 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<redb::Database, Open
 /// Creates `path` (and missing parents) readable by its owner only: it holds raw requests with
 /// end users' cookies and passwords. An existing directory keeps its mode.
 fn create_private_dir(path: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::DirBuilderExt;
-    if path.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(|source| StoreError::CreateDir { path: path.to_owned(), source })
+    crate::private::create_dir(path).map_err(|source| StoreError::CreateDir { path: path.to_owned(), source })
 }

@@ -74,6 +74,7 @@ fn interception_matches_corpus_stats() {
             assert_eq!(expected, 71);
             assert_eq!(intercepted, 75);
             let stats_rule = |event: &&AuditEvent| event.status == Some(403) && !event.rule_ids().is_empty();
+            assert_eq!(events.iter().filter(stats_rule).count() as u64, expected, "the 403s with messages the stats script counts");
             assert!(events.iter().filter(stats_rule).all(|event| event.intercepted));
             for event in events.iter().filter(|event| event.intercepted) {
                 let disruptive: Vec<_> = event.messages.iter().filter(|message| message.disruptive).collect();

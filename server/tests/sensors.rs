@@ -61,7 +61,7 @@ async fn sensor_health_counts_what_each_sensor_sent_and_what_was_refused() {
         assert_eq!(list.len(), 2, "{label}: unknown names are not listed");
     };
     check(&sensors(&app, &token).await, "before the flush");
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    app.flush_index().await;
     check(&sensors(&app, &token).await, "after the flush");
     assert_eq!(app.send(request(Method::GET, "/api/v1/sensors")).await.status(), StatusCode::UNAUTHORIZED);
 }
@@ -101,6 +101,6 @@ async fn a_sensor_that_stops_sending_turns_silent() {
         assert_eq!(later.events_per_minute.iter().sum::<u64>(), 3, "{label}: the hour still holds its uploads");
     };
     check("before the flush");
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    app.flush_index().await;
     check("after the flush");
 }

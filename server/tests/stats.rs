@@ -84,15 +84,22 @@ async fn stats_equal_what_the_events_api_counts() {
     assert_eq!(early["source"], "facts");
     assert_eq!(early["complete"], true);
     assert_matches_events(&early, &events, "unflushed");
-    // the top rule carries its message
-    let top = &early["rules"][0];
-    let labelled = events.iter().find(|event| event["top_rule"].as_u64().map(|id| id.to_string()) == top["value"].as_str().map(str::to_owned));
-    if let Some(event) = labelled {
-        assert_eq!(top["label"], event["top_message"]);
-    }
+    // a listed rule that is some event's top rule carries that event's message
+    let (top, event) = early["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|rule| {
+            events
+                .iter()
+                .find(|event| event["top_rule"].as_u64().map(|id| id.to_string()) == rule["value"].as_str().map(str::to_owned))
+                .map(|event| (rule, event))
+        })
+        .expect("some listed rule is an event's top rule");
+    assert_eq!(top["label"], event["top_message"]);
 
-    // after the writer's flush (every 500 ms) the same numbers come from the fact blocks
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    // after the writer's flush the same numbers come from the fact blocks
+    app.flush_index().await;
     let flushed = stats(&app, &token, &window).await;
     assert_eq!(flushed["timeline"], early["timeline"]);
     assert_matches_events(&flushed, &events, "flushed");
@@ -163,7 +170,7 @@ async fn stats_equal_what_the_events_api_counts() {
     let host = events[0]["host"].as_str().unwrap().to_owned();
     for settled in [false, true] {
         if settled {
-            tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+            app.flush_index().await;
         }
         for filter in ["sensor=web-01".to_owned(), "sensor=web-02".to_owned(), format!("host={}", host.to_ascii_uppercase())] {
             let answer = stats(&app, &token, &format!("{wide}&{filter}")).await;

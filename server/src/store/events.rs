@@ -71,6 +71,12 @@ pub enum WriteOutcome {
 pub const SCAN_BUDGET: usize = 200_000;
 
 impl Store {
+    /// The `indexed_through` watermark: every event id up to it has its derived rows written.
+    pub fn index_watermark(&self) -> Result<u64, StoreError> {
+        let transaction = self.database()?.begin_read()?;
+        indexed_through(&transaction.open_table(META)?)
+    }
+
     /// The largest event id stored (0 when empty): the writer continues after it.
     pub fn last_event_id(&self) -> Result<u64, StoreError> {
         let transaction = self.database()?.begin_read()?;

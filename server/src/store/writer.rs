@@ -57,6 +57,8 @@ enum Message {
     Write(Box<Job>),
     /// Write what is queued before it, flush the index, close, then answer.
     Stop(mpsc::Sender<()>),
+    /// Write what is queued before it and flush the index now, then answer.
+    Flush(mpsc::Sender<()>),
     /// Tests: panic on the writer thread (its supervision restarts it).
     #[doc(hidden)]
     Panic,
@@ -145,6 +147,16 @@ impl Writer {
     pub fn shutdown(&self) {
         let (ack, done) = mpsc::channel();
         if self.queue.send(Message::Stop(ack), true).is_ok() {
+            let _ = done.recv();
+        }
+    }
+
+    /// Writes the derived rows (index, facts, counters) of every event committed before the
+    /// call and moves the watermark, without waiting for the flush interval (blocking: call it
+    /// off the runtime). Tests use it to know which half of a reader they exercise.
+    pub fn flush_index(&self) {
+        let (ack, done) = mpsc::channel();
+        if self.queue.send(Message::Flush(ack), true).is_ok() {
             let _ = done.recv();
         }
     }
@@ -238,9 +250,11 @@ fn run(store: &Store, receiver: &queue::Receiver<Message>, state: &mut State, on
         receiver.drain(MAX_BATCH, &mut messages);
         let mut jobs = Vec::with_capacity(messages.len());
         let mut stop = None;
+        let mut flushes = Vec::new();
         for message in messages {
             match message {
                 Message::Write(job) => jobs.push(*job),
+                Message::Flush(ack) => flushes.push(ack),
                 Message::Stop(ack) => {
                     // this batch is the last; anything queued after the stop hears "stopped"
                     stop = Some(ack);
@@ -250,6 +264,7 @@ fn run(store: &Store, receiver: &queue::Receiver<Message>, state: &mut State, on
             }
         }
         if jobs.is_empty() {
+            answer_flushes(store, state, flushes);
             if stop.is_some() {
                 return stop;
             }
@@ -263,6 +278,7 @@ fn run(store: &Store, receiver: &queue::Receiver<Message>, state: &mut State, on
             write_batch(store, state, jobs, on_commit);
             maintain(store, state);
         }
+        answer_flushes(store, state, flushes);
         if stop.is_some() {
             return stop;
         }
@@ -289,6 +305,19 @@ fn write_batch(store: &Store, state: &mut State, jobs: Vec<Job>, on_commit: &Com
             state.answers.send(replies.into_iter().map(|reply| (reply, Err(answer.clone()))).collect());
             failed(store, state, &error, "write transaction failed");
         }
+    }
+}
+
+/// Flushes the index for [`Writer::flush_index`] callers (when not failing), then answers them.
+fn answer_flushes(store: &Store, state: &mut State, flushes: Vec<mpsc::Sender<()>>) {
+    if flushes.is_empty() {
+        return;
+    }
+    if state.failing.is_none() {
+        flush(store, state);
+    }
+    for ack in flushes {
+        let _ = ack.send(());
     }
 }
 

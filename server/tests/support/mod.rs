@@ -71,6 +71,15 @@ impl TestApp {
         TestApp { state: AppState::new(store, config, assets).expect("state") }
     }
 
+    /// Has the writer flush the derived rows now, and checks that the watermark reached the
+    /// newest event (so what a test reads next comes from the index and fact blocks).
+    pub async fn flush_index(&self) {
+        let writer = self.state.writer.clone();
+        tokio::task::spawn_blocking(move || writer.flush_index()).await.unwrap();
+        let store = &self.state.store;
+        assert_eq!(store.index_watermark().unwrap(), store.last_event_id().unwrap(), "every event is indexed after the flush");
+    }
+
     pub fn admin(&self) -> AdminContext {
         AdminContext { store: self.state.store.clone(), writer: self.state.writer.clone() }
     }

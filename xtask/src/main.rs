@@ -13,8 +13,10 @@
 //!   drain / expected (the ground truth), and `lab test`.
 //! - `bench`  `bench ingest`: mlogc-shaped upload load against `wafscope debug-sink` and
 //!   `wafscope serve` (`bench/`).
+//! - `fuzz`   the cargo-fuzz targets of `fuzz/`, seeded from the fixtures, for a bounded time.
 
 mod bench;
+mod fuzz;
 mod lab;
 mod process;
 mod setup;
@@ -38,6 +40,9 @@ tasks:
   lab CMD        the real ModSecurity senders on loopback: up, traffic, drain, expected, down,
                  v3-up, v3-down, cases, test, selftest (`cargo xtask lab help`)
   bench ingest   upload throughput and latency: debug-sink vs serve (`cargo xtask bench help`)
+  fuzz [--seconds N | --minutes N] [TARGET...]
+                 the cargo-fuzz targets of fuzz/ (nightly), seeded from fixtures/, 60 s each by
+                 default; prints executions per target, fails on a crash (`cargo xtask fuzz help`)
   help           this text
 ";
 
@@ -53,6 +58,7 @@ fn main() -> ExitCode {
         "test" => setup::run().and_then(|()| tasks::test()),
         "lab" => lab::run(&rest),
         "bench" => bench::run(&rest),
+        "fuzz" => setup::run().and_then(|()| fuzz::run(&rest)),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

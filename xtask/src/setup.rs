@@ -22,6 +22,7 @@ pub fn run() -> TaskResult {
     trunk()?;
     wasm_bindgen_cli()?;
     node_tools()?;
+    fuzz_tools()?;
     apt_packages(APT_PACKAGES)?;
     step("cargo fetch", cargo().arg("fetch"))
 }
@@ -35,6 +36,18 @@ fn lint_components() -> TaskResult {
         return Ok(());
     }
     step(&format!("rustup component add {}", missing.join(" ")), Command::new("rustup").args(["component", "add"]).args(&missing))
+}
+
+/// The nightly toolchain and cargo-fuzz, for the fuzz targets (`cargo xtask fuzz`).
+fn fuzz_tools() -> TaskResult {
+    let toolchains = output_of(Command::new("rustup").args(["toolchain", "list"])).unwrap_or_default();
+    if !toolchains.lines().any(|line| line.starts_with("nightly")) {
+        step("rustup toolchain install nightly --profile minimal", Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
+    }
+    if output_of(tool("cargo-fuzz").arg("--version")).is_some() {
+        return Ok(());
+    }
+    step("cargo install cargo-fuzz --locked (about a minute, once)", cargo().args(["install", "cargo-fuzz", "--locked"]))
 }
 
 fn wasm_target() -> TaskResult {

@@ -30,6 +30,7 @@ pub fn test() -> TaskResult {
     step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
     step("cargo clippy (every crate and target; warnings are errors)", cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     step("cargo test (native: parser, store, HTTP, config)", cargo().arg("test"))?;
+    crate::fuzz::fuzz(&crate::fuzz::TARGETS.iter().map(|target| (*target).to_owned()).collect::<Vec<_>>(), crate::fuzz::TEST_SECONDS)?;
     step(
         "wasm tests in headless chromium",
         cargo()

@@ -384,7 +384,7 @@ pub(super) fn revisions(bytes: &[u8]) -> Vec<(u64, [u8; 16])> {
 /// The stored form of a summary. Its `id` is whatever it was when encoded (0 before the
 /// writer assigns one): the table key is the id, and [`decode_summary`] takes it from there.
 pub(super) fn encode_summary(summary: &EventSummary) -> Vec<u8> {
-    serde_json::to_vec(summary).expect("summaries serialise")
+    super::record::encode(summary)
 }
 
 /// The summary, or `None` (with a warning) when the row does not decode: one bad row must
@@ -400,9 +400,7 @@ pub(super) fn decode_or_skip(id: u64, bytes: &[u8]) -> Option<EventSummary> {
 }
 
 pub(super) fn decode_summary(id: u64, bytes: &[u8]) -> Result<EventSummary, StoreError> {
-    let mut summary: EventSummary = serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("event summary {id}: {error}")))?;
-    summary.id = id;
-    Ok(summary)
+    super::record::decode(id, bytes).map_err(|error| StoreError::Corrupt(format!("event summary {id}: {error}")))
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod postings;
 mod preserve;
 mod purge;
 mod queue;
+mod record;
 mod retention;
 pub mod sensors;
 mod stats;

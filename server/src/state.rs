@@ -1,6 +1,6 @@
 //! [`AppState`]: everything a request handler may use. There is no other shared state.
 
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::rate_limit::{INGEST_LIMITS, LOGIN_LIMITS, Limiter};
 use crate::config::Config;
 use crate::http::assets::Assets;
 use crate::http::errors::ApiError;
@@ -43,9 +43,9 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub assets: Arc<Assets>,
-    pub login_limiter: Arc<LoginLimiter>,
+    pub login_limiter: Arc<Limiter>,
     /// Throttles sensor credentials that are not cached as valid, per client address.
-    pub ingest_limiter: Arc<crate::auth::rate_limit::Limiter>,
+    pub ingest_limiter: Arc<Limiter>,
     pub sensor_verifier: Arc<SensorVerifier>,
     /// Bounds concurrent argon2 checks of passwords, sensors' and logins' (memory- and
     /// CPU-hungry).
@@ -77,8 +77,8 @@ impl AppState {
             store,
             config: Arc::new(config),
             assets: Arc::new(assets),
-            login_limiter: Arc::new(LoginLimiter::default()),
-            ingest_limiter: Arc::new(crate::auth::rate_limit::Limiter::new(crate::auth::rate_limit::INGEST_LIMITS)),
+            login_limiter: Arc::new(Limiter::new(LOGIN_LIMITS)),
+            ingest_limiter: Arc::new(Limiter::new(INGEST_LIMITS)),
             sensor_verifier: Arc::new(SensorVerifier::default()),
             password_checks: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_PASSWORD_CHECKS)),
             writer,

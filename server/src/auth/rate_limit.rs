@@ -72,15 +72,6 @@ pub struct Attempt {
     pub delay: Duration,
 }
 
-/// The login limiter (the type `AppState` holds).
-pub type LoginLimiter = Limiter;
-
-impl Default for Limiter {
-    fn default() -> Limiter {
-        Limiter::new(LOGIN_LIMITS)
-    }
-}
-
 impl Limiter {
     pub fn new(limits: Limits) -> Limiter {
         Limiter { limits, attempts: Mutex::new(HashMap::new()) }
@@ -148,7 +139,7 @@ mod tests {
 
     #[test]
     fn a_name_is_refused_from_its_client_after_its_limit_and_released_after_the_window() {
-        let limiter = Limiter::default();
+        let limiter = Limiter::new(LOGIN_LIMITS);
         let start = Instant::now();
         for attempt in 0..LOGIN_LIMITS.per_name_at_client {
             let _failed = limiter.begin(IP, "admin", start).unwrap_or_else(|_| panic!("attempt {attempt}"));
@@ -162,7 +153,7 @@ mod tests {
     #[test]
     fn parallel_attempts_take_their_slots_before_any_password_is_checked() {
         // every attempt begins before any of them knows its outcome, as parallel requests do
-        let limiter = Limiter::default();
+        let limiter = Limiter::new(LOGIN_LIMITS);
         let now = Instant::now();
         let begun: Vec<_> = (0..50).map(|_| limiter.begin(IP, "admin", now)).collect();
         assert_eq!(begun.iter().filter(|attempt| attempt.is_ok()).count(), LOGIN_LIMITS.per_name_at_client);
@@ -170,7 +161,7 @@ mod tests {
 
     #[test]
     fn failures_from_one_client_slow_the_name_down_elsewhere_but_do_not_lock_it_out() {
-        let limiter = Limiter::default();
+        let limiter = Limiter::new(LOGIN_LIMITS);
         let now = Instant::now();
         while limiter.begin(IP, "admin", now).is_ok() {}
         let real_admin = limiter.begin(OTHER, "admin", now).expect("the admin signs in from another address");
@@ -182,7 +173,7 @@ mod tests {
 
     #[test]
     fn a_client_is_refused_across_names() {
-        let limiter = Limiter::default();
+        let limiter = Limiter::new(LOGIN_LIMITS);
         let now = Instant::now();
         for index in 0..LOGIN_LIMITS.per_client {
             let _failed = limiter.begin(IP, &format!("user{index}"), now).unwrap();
@@ -193,7 +184,7 @@ mod tests {
 
     #[test]
     fn a_success_gives_its_slot_back_and_clears_the_name_at_its_client() {
-        let limiter = Limiter::default();
+        let limiter = Limiter::new(LOGIN_LIMITS);
         let now = Instant::now();
         for _ in 0..LOGIN_LIMITS.per_name_at_client - 1 {
             let _failed = limiter.begin(IP, "bob", now).unwrap();

@@ -18,7 +18,7 @@ use crate::store::SessionRecord;
 use app::actions::{ActionBackend, ActionFuture};
 use app::model::{LoginOutcome, Role, SensorCredentials, SensorCredentialsOutcome, SensorRefusal, SensorRemovalOutcome, SessionInfo};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{HOST, SET_COOKIE};
 use axum::http::request::Parts;
@@ -26,7 +26,6 @@ use axum::http::uri::Authority;
 use axum::response::IntoResponse;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::ResponseOptions;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -53,7 +52,7 @@ impl ActionBackend for RequestActions {
         Box::pin(async move {
             let parts = parts.ok_or("request context missing")?;
             let response = response.ok_or("response context missing")?;
-            let ip = client_ip(&parts);
+            let ip = crate::auth::client_ip(&parts.extensions);
             let limiter = state.login_limiter.clone();
             // the attempt's slot is taken before the hash runs (parallel guesses count at once)
             let attempt = match limiter.begin(ip, &username, Instant::now()) {
@@ -269,8 +268,4 @@ pub fn session_cookie_header(secret: &str, max_age_seconds: u64, secure: bool) -
     let secure = if secure { "; Secure" } else { "" };
     let text = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}");
     HeaderValue::from_str(&text).expect("session secrets are URL-safe base64")
-}
-
-pub fn client_ip(parts: &Parts) -> IpAddr {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| address.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }

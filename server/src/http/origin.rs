@@ -29,14 +29,12 @@ pub async fn same_origin_only(State(state): State<AppState>, request: Request, n
 
 /// Whether the request changes state through the console's API (and is not an ingest upload).
 pub fn is_state_changing_api(method: &Method, path: &str, ingest_paths: &[String]) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) || !path.starts_with("/api/") {
         return false;
     }
-    let ingest = path == crate::ingest::V3_PATH
-        || path.starts_with(&format!("{}/", crate::ingest::V3_PATH))
-        || path == crate::ingest::MLOGC_PATH
-        || ingest_paths.iter().any(|extra| extra == path);
-    path.starts_with("/api/") && !ingest
+    // (every upload passes here: no allocation)
+    let v3_ingest = path.strip_prefix(crate::ingest::V3_PATH).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    !v3_ingest && !ingest_paths.iter().any(|extra| extra == path)
 }
 
 /// Whether the browser says the request comes from the origin it was sent to.

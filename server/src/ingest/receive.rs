@@ -6,12 +6,12 @@ use crate::auth::secrets;
 use crate::state::AppState;
 use crate::store::{Rejection, WriteError, WriteOutcome};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// Uploads up to this size are prepared on the runtime thread (under ~100 µs of CPU), larger
@@ -20,7 +20,7 @@ pub const INLINE_PREPARE_BYTES: usize = 14 * 1024;
 
 /// `PUT /rpc/auditLogReceiver`: mlogc with Basic auth.
 pub async fn receive_mlogc(State(state): State<AppState>, request: Request) -> Response {
-    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(address)| address.ip());
+    let client = crate::auth::client_ip(request.extensions());
     match authenticate_basic(&state, request.headers(), client).await {
         Ok(sensor) => receive_upload(state, sensor, request).await,
         Err(response) => response,

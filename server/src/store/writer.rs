@@ -263,20 +263,15 @@ fn run(store: &Store, receiver: &queue::Receiver<Message>, state: &mut State, on
                 Message::Panic => panic!("panic injected into the writer thread"),
             }
         }
-        if jobs.is_empty() {
-            answer_flushes(store, state, flushes);
-            if stop.is_some() {
-                return stop;
+        if !jobs.is_empty() {
+            state.last_batch = jobs.len();
+            if let Some(error) = &state.failing {
+                // still failing: refused at once, so sensors keep their entries and retry later
+                state.answers.send(jobs.into_iter().map(|job| (job.reply, Err(error.clone()))).collect());
+            } else {
+                write_batch(store, state, jobs, on_commit);
+                maintain(store, state);
             }
-            continue;
-        }
-        state.last_batch = jobs.len();
-        if let Some(error) = &state.failing {
-            // still failing: refused at once, so sensors keep their entries and retry later
-            state.answers.send(jobs.into_iter().map(|job| (job.reply, Err(error.clone()))).collect());
-        } else {
-            write_batch(store, state, jobs, on_commit);
-            maintain(store, state);
         }
         answer_flushes(store, state, flushes);
         if stop.is_some() {

@@ -5,7 +5,7 @@
 
 use crate::admin::{self, AdminRequest};
 use crate::config::{Config, ConfigFlags};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use anyhow::Context;
 use app::model::Role;
 use clap::{Args, Parser, Subcommand};
@@ -289,7 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::StorageReport => AdminRequest::StorageReport,
         Command::Token(TokenCommand::Revoke { name }) => AdminRequest::TokenRevoke { name },
     };
-    match admin_request(&config, &request)? {
+    match admin::target::admin_request(&config, &request)? {
         Ok(text) => {
             println!("{text}");
             Ok(ExitCode::SUCCESS)
@@ -297,49 +297,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Err(message) => {
             eprintln!("wafscope: {message}");
             Ok(ExitCode::FAILURE)
-        }
-    }
-}
-
-/// Runs an admin request on the data dir directly, or through the running server's admin
-/// socket when `serve` holds it.
-pub fn admin_request(config: &Config, request: &AdminRequest) -> anyhow::Result<admin::commands::AdminOutcome> {
-    let target = AdminTarget::open(config)?;
-    let outcome = target.request(request);
-    target.close();
-    outcome
-}
-
-/// Where admin requests go: the data dir opened once (with one writer), or the running
-/// server's socket. `wafscope import` sends many requests to one target.
-pub enum AdminTarget {
-    Direct(admin::AdminContext),
-    Socket(PathBuf),
-}
-
-impl AdminTarget {
-    pub fn open(config: &Config) -> anyhow::Result<AdminTarget> {
-        match Store::open(&config.data_dir) {
-            Ok(store) => {
-                let writer = crate::store::Writer::start(store.clone(), 1024, Box::new(|_| {}))?;
-                Ok(AdminTarget::Direct(admin::AdminContext { store, writer }))
-            }
-            Err(StoreError::Locked(_)) => Ok(AdminTarget::Socket(config.data_dir.clone())),
-            Err(error) => Err(error).context(format!("opening data dir {}", config.data_dir.display())),
-        }
-    }
-
-    pub fn request(&self, request: &AdminRequest) -> anyhow::Result<admin::commands::AdminOutcome> {
-        match self {
-            AdminTarget::Direct(context) => Ok(admin::execute(context, request.clone())),
-            AdminTarget::Socket(data_dir) => admin::socket::send(data_dir, request).map_err(anyhow::Error::msg),
-        }
-    }
-
-    /// The writer's handle on the store goes, so the database closes cleanly on return.
-    pub fn close(self) {
-        if let AdminTarget::Direct(context) = self {
-            context.writer.shutdown();
         }
     }
 }

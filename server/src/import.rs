@@ -21,7 +21,7 @@ pub fn run(config: &Config, paths: &[PathBuf], sensor: &str) -> anyhow::Result<E
     }
     let progress = std::io::stderr().is_terminal();
     // the store and its writer are opened once for the whole import (or the server's socket used)
-    let target = crate::cli::AdminTarget::open(config)?;
+    let target = crate::admin::AdminTarget::open(config)?;
     let imported = import_files(&target, &files, sensor, progress);
     target.close();
     let (stored, duplicates, entries_seen, skipped) = imported?;
@@ -34,7 +34,7 @@ pub fn run(config: &Config, paths: &[PathBuf], sensor: &str) -> anyhow::Result<E
 }
 
 /// Sends every entry of `files` to `target`; returns (stored, duplicates, entries, index files skipped).
-fn import_files(target: &crate::cli::AdminTarget, files: &[PathBuf], sensor: &str, progress: bool) -> anyhow::Result<(usize, usize, usize, usize)> {
+fn import_files(target: &crate::admin::AdminTarget, files: &[PathBuf], sensor: &str, progress: bool) -> anyhow::Result<(usize, usize, usize, usize)> {
     let (mut stored, mut duplicates, mut entries_seen, mut skipped) = (0usize, 0usize, 0usize, 0usize);
     let mut batch = Vec::with_capacity(BATCH);
     let flush = |batch: &mut Vec<String>, stored: &mut usize, duplicates: &mut usize| -> anyhow::Result<()> {

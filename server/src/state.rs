@@ -4,9 +4,9 @@ use crate::auth::rate_limit::{INGEST_LIMITS, LOGIN_LIMITS, Limiter};
 use crate::config::Config;
 use crate::http::assets::Assets;
 use crate::http::errors::ApiError;
-use crate::ingest::SensorVerifier;
+use crate::ingest::credentials::SensorVerifier;
 use crate::live::LiveHub;
-use crate::store::{Retention, Store, StoreError, Writer, WriterOptions};
+use crate::store::{FlushLimits, Retention, Store, StoreError, Writer, WriterOptions};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -60,19 +60,39 @@ pub struct AppState {
     pub retention: Retention,
 }
 
+/// Internals a test may choose; the defaults are what `serve` runs with.
+#[derive(Debug, Clone, Copy)]
+pub struct StateOptions {
+    /// Events the live-stream fan-out buffers per subscriber.
+    pub live_capacity: usize,
+    /// When the writer writes index rows and fact blocks.
+    pub index_flush: FlushLimits,
+}
+
+impl Default for StateOptions {
+    fn default() -> StateOptions {
+        StateOptions { live_capacity: crate::live::DEFAULT_CAPACITY, index_flush: FlushLimits::default() }
+    }
+}
+
 impl AppState {
     /// Builds the state around an open store and starts its writer thread.
     pub fn new(store: Store, config: Config, assets: Assets) -> Result<AppState, StoreError> {
-        AppState::with_live_capacity(store, config, assets, crate::live::DEFAULT_CAPACITY)
+        AppState::with_options(store, config, assets, StateOptions::default())
     }
 
     /// Like [`AppState::new`] with a chosen live-stream buffer (tests use tiny ones).
     pub fn with_live_capacity(store: Store, config: Config, assets: Assets, live_capacity: usize) -> Result<AppState, StoreError> {
-        let live = LiveHub::new(live_capacity);
+        AppState::with_options(store, config, assets, StateOptions { live_capacity, ..StateOptions::default() })
+    }
+
+    /// Like [`AppState::new`] with internals chosen (tests).
+    pub fn with_options(store: Store, config: Config, assets: Assets, options: StateOptions) -> Result<AppState, StoreError> {
+        let live = LiveHub::new(options.live_capacity);
         let publisher = live.clone();
         let retention = resolve_retention(&store, &config)?;
         let on_commit = Box::new(move |events: &[app::model::EventSummary]| publisher.publish(events));
-        let writer = Writer::start_with(store.clone(), WriterOptions { capacity: config.write_queue, retention, on_commit })?;
+        let writer = Writer::start_with(store.clone(), WriterOptions { capacity: config.write_queue, retention, on_commit, index_flush: options.index_flush })?;
         Ok(AppState {
             store,
             config: Arc::new(config),

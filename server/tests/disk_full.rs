@@ -7,8 +7,9 @@ mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
+use support::binary::Served;
 
 struct Tmpfs(PathBuf);
 
@@ -30,27 +31,14 @@ impl Drop for Tmpfs {
     }
 }
 
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn wafscope(data_dir: &Path, args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_wafscope")).args(args).arg("--data-dir").arg(data_dir).output().unwrap();
     assert!(output.status.success(), "wafscope {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn start(data_dir: &Path) -> Server {
-    let (child, address) = support::binary::spawn_serve(data_dir, &["--max-disk", "0", "--retain-days", "0", "--cache-mb", "16"]);
-    Server { child, address }
+fn start(data_dir: &Path) -> Served {
+    support::binary::spawn_serve(data_dir, &["--max-disk", "0", "--retain-days", "0", "--cache-mb", "16"])
 }
 
 /// One HTTP/1.1 exchange; returns the status and the body as text.

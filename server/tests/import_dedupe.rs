@@ -6,20 +6,11 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use support::binary::http;
 
 /// The concurrent audit-log trees of the corpus (one entry per file, as mlogc uploads them).
 const TREES: [&str; 5] = ["concurrent-json", "concurrent-json-k", "concurrent-json-pl2", "concurrent-native", "v3-json"];
-
-struct Serve(Child, String);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn wafscope(data_dir: &Path, args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_wafscope")).args(args).arg("--data-dir").arg(data_dir).stdin(Stdio::null()).output().expect("run wafscope");
@@ -124,14 +115,13 @@ fn an_entry_uploaded_by_mlogc_and_then_imported_is_one_event() {
     let directory = tempfile::tempdir().unwrap();
     let passwords: Vec<String> = TREES.iter().map(|tree| add_sensor(directory.path(), tree)).collect();
     let token = viewer_token(directory.path());
-    let (child, address) = support::binary::spawn_serve(directory.path(), &[]);
-    let serve = Serve(child, address);
+    let serve = support::binary::spawn_serve(directory.path(), &[]);
     for (tree, password) in TREES.iter().zip(&passwords) {
-        let files = mlogc_put_tree(&serve.1, tree, password);
+        let files = mlogc_put_tree(&serve.address, tree, password);
         // through the running server's admin socket
         let imported = import(directory.path(), &support::uploads::corpus(tree), tree);
         assert!(imported.contains(&format!(": 0 new, {} already stored", files.len())), "{tree}: {imported}");
-        assert_stored_once(&serve.1, &token, tree, &files);
+        assert_stored_once(&serve.address, &token, tree, &files);
     }
 }
 
@@ -145,11 +135,10 @@ fn an_entry_imported_and_then_uploaded_by_mlogc_is_one_event() {
         let imported = import(directory.path(), &support::uploads::corpus(tree), tree);
         assert!(imported.contains(&format!(": {} new, 0 already stored", entry_files(tree).len())), "{tree}: {imported}");
     }
-    let (child, address) = support::binary::spawn_serve(directory.path(), &[]);
-    let serve = Serve(child, address);
+    let serve = support::binary::spawn_serve(directory.path(), &[]);
     for (tree, password) in TREES.iter().zip(&passwords) {
-        let files = mlogc_put_tree(&serve.1, tree, password);
-        assert_stored_once(&serve.1, &token, tree, &files);
+        let files = mlogc_put_tree(&serve.address, tree, password);
+        assert_stored_once(&serve.address, &token, tree, &files);
     }
 }
 
@@ -161,8 +150,7 @@ fn a_serial_log_entry_sent_again_with_other_framing_is_one_event() {
     let serial = support::uploads::corpus("native-serial.log");
     let imported = import(directory.path(), &serial, "legacy");
     assert!(imported.contains("imported 94 entries from 1 files as sensor legacy: 94 new, 0 already stored"), "{imported}");
-    let (child, address) = support::binary::spawn_serve(directory.path(), &[]);
-    let serve = Serve(child, address);
+    let serve = support::binary::spawn_serve(directory.path(), &[]);
     let log = std::fs::read(&serial).unwrap();
     let entries = wafscope_parse::split_entries(&log);
     assert_eq!(entries.len(), 94);
@@ -170,7 +158,7 @@ fn a_serial_log_entry_sent_again_with_other_framing_is_one_event() {
         // the entry as its own file would hold it, with other line ends after it
         let mut body = log[range].to_vec();
         body.extend_from_slice(if index % 2 == 0 { b"\n" } else { b"\r\n\r\n" });
-        assert_eq!(mlogc_put(&serve.1, "legacy", &password, &body), 200);
+        assert_eq!(mlogc_put(&serve.address, "legacy", &password, &body), 200);
     }
-    assert_eq!(events_of(&serve.1, &token, "legacy").len(), 94, "every entry once");
+    assert_eq!(events_of(&serve.address, &token, "legacy").len(), 94, "every entry once");
 }

@@ -3,17 +3,10 @@
 //! the admin socket and the first admin password. Checked on a real `serve` with a
 //! self-signed certificate, while it runs (the socket exists only then).
 
+mod support;
+
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
-
-struct Serve(std::process::Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// (path, mode, kind) of everything below `dir`.
 fn entries(dir: &Path, found: &mut Vec<(String, u32, &'static str)>) {
@@ -38,17 +31,8 @@ fn entries(dir: &Path, found: &mut Vec<(String, u32, &'static str)>) {
 fn everything_in_the_data_dir_is_private_to_its_owner() {
     let parent = tempfile::tempdir().unwrap();
     let data_dir = parent.path().join("data");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wafscope"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--tls-self-signed", "--data-dir"])
-        .arg(&data_dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _serve = Serve(child);
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
-    assert!(lines.any(|line| line.unwrap().contains("listening on https://")), "serve started with TLS");
+    // returns once it printed `listening on https://…`
+    let _serve = support::binary::spawn_serve(&data_dir, &["--tls-self-signed"]);
     let mut found = Vec::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     // the admin socket is bound right after the listener: wait for it

@@ -23,7 +23,7 @@ fn now() -> i64 {
 }
 
 fn writer(store: &Store, retention: Retention) -> Writer {
-    Writer::start_with(store.clone(), WriterOptions { capacity: 1024, retention, on_commit: Box::new(|_| {}) }).unwrap()
+    Writer::start_with(store.clone(), WriterOptions { capacity: 1024, retention, on_commit: Box::new(|_| {}), index_flush: Default::default() }).unwrap()
 }
 
 fn writer_for(store: &Store, budget: u64) -> Writer {

@@ -6,6 +6,7 @@ mod support;
 use app::model::Role;
 use axum::http::{Method, StatusCode, header};
 use serde_json::Value;
+use server::config::ConfigFlags;
 use support::uploads::{all_events, basic, captured_uploads, put};
 use support::{TestApp, body_json, request};
 
@@ -23,7 +24,7 @@ fn named<'a>(list: &'a [Value], name: &str) -> &'a Value {
 
 #[tokio::test]
 async fn sensor_health_counts_what_each_sensor_sent_and_what_was_refused() {
-    let app = TestApp::with_max_upload(CAP);
+    let app = TestApp::with_index_flushed_on_request(ConfigFlags { max_upload_bytes: Some(CAP), ..ConfigFlags::default() });
     let (password, _) = app.create_sensor("web-01");
     app.create_sensor("quiet-02");
     let token = app.create_token("ops", Role::Viewer);
@@ -60,6 +61,7 @@ async fn sensor_health_counts_what_each_sensor_sent_and_what_was_refused() {
         assert!(quiet["last_seen"].is_null() && quiet["silent_minutes"].is_null(), "{label}: never sent");
         assert_eq!(list.len(), 2, "{label}: unknown names are not listed");
     };
+    app.assert_unflushed();
     check(&sensors(&app, &token).await, "before the flush");
     app.flush_index().await;
     check(&sensors(&app, &token).await, "after the flush");
@@ -76,7 +78,7 @@ fn health_at(app: &TestApp, name: &str, now: i64) -> app::model::SensorHealth {
 async fn a_sensor_that_stops_sending_turns_silent() {
     use app::format::{SILENT_AFTER_MINUTES, sensor_state};
     const MINUTE: i64 = 60_000_000;
-    let app = TestApp::new();
+    let app = TestApp::with_index_flushed_on_request(ConfigFlags::default());
     let (password, _) = app.create_sensor("web-01");
     for upload in captured_uploads("mlogc-captured").iter().take(3) {
         assert_eq!(put(&app, &basic("web-01", &password), upload).await.status(), StatusCode::OK);
@@ -100,6 +102,7 @@ async fn a_sensor_that_stops_sending_turns_silent() {
         assert_eq!(later.events_total, 3, "{label}");
         assert_eq!(later.events_per_minute.iter().sum::<u64>(), 3, "{label}: the hour still holds its uploads");
     };
+    app.assert_unflushed();
     check("before the flush");
     app.flush_index().await;
     check("after the flush");

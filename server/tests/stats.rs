@@ -7,6 +7,7 @@ mod support;
 use app::model::Role;
 use axum::http::{Method, StatusCode, header};
 use serde_json::Value;
+use server::config::ConfigFlags;
 use std::collections::BTreeMap;
 use support::uploads::{all_events, basic, captured_uploads, put};
 use support::{TestApp, body_json, request};
@@ -65,7 +66,7 @@ fn assert_matches_events(answer: &Value, events: &[Value], label: &str) {
 
 #[tokio::test]
 async fn stats_equal_what_the_events_api_counts() {
-    let app = TestApp::new();
+    let app = TestApp::with_index_flushed_on_request(ConfigFlags::default());
     let (password, _) = app.create_sensor("web-01");
     let token = app.create_token("dash", Role::Viewer);
     let uploads = captured_uploads("mlogc-captured");
@@ -79,7 +80,8 @@ async fn stats_equal_what_the_events_api_counts() {
     let to = times.iter().max().unwrap() / 1_000_000 + 60;
     let window = format!("from={from}&to={to}&top=100");
 
-    // right after ingest the facts are not flushed: the tail is counted from the events
+    // before the writer's flush the tail is counted from the events
+    app.assert_unflushed();
     let early = stats(&app, &token, &window).await;
     assert_eq!(early["source"], "facts");
     assert_eq!(early["complete"], true);
@@ -171,6 +173,8 @@ async fn stats_equal_what_the_events_api_counts() {
     for settled in [false, true] {
         if settled {
             app.flush_index().await;
+        } else {
+            app.assert_unflushed();
         }
         for filter in ["sensor=web-01".to_owned(), "sensor=web-02".to_owned(), format!("host={}", host.to_ascii_uppercase())] {
             let answer = stats(&app, &token, &format!("{wide}&{filter}")).await;

@@ -14,12 +14,17 @@
 //! - `bench`  `bench ingest`: mlogc-shaped upload load against `wafscope debug-sink` and
 //!   `wafscope serve` (`bench/`).
 //! - `fuzz`   the cargo-fuzz targets of `fuzz/`, seeded from the fixtures, for a bounded time.
+//! - `layers` no two modules depend on each other (`layers.rs`).
+//! - `soak`   the release binary under sustained use, SIGKILLed and restarted on schedule:
+//!   memory, descriptors and threads over time, nothing lost or stored twice (`soak/`).
 
 mod bench;
 mod fuzz;
 mod lab;
+mod layers;
 mod process;
 mod setup;
+mod soak;
 mod tasks;
 
 use std::process::ExitCode;
@@ -43,6 +48,13 @@ tasks:
   fuzz [--seconds N | --minutes N] [TARGET...]
                  the cargo-fuzz targets of fuzz/ (nightly), seeded from fixtures/, 60 s each by
                  default; prints executions per target, fails on a crash (`cargo xtask fuzz help`)
+  soak [--minutes N | --seconds N] [--kill-every S] [...]
+                 the release binary under sustained ingest, live streams, queries and a
+                 retention purge, SIGKILLed every S s (default 10 min, 90 s); prints RSS, fds and
+                 threads over time, fails when anything acknowledged is lost or stored twice or
+                 memory or descriptors grow (`cargo xtask soak help`)
+  layers [DIR]   fails on a cycle between modules (files) of server/, app/, parse/: each
+                 module's dependencies point one way
   help           this text
 ";
 
@@ -59,6 +71,8 @@ fn main() -> ExitCode {
         "lab" => lab::run(&rest),
         "bench" => bench::run(&rest),
         "fuzz" => setup::run().and_then(|()| fuzz::run(&rest)),
+        "soak" => soak::run(&rest),
+        "layers" => layers::run(rest.first().map(std::path::Path::new)),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

@@ -28,6 +28,8 @@ pub fn dev(args: &[String]) -> TaskResult {
 
 pub fn test() -> TaskResult {
     step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
+    eprintln!("\n==> module dependencies point one way");
+    crate::layers::run(None)?;
     step("cargo clippy (every crate and target; warnings are errors)", cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     step("cargo test (native: parser, store, HTTP, config)", cargo().arg("test"))?;
     crate::fuzz::fuzz(&crate::fuzz::TARGETS.iter().map(|target| (*target).to_owned()).collect::<Vec<_>>(), crate::fuzz::TEST_SECONDS)?;
@@ -40,11 +42,22 @@ pub fn test() -> TaskResult {
             .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
     )?;
     build()?;
+    soak_test()?;
     step(
         "end-to-end tests (playwright-core + Debian chromium)",
         tool("node").args(["--test", "--test-concurrency=1", "end2end/tests/"]).env("WAFSCOPE_BIN", root().join(RELEASE_BINARY)),
     )?;
     lab_test()
+}
+
+/// The short soak: one minute, two SIGKILLs (`cargo xtask soak --minutes 10` is the long one).
+fn soak_test() -> TaskResult {
+    eprintln!("\n==> soak, short: 60 s, SIGKILL every 20 s");
+    let started = std::time::Instant::now();
+    let args = ["--seconds", "60", "--kill-every", "20", "--old-events", "2000"].map(str::to_owned);
+    let result = crate::soak::run(&args);
+    eprintln!("<== soak, short: {} in {:.1} s", if result.is_ok() { "ok" } else { "FAILED" }, started.elapsed().as_secs_f64());
+    result
 }
 
 /// `cargo xtask lab test`: the real senders (mlogc, libmodsecurity 3) against the release binary.

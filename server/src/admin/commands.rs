@@ -1,5 +1,6 @@
 //! [`AdminRequest`] and [`execute`]: what each admin subcommand does to the store.
 
+use super::names::check_name;
 use super::sensors::{self, SensorChangeError, SensorSecrets};
 use crate::auth::{secrets, unix_now};
 use crate::ingest::prepare_event_with;
@@ -265,12 +266,6 @@ fn choose_password(given: Option<String>) -> Result<(String, bool), String> {
         }
         None => Ok((secrets::generate_password(), true)),
     }
-}
-
-/// Names of users and tokens: 1–64 characters of `[A-Za-z0-9._@-]`.
-pub fn check_name(name: &str) -> Result<(), String> {
-    let valid = !name.is_empty() && name.len() <= 64 && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"._@-".contains(&byte));
-    if valid { Ok(()) } else { Err(format!("invalid name {name:?}: use 1-64 letters, digits, '.', '_', '@' or '-'")) }
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@
 //! (`<data dir>/admin.sock`, mode 0600), so operators never see "database is locked".
 
 pub mod commands;
+mod names;
 pub mod sensors;
 pub mod socket;
+pub mod target;
 
 pub use commands::{AdminContext, AdminRequest, execute};
+pub use target::AdminTarget;

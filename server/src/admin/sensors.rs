@@ -7,7 +7,7 @@
 //! Each store change bumps the store's sensor generation, which voids the ingest's cache of
 //! verified passwords, so a running server applies it to the next upload.
 
-use super::commands::check_name;
+use super::names::check_name;
 use crate::auth::{secrets, unix_now};
 use crate::config::{Config, TlsMode};
 use crate::ingest::{MLOGC_PATH, V3_PATH};

@@ -10,7 +10,7 @@
 //! Never 201/204/3xx/400/413: mlogc would stall and retry the same entry forever.
 //! Every authenticated upload within the cap is stored raw, whether or not it parses.
 
-mod credentials;
+pub mod credentials;
 mod prepare;
 mod receive;
 

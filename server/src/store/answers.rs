@@ -8,9 +8,28 @@
 //! ingest`). Instead the writer hands the whole batch's answers to one task on the runtime,
 //! which completes them there (waking tasks from a worker is a local queue push).
 
+use super::StoreError;
 use super::events::WriteOutcome;
-use super::writer::WriteError;
 use tokio::sync::{mpsc, oneshot};
+
+/// Why an upload could not be written (the receiver maps each to a 503 with its reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    #[error("the write queue is full")]
+    QueueFull,
+    #[error("the data dir's filesystem is full")]
+    DiskFull,
+    #[error("storage failed: {0}")]
+    Storage(String),
+    #[error("the writer stopped")]
+    Stopped,
+}
+
+impl WriteError {
+    pub(super) fn from_store(error: &StoreError) -> WriteError {
+        if error.is_disk_full() { WriteError::DiskFull } else { WriteError::Storage(error.to_string()) }
+    }
+}
 
 /// Where one upload hears the outcome of its write.
 pub type Reply = oneshot::Sender<Result<WriteOutcome, WriteError>>;

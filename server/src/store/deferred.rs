@@ -41,25 +41,37 @@ pub struct DeferredIndex {
     pub(super) sensor_minutes: BTreeMap<(String, u64), u64>,
     pub(super) events: usize,
     oldest: Option<Instant>,
-    limits: Limits,
+    limits: FlushLimits,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Limits {
-    interval: Duration,
-    events: usize,
+/// When the writer flushes the buffer: after `interval`, or once `events` are waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlushLimits {
+    pub interval: Duration,
+    pub events: usize,
 }
 
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits { interval: FLUSH_INTERVAL, events: FLUSH_EVENTS }
+impl Default for FlushLimits {
+    fn default() -> FlushLimits {
+        FlushLimits { interval: FLUSH_INTERVAL, events: FLUSH_EVENTS }
     }
+}
+
+impl FlushLimits {
+    /// Only when asked (`Writer::flush_index`), at a stop, or past a day or a million events:
+    /// tests that read the unflushed tail on purpose.
+    pub const ON_REQUEST: FlushLimits = FlushLimits { interval: Duration::from_secs(86_400), events: 1 << 20 };
 }
 
 impl DeferredIndex {
     /// A buffer with other flush limits (tests: `events = 0` flushes with every batch).
     pub fn with_limits(interval: Duration, events: usize) -> DeferredIndex {
-        DeferredIndex { limits: Limits { interval, events }, ..DeferredIndex::default() }
+        DeferredIndex::flushed_at(FlushLimits { interval, events })
+    }
+
+    /// An empty buffer flushed at `limits`.
+    pub fn flushed_at(limits: FlushLimits) -> DeferredIndex {
+        DeferredIndex { limits, ..DeferredIndex::default() }
     }
 
     pub fn is_empty(&self) -> bool {

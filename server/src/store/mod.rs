@@ -31,13 +31,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use accounts::{AccountError, SessionRecord, TokenRecord, UserRecord};
-pub use deferred::DeferredIndex;
+pub use answers::WriteError;
+pub use deferred::{DeferredIndex, FlushLimits};
 pub use dictionary::RawDictionary;
 pub use events::{NewEvent, WriteOutcome};
 pub use health::{StoreHealth, StoreProblem};
 pub use purge::{PurgeOutcome, StorageUsage, TableReport};
 pub use sensors::{Rejection, SensorRecord};
-pub use writer::{Pending, Retention, WriteError, Writer, WriterOptions};
+pub use writer::{Pending, Retention, Writer, WriterOptions};
 
 /// Page cache of a store opened by the CLI's short-lived commands (`serve` takes `--cache-mb`).
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;

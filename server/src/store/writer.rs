@@ -12,8 +12,8 @@
 //! caught, counted, and the thread's loop starts again from what is on disk. Both show in
 //! [`super::StoreHealth`], which `/api/v1/health` reports.
 
-use super::answers::{Answers, Reply};
-use super::deferred::DeferredIndex;
+use super::answers::{Answers, Reply, WriteError};
+use super::deferred::{DeferredIndex, FlushLimits};
 use super::events::{NewEvent, WriteOutcome};
 use super::queue::{self, Refused, Waited};
 use super::retention::Maintenance;
@@ -70,37 +70,20 @@ pub struct Writer {
     queue: queue::Sender<Message>,
 }
 
-/// Why an upload could not be written (the receiver maps each to a 503 with its reason).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WriteError {
-    #[error("the write queue is full")]
-    QueueFull,
-    #[error("the data dir's filesystem is full")]
-    DiskFull,
-    #[error("storage failed: {0}")]
-    Storage(String),
-    #[error("the writer stopped")]
-    Stopped,
-}
-
-impl WriteError {
-    fn from_store(error: &StoreError) -> WriteError {
-        if error.is_disk_full() { WriteError::DiskFull } else { WriteError::Storage(error.to_string()) }
-    }
-}
-
 /// How the writer thread is set up.
 pub struct WriterOptions {
     /// Uploads that may wait for the thread.
     pub capacity: usize,
     pub retention: Retention,
     pub on_commit: CommitHook,
+    /// When committed events get their index rows and fact blocks.
+    pub index_flush: FlushLimits,
 }
 
 impl Writer {
     /// Starts the thread without retention; `capacity` bounds the uploads waiting for it.
     pub fn start(store: Store, capacity: usize, on_commit: CommitHook) -> Result<Writer, StoreError> {
-        Writer::start_with(store, WriterOptions { capacity, retention: Retention::default(), on_commit })
+        Writer::start_with(store, WriterOptions { capacity, retention: Retention::default(), on_commit, index_flush: FlushLimits::default() })
     }
 
     /// Starts the thread. Events a previous process committed but did not index are indexed
@@ -114,10 +97,11 @@ impl Writer {
         let (queue, receiver) = queue::bounded::<Message>(options.capacity);
         let maintenance = Maintenance::new(options.retention);
         let on_commit = options.on_commit;
+        let index_flush = options.index_flush;
         let answers = Answers::start();
         std::thread::Builder::new()
             .name("wafscope-writer".to_owned())
-            .spawn(move || supervise(store, receiver, next_id, on_commit, maintenance, answers))
+            .spawn(move || supervise(store, receiver, Start { next_id, on_commit, maintenance, answers, index_flush }))
             .map_err(|error| StoreError::Corrupt(format!("cannot start the writer thread: {error}")))?;
         Ok(Writer { queue })
     }
@@ -179,11 +163,23 @@ struct State {
     /// Uploads in the last batch: about how many uploaders are waiting (see [`GATHER`]).
     last_batch: usize,
     answers: Answers,
+    index_flush: FlushLimits,
+}
+
+/// What the thread starts with.
+struct Start {
+    next_id: u64,
+    on_commit: CommitHook,
+    maintenance: Maintenance,
+    answers: Answers,
+    index_flush: FlushLimits,
 }
 
 /// Runs the loop, and again after a panic, until it stops.
-fn supervise(store: Store, receiver: queue::Receiver<Message>, next_id: u64, on_commit: CommitHook, maintenance: Maintenance, answers: Answers) {
-    let mut state = State { next_id, deferred: DeferredIndex::default(), maintenance, failing: None, last_probe: None, last_batch: 0, answers };
+fn supervise(store: Store, receiver: queue::Receiver<Message>, start: Start) {
+    let Start { next_id, on_commit, maintenance, answers, index_flush } = start;
+    let mut state =
+        State { next_id, deferred: DeferredIndex::flushed_at(index_flush), maintenance, failing: None, last_probe: None, last_batch: 0, answers, index_flush };
     let stop = loop {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&store, &receiver, &mut state, &on_commit))) {
             Ok(stop) => break stop,
@@ -194,7 +190,7 @@ fn supervise(store: Store, receiver: queue::Receiver<Message>, next_id: u64, on_
                 tracing::error!(panic = %detail, restarts = store.health().writer_restarts(), "the writer thread panicked; restarting its loop");
                 // what the panic interrupted is rebuilt from disk: committed events above the
                 // watermark are indexed again, ids continue after the newest stored one
-                state.deferred = DeferredIndex::default();
+                state.deferred = DeferredIndex::flushed_at(state.index_flush);
                 state.failing = Some(WriteError::Storage("the writer is restarting".to_owned()));
                 state.last_probe = None;
             }
@@ -370,7 +366,7 @@ fn recover(store: &Store, state: &mut State) {
     })();
     match attempt {
         Ok(last) => {
-            state.deferred = DeferredIndex::default();
+            state.deferred = DeferredIndex::flushed_at(state.index_flush);
             state.next_id = state.next_id.max(last + 1);
             state.failing = None;
             store.health().clear_problem();

@@ -4,9 +4,25 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-/// Starts `wafscope serve --listen 127.0.0.1:0 --data-dir DATA_DIR EXTRA…` and returns the
-/// child with the address it printed. Its stderr goes to ours when `TEST_SERVER_LOG` is set.
-pub fn spawn_serve(data_dir: &Path, extra: &[&str]) -> (Child, String) {
+/// A child process killed (and reaped) when dropped, so a failing test leaves no server behind.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running `wafscope serve` and the address it listens on; killed when dropped.
+pub struct Served {
+    pub child: KillOnDrop,
+    pub address: String,
+}
+
+/// Starts `wafscope serve --listen 127.0.0.1:0 --data-dir DATA_DIR EXTRA…` and returns it
+/// with the address (`host:port`, http or https) it printed. Its stderr goes to ours when `TEST_SERVER_LOG` is set.
+pub fn spawn_serve(data_dir: &Path, extra: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wafscope"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -18,12 +34,13 @@ pub fn spawn_serve(data_dir: &Path, extra: &[&str]) -> (Child, String) {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let address = loop {
         let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some((_, url)) = line.split_once("listening on http://") {
-            break url.trim().to_owned();
+        if let Some((_, url)) = line.split_once("listening on ") {
+            let url = url.split_whitespace().next().unwrap_or_default();
+            break url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url).to_owned();
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    (child, address)
+    Served { child: KillOnDrop(child), address }
 }
 
 /// One HTTP/1.1 exchange on its own connection (30 s read timeout); returns the status and

@@ -11,7 +11,8 @@ use server::AppState;
 use server::admin::{AdminContext, AdminRequest, execute};
 use server::config::{Config, ConfigFlags};
 use server::http::assets::Assets;
-use server::store::Store;
+use server::state::StateOptions;
+use server::store::{FlushLimits, Store};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -60,7 +61,25 @@ impl TestApp {
         TestApp { state: AppState::with_live_capacity(store, config, assets, capacity).expect("state") }
     }
 
+    /// With `flags`, and the writer writes index rows and fact blocks only at
+    /// [`TestApp::flush_index`]: reads before it come from the unindexed tail, deterministically.
+    pub fn with_index_flushed_on_request(flags: ConfigFlags) -> TestApp {
+        TestApp::build(flags, StateOptions { index_flush: FlushLimits::ON_REQUEST, ..StateOptions::default() })
+    }
+
+    /// Checks that the newest events are not indexed yet (reads come from the tail).
+    pub fn assert_unflushed(&self) {
+        let store = &self.state.store;
+        let last = store.last_event_id().unwrap();
+        assert!(last > 0, "events were stored");
+        assert!(store.index_watermark().unwrap() < last, "the newest event is not indexed before the flush");
+    }
+
     pub fn with_flags(flags: ConfigFlags) -> TestApp {
+        TestApp::build(flags, StateOptions::default())
+    }
+
+    fn build(flags: ConfigFlags, options: StateOptions) -> TestApp {
         let store = Store::in_memory().expect("in-memory store");
         let config = Config::from_sources(&flags, &HashMap::new(), None).unwrap();
         let assets = Assets::from_files(&[
@@ -68,7 +87,7 @@ impl TestApp {
             ("frontend-0123456789abcdef.js", b"export default function init() {}"),
             ("frontend-0123456789abcdef_bg.wasm", b"\0asm\x01\0\0\0"),
         ]);
-        TestApp { state: AppState::new(store, config, assets).expect("state") }
+        TestApp { state: AppState::with_options(store, config, assets, options).expect("state") }
     }
 
     /// Has the writer flush the derived rows now, and checks that the watermark reached the

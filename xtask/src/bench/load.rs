@@ -50,12 +50,13 @@ impl LoadResult {
     }
 }
 
-fn request_head(config: &LoadConfig, authorization: &str, summary: &str, content_hash: &str, length: usize) -> String {
+/// The head of an upload PUT to `url`, header for header as mlogc (libcurl) sends it.
+pub fn request_head(url: &Url, authorization: &str, summary: &str, content_hash: &str, length: usize) -> String {
     // libcurl's order as mlogc sends it: Host, Authorization, Accept, mlogc's two, Content-Length
     format!(
         "PUT {} HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {authorization}\r\nAccept: */*\r\nX-Content-Hash: {content_hash}\r\n\
          X-ForensicLog-Summary: {summary}\r\nContent-Length: {length}\r\n\r\n",
-        config.url.path, config.url.authority
+        url.path, url.authority
     )
 }
 
@@ -86,7 +87,7 @@ pub fn run(make: &(dyn Fn(u64) -> Upload + Sync), config: &LoadConfig, first: u6
                     }
                     let upload = make(first + sequence);
                     let authorization = &authorizations[(sequence % authorizations.len().max(1) as u64) as usize];
-                    let mut bytes = request_head(config, authorization, &upload.summary, &upload.content_hash, upload.body.len()).into_bytes();
+                    let mut bytes = request_head(&config.url, authorization, &upload.summary, &upload.content_hash, upload.body.len()).into_bytes();
                     bytes.extend_from_slice(&upload.body);
                     let sent = Instant::now();
                     let outcome = (|| -> Result<(u16, String), String> {

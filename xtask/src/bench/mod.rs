@@ -4,10 +4,10 @@
 //! latency percentiles and stored bytes per event.  `cargo xtask bench query` (query.rs):
 //! read-API latency over a million events while ingest runs.  Benchmarks, not tests.
 
-mod load;
+pub mod load;
 pub mod md5;
 mod query;
-mod uploads;
+pub mod uploads;
 mod varied;
 
 use crate::lab::args::Args;

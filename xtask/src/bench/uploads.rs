@@ -22,6 +22,8 @@ pub struct Upload {
     pub summary: String,
     /// `md5:<hex> ` as mlogc sends it (trailing space included)
     pub content_hash: String,
+    /// the entry's (rewritten) unique id
+    pub unique_id: String,
 }
 
 /// Loads every `NNNNNN.body` with its `.json` from `dir`, in name order.
@@ -98,7 +100,7 @@ impl Fixture {
         }
         let md5 = md5::hex(&body);
         replace_all(&mut summary, self.md5.as_bytes(), md5.as_bytes());
-        Upload { body, summary: String::from_utf8_lossy(&summary).into_owned(), content_hash: format!("md5:{md5} ") }
+        Upload { body, summary: String::from_utf8_lossy(&summary).into_owned(), content_hash: format!("md5:{md5} "), unique_id: id }
     }
 }
 
@@ -120,6 +122,7 @@ mod tests {
         let upload = fixture.rewrite(7);
         let line = index_line::parse(upload.summary.as_bytes()).unwrap();
         assert_eq!(line.unique_id, new_id(fixture.unique_id.len(), 7));
+        assert_eq!(upload.unique_id, line.unique_id);
         assert!(line.path.ends_with(&line.unique_id));
         assert_eq!(line.size as usize, upload.body.len());
         assert_eq!(line.hash, format!("md5:{}", md5::hex(&upload.body)));

@@ -125,7 +125,7 @@ pub fn upload(fixtures: &[Fixture], spread: &Spread, sequence: u64) -> Upload {
         request_line.replace('"', "%22"),
         body.len()
     );
-    Upload { body, summary, content_hash: format!("md5:{md5} ") }
+    Upload { body, summary, content_hash: format!("md5:{md5} "), unique_id }
 }
 
 /// `A` for a `--0a1b2c3d-A--` boundary line.

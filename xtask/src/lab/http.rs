@@ -76,6 +76,11 @@ impl Response {
         self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| String::from_utf8_lossy(value).trim().to_owned())
     }
 
+    /// Whether the body is sent in chunks.
+    pub fn is_chunked(&self) -> bool {
+        self.header("transfer-encoding").is_some_and(|value| value.to_ascii_lowercase().contains("chunked"))
+    }
+
     /// Whether the server will close the connection after this response.
     pub fn closes(&self) -> bool {
         self.header("connection").is_some_and(|value| value.eq_ignore_ascii_case("close"))
@@ -100,6 +105,24 @@ fn invalid(message: String) -> io::Error {
 
 /// Reads one response (skipping `100 Continue`); `head_request`: no body follows.
 pub fn read_response<R: BufRead>(reader: &mut R, head_request: bool) -> io::Result<Response> {
+    let mut response = read_head(reader)?;
+    if head_request || response.status == 204 || response.status == 304 {
+        return Ok(response);
+    }
+    if response.is_chunked() {
+        response.body = read_chunked(reader)?;
+    } else if let Some(length) = response.header("content-length") {
+        let length: usize = length.parse().map_err(|_| invalid(format!("bad Content-Length {length:?}")))?;
+        response.body = vec![0; length];
+        reader.read_exact(&mut response.body)?;
+    } else {
+        reader.read_to_end(&mut response.body)?;
+    }
+    Ok(response)
+}
+
+/// Reads the status line and headers of one response (skipping `100 Continue`), not its body.
+pub fn read_head<R: BufRead>(reader: &mut R) -> io::Result<Response> {
     loop {
         let status_line = read_line(reader, 8192)?;
         let text = String::from_utf8_lossy(&status_line).into_owned();
@@ -122,43 +145,36 @@ pub fn read_response<R: BufRead>(reader: &mut R, head_request: bool) -> io::Resu
                 headers.push((name, value));
             }
         }
-        let mut response = Response { status, reason, headers, body: Vec::new() };
         if (100..200).contains(&status) {
             continue;
         }
-        if head_request || status == 204 || status == 304 {
-            return Ok(response);
-        }
-        if response.header("transfer-encoding").is_some_and(|value| value.to_ascii_lowercase().contains("chunked")) {
-            response.body = read_chunked(reader)?;
-        } else if let Some(length) = response.header("content-length") {
-            let length: usize = length.parse().map_err(|_| invalid(format!("bad Content-Length {length:?}")))?;
-            response.body = vec![0; length];
-            reader.read_exact(&mut response.body)?;
-        } else {
-            reader.read_to_end(&mut response.body)?;
-        }
-        return Ok(response);
+        return Ok(Response { status, reason, headers, body: Vec::new() });
     }
 }
 
 fn read_chunked<R: BufRead>(reader: &mut R) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
-    loop {
-        let line = read_line(reader, 1024)?;
-        let size_text = String::from_utf8_lossy(&line);
-        let size_text = size_text.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| invalid(format!("bad chunk size {size_text:?}")))?;
-        if size == 0 {
-            // trailers up to the empty line
-            while !read_line(reader, 65536)?.is_empty() {}
-            return Ok(body);
-        }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..])?;
-        read_line(reader, 16).or_else(|error| if error.kind() == io::ErrorKind::UnexpectedEof { Ok(Vec::new()) } else { Err(error) })?;
+    while let Some(chunk) = read_chunk(reader)? {
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+/// The next chunk of a chunked body; `None` after the last one (and its trailers).
+pub fn read_chunk<R: BufRead>(reader: &mut R) -> io::Result<Option<Vec<u8>>> {
+    let line = read_line(reader, 1024)?;
+    let size_text = String::from_utf8_lossy(&line);
+    let size_text = size_text.split(';').next().unwrap_or("").trim();
+    let size = usize::from_str_radix(size_text, 16).map_err(|_| invalid(format!("bad chunk size {size_text:?}")))?;
+    if size == 0 {
+        // trailers up to the empty line
+        while !read_line(reader, 65536)?.is_empty() {}
+        return Ok(None);
+    }
+    let mut chunk = vec![0; size];
+    reader.read_exact(&mut chunk)?;
+    read_line(reader, 16).or_else(|error| if error.kind() == io::ErrorKind::UnexpectedEof { Ok(Vec::new()) } else { Err(error) })?;
+    Ok(Some(chunk))
 }
 
 /// One request on a new connection (`Connection: close`); plain http only.

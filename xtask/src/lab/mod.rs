@@ -14,7 +14,7 @@ pub mod json;
 mod modsec;
 mod nginx;
 mod ports;
-mod procs;
+pub mod procs;
 mod scenarios;
 mod server_process;
 mod site;
@@ -23,7 +23,7 @@ mod traffic;
 mod wafscope;
 pub mod workdir;
 
-pub use console::Console;
+pub use console::{Console, Sensor};
 pub use server_process::{ServerProcess, random_secret};
 pub use wafscope::Wafscope;
 

@@ -29,6 +29,11 @@ pub struct Wafscope {
 
 impl Wafscope {
     pub fn start(binary: &Path, data_dir: &Path, logs: &Path, tls: bool) -> Result<Wafscope, String> {
+        Wafscope::start_with_env(binary, data_dir, logs, tls, &[])
+    }
+
+    /// [`Wafscope::start`] with `env` given to this start and every later one.
+    pub fn start_with_env(binary: &Path, data_dir: &Path, logs: &Path, tls: bool, env: &[(&str, String)]) -> Result<Wafscope, String> {
         let mut console = Wafscope {
             binary: binary.to_owned(),
             data_dir: data_dir.to_owned(),
@@ -37,7 +42,7 @@ impl Wafscope {
             server: None,
             port: 0,
             token: None,
-            extra_env: Vec::new(),
+            extra_env: env.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect(),
         };
         console.serve(0)?;
         Ok(console)
@@ -98,7 +103,8 @@ impl Wafscope {
         Ok(output.stdout)
     }
 
-    fn token(&mut self) -> Result<String, String> {
+    /// A viewer token for the read API (created on first use with `wafscope token create`).
+    pub fn token(&mut self) -> Result<String, String> {
         if let Some(token) = &self.token {
             return Ok(token.clone());
         }

@@ -35,7 +35,7 @@ Runs target/release/wafscope (`cargo xtask build`) with a fresh data dir for N m
   - an operator loop asks the dashboard's and the Events page's queries;
   - --old-events (default 10000), imported 30 days back under faketime before the first start
     (sensor `aged`), are removed by the retention purge (--retain-days 7) while all this runs.
-The server gets an 8 MiB page cache (--cache-mb 8), so a full cache is reached early and
+The server gets the smallest page cache (--cache-mb 16), so a full cache is reached early and
 growth after it means a leak. Every few seconds it prints the server's RSS, open file
 descriptors and threads. At the end (budgets):
   - every upload answered 200 is stored exactly once: 0 lost, 0 duplicated;
@@ -135,7 +135,7 @@ fn soak(settings: &Settings, fixtures: &[Fixture], scratch: &Path) -> TaskResult
     std::fs::create_dir_all(&logs).map_err(|error| format!("{}: {error}", logs.display()))?;
     eprintln!("[soak] importing {} old events 30 days back (faketime)", settings.old_events);
     seed::old_events(&settings.binary, &data, scratch, fixtures, settings.old_events)?;
-    let env = [("WAFSCOPE_RETAIN_DAYS", seed::RETAIN_DAYS.to_string()), ("WAFSCOPE_CACHE_MB", "8".to_owned())];
+    let env = [("WAFSCOPE_RETAIN_DAYS", seed::RETAIN_DAYS.to_string()), ("WAFSCOPE_CACHE_MB", "16".to_owned())];
     let mut console = Wafscope::start_with_env(&settings.binary, &data, &logs, false, &env)?;
     let sensors: Vec<Sensor> = (1..=settings.sensors).map(|index| console.add_sensor(&format!("{SENSOR_PREFIX}{index}"))).collect::<Result<_, _>>()?;
     let loads: Vec<senders::SensorLoad> = sensors

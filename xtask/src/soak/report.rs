@@ -96,15 +96,15 @@ pub fn report(settings: &Settings, console: &mut Wafscope, sensors: &[Sensor], c
     let total = settings.total.as_secs_f64();
     let peaks: Vec<String> = samples::peak_rss_per_life(&timeline.samples).iter().map(|kib| format!("{:.1}", *kib as f64 / 1024.0)).collect();
     println!("peak RSS per server life (MiB): {}", peaks.join(", "));
-    let figures: [Figure; 3] = [("RSS", |sample| sample.rss_kib), ("open fds", |sample| sample.fds), ("threads", |sample| sample.threads)];
+    let figures: [Figure; 3] = [("RSS MiB", |sample| sample.rss_kib), ("open fds", |sample| sample.fds), ("threads", |sample| sample.threads)];
     let ((early_from, early_to), (late_from, late_to)) = samples::windows(total);
     for (name, value) in figures {
         match samples::flatness(&timeline.samples, total, TOLERANCE, value) {
             Some(verdict) => {
                 println!(
                     "{name}: mean {:.1} over {early_from:.0}-{early_to:.0} s, {:.1} over {late_from:.0}-{late_to:.0} s: ratio {:.3} ({})",
-                    verdict.early,
-                    verdict.late,
+                    shown(name, verdict.early),
+                    shown(name, verdict.late),
                     verdict.ratio,
                     if verdict.flat { "flat" } else { "GROWING" }
                 );
@@ -121,4 +121,9 @@ pub fn report(settings: &Settings, console: &mut Wafscope, sensors: &[Sensor], c
     } else {
         Err(format!("soak budgets failed: {}", failed.join("; ")))
     }
+}
+
+/// A figure's value as printed (RSS in MiB, the rest as counted).
+fn shown(name: &str, value: f64) -> f64 {
+    if name.starts_with("RSS") { value / 1024.0 } else { value }
 }

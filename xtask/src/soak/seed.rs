@@ -1,12 +1,12 @@
 //! The old events the soak's retention purge removes: before the console's first start,
-//! `wafscope import` runs under faketime 30 days back and files them under sensor
+//! `wafscope import` runs under libfaketime 30 days back and files them under sensor
 //! [`AGED_SENSOR`]; the console keeps 7 days, so it purges them, in small steps, while the
 //! sensors upload. (Event ids are arrival times and only grow, so old events can be added
 //! only before the first new one.)
 
 use crate::bench::uploads::Fixture;
 use crate::lab::procs::run_with_timeout;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -32,15 +32,32 @@ pub fn old_events(binary: &Path, data_dir: &Path, scratch: &Path, fixtures: &[Fi
         }
     }
     std::fs::write(&file, &log).map_err(|error| format!("{}: {error}", file.display()))?;
-    let mut command = Command::new("faketime");
-    command.args(["-f", BACK]).arg(binary).arg("import").arg("--data-dir").arg(data_dir).args(["--sensor", AGED_SENSOR]).arg(&file).env("WAFSCOPE_LOG", "warn");
-    let output =
-        run_with_timeout(&mut command, None, Duration::from_secs(600)).map_err(|error| format!("{error} (is faketime installed? `cargo xtask setup`)"))?;
+    // the thread-safe libfaketime with the monotonic clock left real (the plain `faketime`
+    // wrapper's single-threaded library hangs a multi-threaded program)
+    let mut command = Command::new(binary);
+    command
+        .arg("import")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--sensor", AGED_SENSOR])
+        .arg(&file)
+        .env("WAFSCOPE_LOG", "warn")
+        .env("LD_PRELOAD", faketime_library()?)
+        .env("FAKETIME", BACK)
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    let output = run_with_timeout(&mut command, None, Duration::from_secs(300))?;
     if !output.success {
-        return Err(format!("faketime {BACK} wafscope import failed: {}{}", output.stderr.trim(), output.stdout.trim()));
+        return Err(format!("wafscope import (FAKETIME={BACK}) failed: {}{}", output.stderr.trim(), output.stdout.trim()));
     }
     if !output.stdout.contains(&format!(": {count} new")) {
         return Err(format!("importing {count} old events: {}", output.stdout.trim()));
     }
     Ok(())
+}
+
+/// Debian's thread-safe libfaketime (package faketime).
+fn faketime_library() -> Result<PathBuf, String> {
+    let found =
+        std::fs::read_dir("/usr/lib").into_iter().flatten().flatten().map(|entry| entry.path().join("faketime/libfaketimeMT.so.1")).find(|path| path.is_file());
+    found.ok_or_else(|| "libfaketimeMT.so.1 not found under /usr/lib/*/faketime: run `cargo xtask setup` (Debian package faketime)".to_owned())
 }

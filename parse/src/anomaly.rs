@@ -38,6 +38,21 @@ pub fn anomaly_scores(msg: &str) -> (Option<u32>, Option<u32>) {
     (inbound, outbound)
 }
 
+/// The inbound anomaly threshold `message` shows: the operator parameter of a comparison with
+/// the inbound score (CRS 3's 949110 `TX:anomaly_score`, 980130 `TX:inbound_anomaly_score`), or
+/// CRS 4's `(Inbound Scores: …, threshold=5)`.
+pub fn inbound_threshold(message: &crate::model::RuleMessage) -> Option<u32> {
+    let inbound_variable = message
+        .matched_var
+        .as_deref()
+        .is_some_and(|variable| variable.eq_ignore_ascii_case("TX:anomaly_score") || variable.eq_ignore_ascii_case("TX:inbound_anomaly_score"));
+    if inbound_variable && message.threshold.is_some() {
+        return message.threshold;
+    }
+    let inbound = message.message.split_once("(Outbound Scores").map_or(message.message.as_str(), |(inbound, _)| inbound);
+    inbound.contains("Inbound Scores:").then(|| number_after(inbound, "threshold=")).flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +72,26 @@ mod tests {
             (Some(10), Some(0))
         );
         assert_eq!(anomaly_scores("SQL Injection Attack Detected via libinjection"), (None, None));
+    }
+
+    #[test]
+    fn thresholds() {
+        use crate::model::RuleMessage;
+        let compared = |variable: &str, threshold| RuleMessage { matched_var: Some(variable.into()), threshold, ..RuleMessage::default() };
+        assert_eq!(inbound_threshold(&compared("TX:anomaly_score", Some(5))), Some(5));
+        assert_eq!(inbound_threshold(&compared("TX:INBOUND_ANOMALY_SCORE", Some(7))), Some(7));
+        assert_eq!(inbound_threshold(&compared("TX:outbound_anomaly_score", Some(4))), None);
+        assert_eq!(inbound_threshold(&compared("ARGS:q", Some(3))), None);
+        let crs4 = RuleMessage {
+            message: "Anomaly Scores: (Inbound Scores: blocking=10, detection=10, per_pl=10-0-0-0, threshold=7) - (Outbound Scores: blocking=0, detection=0, per_pl=0-0-0-0, threshold=4)".into(),
+            ..RuleMessage::default()
+        };
+        assert_eq!(inbound_threshold(&crs4), Some(7));
+        assert_eq!(crate::h_messages::compared_threshold("Operator GE matched 5 at TX:anomaly_score."), Some(5));
+        assert_eq!(
+            crate::h_messages::compared_threshold("Matched \"Operator `Ge' with parameter `10' against variable `TX:ANOMALY_SCORE' (Value: `15' )"),
+            Some(10)
+        );
+        assert_eq!(crate::h_messages::compared_threshold("Pattern match \"x\" at ARGS:q."), None);
     }
 }

@@ -232,6 +232,13 @@ pub fn matched_variable(rule_message: &str, data: &str) -> Option<String> {
         let end = rest.find("\" required").unwrap_or(rest.len());
         return clean(rest.get(..end).unwrap_or_default());
     }
+    // v2 `@validateByteRange`: `Found 1 byte(s) in ARGS:a outside range: 1-255.`
+    if rule_message.starts_with("Found ")
+        && let Some((_, rest)) = rule_message.split_once(" byte(s) in ")
+        && let Some((variable, _)) = rest.rsplit_once(" outside range")
+    {
+        return clean(variable);
+    }
     // v2: `Pattern match "…" at ARGS:q.` (the quote must not be escaped)
     let bytes = rule_message.as_bytes();
     let mut from = 0;
@@ -253,6 +260,23 @@ pub fn matched_variable(rule_message: &str, data: &str) -> Option<String> {
     if let Some((_, rest)) = data.split_once("found within ") {
         let end = rest.find(": ").unwrap_or(rest.len());
         return clean(rest.get(..end).unwrap_or_default());
+    }
+    None
+}
+
+/// The number an operator compared its variable with, as a rule sentence or v3 match text says:
+/// v2 `Operator GE matched 5 at TX:anomaly_score.`, v3 ``Matched "Operator `Ge' with parameter
+/// `5' against variable `TX:ANOMALY_SCORE' (Value: `10' )``.
+pub fn compared_threshold(sentence: &str) -> Option<u32> {
+    let number = |text: &str| {
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        text.get(..digits).and_then(|digits| digits.parse().ok())
+    };
+    if let Some((_, rest)) = sentence.split_once("Operator GE matched ") {
+        return number(rest);
+    }
+    if let Some((_, rest)) = sentence.split_once("Operator `Ge' with parameter `") {
+        return number(rest);
     }
     None
 }
@@ -280,6 +304,7 @@ pub fn parse_alert_with(text: &[u8], detail: Detail) -> ParsedAlert {
     message.action_text = lossy(action);
     message.disruptive = action.starts_with(b"Access denied");
     let mut msg_token = None;
+    let mut data_token = None;
     for token in &tokens {
         // a value is decoded only for the tokens kept (a summary keeps few)
         let text = || unescaped_text(token.value);
@@ -294,6 +319,8 @@ pub fn parse_alert_with(text: &[u8], detail: Detail) -> ParsedAlert {
                     message.tags.push(tag.into_owned());
                 }
             }
+            // a summary decodes `data` only for the matched variable (CRS's `found within …`)
+            b"data" if !full => data_token = Some(token.value),
             _ if !full => {}
             b"data" => message.data = text().into_owned(),
             b"file" => message.file = text().into_owned(),
@@ -305,14 +332,16 @@ pub fn parse_alert_with(text: &[u8], detail: Detail) -> ParsedAlert {
             _ => {}
         }
     }
+    let rule_sentence = lossy(rule_sentence);
+    message.threshold = compared_threshold(&rule_sentence);
     if full {
-        let rule_sentence = lossy(rule_sentence);
         message.paranoia_level = paranoia_level(&message.tags);
         message.matched_var = matched_variable(&rule_sentence, &message.data);
-        message.message = msg_token.unwrap_or(rule_sentence);
     } else {
-        message.message = msg_token.unwrap_or_else(|| lossy(rule_sentence));
+        let data = data_token.map(unescaped_text).unwrap_or_default();
+        message.matched_var = matched_variable(&rule_sentence, &data);
     }
+    message.message = msg_token.unwrap_or(rule_sentence);
     parsed
 }
 

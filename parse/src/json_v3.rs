@@ -9,7 +9,7 @@
 //! corpus this gives the 65 + 6 CRS blocks (403), 3 body-parser denies (400) and 1 local deny
 //! (406), and leaves the application's own 401/500 and all 200 warnings alone.
 
-use crate::h_messages::{matched_variable, paranoia_level};
+use crate::h_messages::{compared_threshold, matched_variable, paranoia_level};
 use crate::json_doc::{JsonValue, header_pairs};
 use crate::json_v2::{body_from_json, parts_from};
 use crate::model::{AuditEvent, Format, RuleMessage, Severity};
@@ -35,6 +35,7 @@ fn parse_message(entry: &JsonValue) -> RuleMessage {
         accuracy: details.at("accuracy").as_integer(),
         paranoia_level: paranoia_level(&tags),
         matched_var: matched_variable(&match_text, &data),
+        threshold: compared_threshold(&match_text),
         tags,
         data,
         action_text: String::new(),

@@ -135,6 +135,9 @@ fn finish(event: &mut AuditEvent) {
         let (inbound, outbound) = anomaly::anomaly_scores(&message.message);
         event.inbound_score = event.inbound_score.max(inbound);
         event.outbound_score = event.outbound_score.max(outbound);
+        if event.inbound_threshold.is_none() {
+            event.inbound_threshold = anomaly::inbound_threshold(message);
+        }
     }
     event.action = if event.intercepted {
         Action::Blocked

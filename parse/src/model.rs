@@ -154,6 +154,10 @@ pub struct RuleMessage {
     pub paranoia_level: Option<u8>,
     /// The variable that matched, e.g. `ARGS:q` or `REQUEST_HEADERS:User-Agent`.
     pub matched_var: Option<String>,
+    /// The number the rule compared a variable with when it says so (`Operator GE matched 5 at
+    /// TX:anomaly_score.`, v3 ``Operator `Ge' with parameter `5' against variable …``): for
+    /// CRS's blocking evaluation, the anomaly threshold the event was judged with.
+    pub threshold: Option<u32>,
     /// The first sentence, e.g. `Warning.` or `Access denied with code 403 (phase 2).`.
     pub action_text: String,
     /// The message reports a deny (`Access denied …`; for v3 JSON the rule judged to have
@@ -196,6 +200,9 @@ pub struct AuditEvent {
     pub phase: Option<u8>,
     pub action: Action,
     pub inbound_score: Option<u32>,
+    /// The inbound anomaly threshold CRS compared the score with, when a message shows it
+    /// (the blocking evaluation's operator parameter; CRS 4's `threshold=` in 980170).
+    pub inbound_threshold: Option<u32>,
     pub outbound_score: Option<u32>,
     /// `ENABLED`, `DETECTION_ONLY` or `DISABLED` (other spellings kept as written).
     pub engine_mode: Option<String>,

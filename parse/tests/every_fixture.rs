@@ -49,6 +49,20 @@ fn every_corpus_entry_parses() {
             assert!(event.producer.iter().any(|part| part == "OWASP_CRS/3.3.4"), "{}: {:?}", entry.label, event.producer);
             assert_eq!(event.engine_mode.as_deref(), Some("ENABLED"), "{}", entry.label);
             assert!(event.request_headers.iter().any(|(name, _)| name == "X-Fixture-Case"), "{}", entry.label);
+            // the corpus ran CRS's default inbound threshold: every scored entry shows it
+            if event.messages.iter().any(|message| message.rule_id == Some(949110)) {
+                assert_eq!(event.inbound_threshold, Some(5), "{}", entry.label);
+            }
+            // every rule alert names what matched (engine messages and a rule's execution
+            // errors, which carry no severity, need not)
+            for message in event.messages.iter().filter(|message| message.rule_id.is_some() && message.severity.is_some()) {
+                assert!(
+                    message.matched_var.as_deref().is_some_and(|variable| !variable.is_empty()),
+                    "{}: rule {:?} names no variable",
+                    entry.label,
+                    message.rule_id
+                );
+            }
             if event.format == Format::ModSec2Native {
                 assert!(parsed.warnings.iter().all(|warning| warning.contains("truncated")), "{}: {:?}", entry.label, parsed.warnings);
             }

@@ -106,9 +106,13 @@ pub fn assert_summary_agrees(label: &str, raw: &[u8]) {
         (
             (event.format, event.unique_id.clone(), event.time_us, event.client_ip.clone(), event.client_port, event.server_ip.clone()),
             (event.host.clone(), event.method.clone(), event.uri.clone(), event.status, event.action, event.intercepted, event.phase),
-            (event.inbound_score, event.outbound_score, event.rule_ids(), event.max_severity(), event.parts.clone()),
+            (event.inbound_score, event.inbound_threshold, event.outbound_score, event.rule_ids(), event.max_severity(), event.parts.clone()),
             event.top_message().map(|message| (message.rule_id, message.message.clone(), message.severity)),
-            event.messages.iter().map(|message| (message.rule_id, message.message.clone(), message.severity, message.disruptive)).collect::<Vec<_>>(),
+            event
+                .messages
+                .iter()
+                .map(|message| (message.rule_id, message.message.clone(), message.severity, message.disruptive, message.matched_var.clone(), message.threshold))
+                .collect::<Vec<_>>(),
         )
     };
     assert_eq!(view(a), view(b), "{label}: summary fields");

@@ -140,6 +140,10 @@ mod events {
             hash_mismatch: false,
             revision: 0,
             preserved: false,
+            alerts: Vec::new(),
+            inbound_threshold: None,
+            state: Default::default(),
+            tags: Vec::new(),
         }
     }
 
@@ -274,7 +278,14 @@ mod events {
             inbound_score: Some(10),
             ..AuditEvent::default()
         };
-        let detail = EventDetail { summary: summary(), event, warnings: vec![format!("odd line {SCRIPT}")], raw_size: 1234, md5: "00".repeat(16) };
+        let detail = EventDetail {
+            summary: summary(),
+            event,
+            warnings: vec![format!("odd line {SCRIPT}")],
+            raw_size: 1234,
+            md5: "00".repeat(16),
+            triage: Default::default(),
+        };
         let _handle = leptos::mount::mount_to(parent.clone(), move || view! { <Router><EventDetailView detail=detail.clone()/></Router> });
         let text = parent.text_content().unwrap();
         for payload in [SCRIPT, IMG, SVG, TEMPLATE, "javascript:alert(5)"] {

@@ -622,10 +622,14 @@ pub struct FactQuery<'a> {
 }
 
 impl FactQuery<'_> {
-    /// Whether blocks can answer `filter`: every condition but a `path` prefix with a `?` or
-    /// longer than a counted path could hold (those compare the whole URI).
+    /// Whether blocks can answer `filter`: every condition but triage (`state`, `tag`) and a
+    /// `path` prefix with a `?` or longer than a counted path could hold (those compare the
+    /// whole URI).
     pub fn supports(filter: &EventFilter) -> bool {
-        filter.path.as_ref().is_none_or(|condition| !condition.value.contains('?') && condition.value.len() + 3 < stats::MAX_PATH_BYTES)
+        // triage changes after the fact: blocks do not hold it
+        filter.state.is_none()
+            && filter.tag.is_none()
+            && filter.path.as_ref().is_none_or(|condition| !condition.value.contains('?') && condition.value.len() + 3 < stats::MAX_PATH_BYTES)
     }
 
     /// Adds the events of `block` that pass to `accumulator`.
@@ -985,6 +989,10 @@ mod tests {
             hash_mismatch: false,
             revision: 0,
             preserved,
+            alerts: Vec::new(),
+            inbound_threshold: None,
+            state: Default::default(),
+            tags: Vec::new(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! `ip` takes an address or a CIDR; `score` a CRS inbound anomaly score, an inclusive range
 //! (`10-19`) or `none`; `from`/`to` take RFC 3339 or Unix seconds/ms/µs.
 
-use app::model::{Action, EventSummary, Severity};
+use app::model::{Action, EventSummary, Severity, TriageState};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -138,6 +138,10 @@ pub struct EventFilter {
     pub score: Option<Condition<ScoreMatch>>,
     /// `preserved=yes` (kept by retention) or `no`.
     pub preserved: Option<bool>,
+    /// Triage state (`state=false_positive`, `state=!new`).
+    pub state: Option<Condition<TriageState>>,
+    /// Has this tag (`tag=blog`, `tag=!blog`).
+    pub tag: Option<Condition<String>>,
     /// Event time bounds in µs (inclusive from, exclusive to).
     pub from: Option<i64>,
     pub to: Option<i64>,
@@ -156,6 +160,8 @@ pub enum IndexHint {
     Action(Action),
     /// The preserved events (their own table).
     Preserved,
+    /// The events with a state other than `new` or a tag (their own table).
+    Triaged,
 }
 
 /// A filter value that does not parse.
@@ -216,6 +222,16 @@ impl EventFilter {
                     };
                     filter.preserved = Some(yes != negated);
                 }
+                "state" => {
+                    let state = TriageState::parse(value).ok_or_else(|| error("new, reviewed, false_positive or attack"))?;
+                    filter.state = Some(Condition { value: state, negated });
+                }
+                "tag" => {
+                    if !app::model::is_valid_tag(value) {
+                        return Err(error("a tag (letters, digits and -_.:/@+)"));
+                    }
+                    filter.tag = Some(Condition { value: value.to_owned(), negated });
+                }
                 "action" => {
                     let action = match value.to_ascii_lowercase().as_str() {
                         "blocked" => Action::Blocked,
@@ -236,7 +252,7 @@ impl EventFilter {
                     return Err(FilterError {
                         name: name.clone(),
                         value: raw.clone(),
-                        expected: "one of sensor, host, ip, rule, severity, status, action, method, path, score, preserved, from, to, limit, before",
+                        expected: "one of sensor, host, ip, rule, severity, status, action, method, path, score, preserved, state, tag, from, to, limit, before",
                     });
                 }
             }
@@ -300,6 +316,16 @@ impl EventFilter {
         if self.preserved.is_some_and(|preserved| preserved != event.preserved) {
             return false;
         }
+        if let Some(condition) = &self.state
+            && !condition.test(event.state == condition.value)
+        {
+            return false;
+        }
+        if let Some(condition) = &self.tag
+            && !condition.test(event.tags.contains(&condition.value))
+        {
+            return false;
+        }
         let time = event.time.unwrap_or(event.received_at);
         if self.from.is_some_and(|from| time < from) || self.to.is_some_and(|to| time >= to) {
             return false;
@@ -312,6 +338,11 @@ impl EventFilter {
         let positive = |negated: bool| !negated;
         if self.preserved == Some(true) {
             return Some(IndexHint::Preserved);
+        }
+        // only triaged events have a state other than new or a tag
+        let triaged_state = self.state.as_ref().is_some_and(|c| (c.value == TriageState::New) == c.negated);
+        if triaged_state || self.tag.as_ref().is_some_and(|c| positive(c.negated)) {
+            return Some(IndexHint::Triaged);
         }
         if let Some(condition) = self.rule.as_ref().filter(|c| positive(c.negated)) {
             return Some(IndexHint::Rule(condition.value));
@@ -446,6 +477,10 @@ mod tests {
             hash_mismatch: false,
             revision: 0,
             preserved: false,
+            alerts: Vec::new(),
+            inbound_threshold: None,
+            state: Default::default(),
+            tags: Vec::new(),
         }
     }
 
@@ -488,6 +523,35 @@ mod tests {
             let filter = EventFilter::from_params(&params(pairs)).unwrap();
             assert_eq!(filter.matches(&event), *expected, "{pairs:?}");
         }
+    }
+
+    #[test]
+    fn triage_filters() {
+        let triaged = EventSummary { state: TriageState::FalsePositive, tags: vec!["blog".into(), "ticket:7".into()], ..summary() };
+        let untouched = summary();
+        let filter = |pairs: &[(&str, &str)]| EventFilter::from_params(&params(pairs)).unwrap();
+        let cases: &[(&[(&str, &str)], bool, bool)] = &[
+            (&[("state", "false_positive")], true, false),
+            (&[("state", "false-positive")], true, false),
+            (&[("state", "!new")], true, false),
+            (&[("state", "new")], false, true),
+            (&[("state", "!attack")], true, true),
+            (&[("tag", "blog")], true, false),
+            (&[("tag", "!blog")], false, true),
+            (&[("tag", "ticket:7"), ("state", "fp")], true, false),
+        ];
+        for (pairs, on_triaged, on_untouched) in cases {
+            assert_eq!((filter(pairs).matches(&triaged), filter(pairs).matches(&untouched)), (*on_triaged, *on_untouched), "{pairs:?}");
+        }
+        // the triage table answers exactly the filters that only triaged events pass
+        assert_eq!(filter(&[("state", "attack")]).index_hint(), Some(IndexHint::Triaged));
+        assert_eq!(filter(&[("state", "!new")]).index_hint(), Some(IndexHint::Triaged));
+        assert_eq!(filter(&[("tag", "blog")]).index_hint(), Some(IndexHint::Triaged));
+        assert_eq!(filter(&[("state", "new")]).index_hint(), None);
+        assert_eq!(filter(&[("state", "!attack")]).index_hint(), None);
+        assert_eq!(filter(&[("tag", "!blog")]).index_hint(), None);
+        assert!(EventFilter::from_params(&params(&[("state", "maybe")])).is_err());
+        assert!(EventFilter::from_params(&params(&[("tag", "<b>")])).is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod filter;
 pub mod http;
 pub mod import;
 pub mod ingest;
+pub mod jobs;
 pub mod live;
 pub mod private;
 pub mod serve;
@@ -21,6 +22,7 @@ pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+pub mod triage;
 
 pub use http::router;
 pub use state::AppState;

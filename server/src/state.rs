@@ -58,6 +58,8 @@ pub struct AppState {
     pub started: Instant,
     /// What retention keeps (the disk budget resolved from the default when not given).
     pub retention: Retention,
+    /// Bulk triage jobs of this process.
+    pub triage_jobs: crate::jobs::TriageJobs,
 }
 
 /// Internals a test may choose; the defaults are what `serve` runs with.
@@ -106,6 +108,7 @@ impl AppState {
             auth_failures: AuthFailures::default(),
             started: Instant::now(),
             retention,
+            triage_jobs: crate::jobs::TriageJobs::default(),
         })
     }
 

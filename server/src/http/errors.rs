@@ -20,8 +20,15 @@ pub enum ApiError {
     CrossOrigin,
     #[error("no event with id {0}")]
     NoSuchEvent(u64),
+    /// A named thing that does not exist (`no triage job 7`).
+    #[error("{0}")]
+    Missing(String),
     #[error("{0}")]
     BadRequest(String),
+    /// The request conflicts with the state it would change (a job already running, an
+    /// exclusion already approved).
+    #[error("{0}")]
+    Conflict(String),
     #[error("storage is unavailable")]
     Unavailable(String),
     #[error("internal error")]
@@ -34,8 +41,9 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::CrossOrigin => StatusCode::FORBIDDEN,
-            ApiError::NotFound | ApiError::NoSuchEvent(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoSuchEvent(_) | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -50,7 +50,8 @@ pub async fn get_event(State(state): State<AppState>, _principal: Principal, Pat
             if summary.hash_mismatch {
                 warnings.insert(0, "the upload's X-Content-Hash did not match its body".to_owned());
             }
-            Ok(Some(EventDetail { summary, event: parsed.event, warnings, raw_size: raw.len() as u64, md5 }))
+            let triage = store.triage_detail(id)?;
+            Ok(Some(EventDetail { summary, event: parsed.event, warnings, raw_size: raw.len() as u64, md5, triage }))
         })
         .await?;
     detail.map(Json).ok_or(ApiError::NoSuchEvent(id))

@@ -12,6 +12,8 @@ pub mod events;
 pub mod origin;
 pub mod sensors;
 pub mod stats;
+pub mod triage;
+pub mod views;
 
 use crate::state::AppState;
 use axum::Router;
@@ -21,6 +23,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get, post};
+
+/// A JSON request body as `T` (400 with serde's reason otherwise). Handlers that need a role
+/// take the body as bytes and call this after the role check, so a caller without the role
+/// gets 403 whatever it sent.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, errors::ApiError> {
+    serde_json::from_slice(body).map_err(|error| errors::ApiError::BadRequest(format!("bad JSON body: {error}")))
+}
 
 /// The whole application as one `Router`, ready for `oneshot` in tests or for serving.
 pub fn router(state: AppState) -> Router {
@@ -34,6 +43,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/events/{id}/raw", get(events::get_raw))
         .route("/api/v1/events/{id}/preserve", post(events::preserve_event).delete(events::release_event))
         .route("/api/v1/preserve", post(events::preserve_matching).delete(events::release_matching))
+        .route("/api/v1/events/{id}/triage", post(triage::triage_event))
+        .route("/api/v1/triage", post(triage::triage_matching))
+        .route("/api/v1/triage/jobs", get(triage::list_jobs))
+        .route("/api/v1/triage/jobs/{id}", get(triage::get_job))
+        .route("/api/v1/views", get(views::list_views).post(views::create_view))
+        .route("/api/v1/views/{id}", axum::routing::put(views::update_view).delete(views::delete_view))
         .route("/api/v1/stats", get(stats::get_stats))
         .route("/api/v1/sensors", get(sensors::list_sensors))
         .route("/api/v1/live", get(crate::live::sse::stream_live_events))

@@ -1,12 +1,14 @@
 //! Turning one upload into a [`NewEvent`]: parse, summarise, hash, compress. Blocking (CPU).
 
 use crate::store::{NewEvent, RawDictionary};
-use app::model::{EventSummary, Format};
+use app::model::{Alert, EventSummary, Format, TriageState};
 use md5::{Digest, Md5};
 use wafscope_parse::{IndexLine, parse_content_hash, parse_entry_summary, parse_index_line};
 
 /// Longest rule message kept as a dashboard label.
 const MAX_LABEL_BYTES: usize = 512;
+/// Longest matched-variable name kept with an alert.
+const MAX_VARIABLE_BYTES: usize = 256;
 
 /// zstd level for stored raw entries: fast, and audit logs compress well at low levels.
 pub const RAW_ZSTD_LEVEL: i32 = 1;
@@ -66,6 +68,17 @@ pub fn prepare_event_with(
         hash_mismatch,
         revision: 0,
         preserved: false,
+        alerts: event
+            .messages
+            .iter()
+            .filter_map(|message| {
+                let variable = message.matched_var.as_deref().map_or_else(String::new, |variable| truncate(variable, MAX_VARIABLE_BYTES));
+                Some(Alert { rule_id: message.rule_id?, variable, severity: message.severity })
+            })
+            .collect(),
+        inbound_threshold: event.inbound_threshold,
+        state: TriageState::New,
+        tags: Vec::new(),
     };
     let raw_zstd = compress(raw, dictionary);
     let labels = event

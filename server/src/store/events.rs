@@ -194,6 +194,15 @@ impl Store {
                     }
                 }
             }
+            Some(IndexHint::Triaged) => {
+                let marks = transaction.open_table(TRIAGED)?;
+                for entry in marks.range(..upper)?.rev() {
+                    let (key, _) = entry?;
+                    if !visit(key.value())? {
+                        break;
+                    }
+                }
+            }
             Some(hint) => {
                 // events above the watermark have no index rows yet: scan them first
                 let through = indexed_through(&transaction.open_table(META)?)?;

@@ -53,6 +53,11 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
         transaction.open_table(RAW)?;
         transaction.open_table(RAW_DICTIONARIES)?;
         transaction.open_table(PRESERVED)?;
+        transaction.open_table(TRIAGED)?;
+        transaction.open_table(TRIAGE_NOTES)?;
+        transaction.open_table(TRIAGE_LOG)?;
+        transaction.open_table(VIEWS)?;
+        transaction.open_table(EXCLUSIONS)?;
         transaction.open_table(DEDUPE)?;
         transaction.open_table(POSTINGS)?;
         transaction.open_table(FACTS)?;

@@ -24,6 +24,8 @@ mod retention;
 pub mod sensors;
 mod stats;
 mod tables;
+pub mod triage;
+mod views;
 pub mod writer;
 
 use redb::{ReadableDatabase, ReadableTable};

@@ -58,7 +58,7 @@ pub fn index_keys(summary: &EventSummary) -> Vec<IndexKey> {
 /// The (field, value) an index hint scans (`None`: the hint is not answered by postings).
 pub fn hint_key(hint: &IndexHint) -> Option<IndexKey> {
     Some(match hint {
-        IndexHint::Preserved => return None,
+        IndexHint::Preserved | IndexHint::Triaged => return None,
         IndexHint::Sensor(sensor) => (Field::Sensor as u8, sensor.as_bytes().to_vec()),
         IndexHint::Rule(rule) => (Field::Rule as u8, rule.to_be_bytes().to_vec()),
         IndexHint::ClientIp(address) => (Field::ClientIp as u8, address.to_vec()),

@@ -98,6 +98,7 @@ impl Store {
                 events.remove(id)?;
                 raw.remove(id)?;
             }
+            super::triage::forget(&transaction, &ids)?;
             let mut dedupe = transaction.open_table(DEDUPE)?;
             for (sensor, unique_id, id) in &revisions_gone {
                 let key = (sensor.as_str(), unique_id.as_str());

@@ -4,7 +4,7 @@
 //! field removed from the API stays readable here until a migration drops it. The JSON names
 //! are those rows were written with (schema 4).
 
-use app::model::{Action, EventSummary, Format, Severity};
+use app::model::{Action, Alert, EventSummary, Format, Severity, TriageState};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -35,6 +35,15 @@ struct StoredSummary<'a> {
     revision: u32,
     #[serde(skip_serializing_if = "is_false")]
     preserved: bool,
+    /// `[rule id, variable, severity]` per alert (schema 5).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    alerts: Vec<(u32, Cow<'a, str>, Option<Severity>)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inbound_threshold: Option<u32>,
+    #[serde(skip_serializing_if = "TriageState::is_new")]
+    state: TriageState,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tags: Cow<'a, [String]>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -66,6 +75,10 @@ pub(super) fn encode(summary: &EventSummary) -> Vec<u8> {
         hash_mismatch: summary.hash_mismatch,
         revision: summary.revision,
         preserved: summary.preserved,
+        alerts: summary.alerts.iter().map(|alert| (alert.rule_id, Cow::Borrowed(alert.variable.as_str()), alert.severity)).collect(),
+        inbound_threshold: summary.inbound_threshold,
+        state: summary.state,
+        tags: Cow::Borrowed(&summary.tags),
     };
     serde_json::to_vec(&stored).expect("summaries serialise")
 }
@@ -96,6 +109,10 @@ pub(super) fn decode(id: u64, bytes: &[u8]) -> Result<EventSummary, serde_json::
         hash_mismatch: stored.hash_mismatch,
         revision: stored.revision,
         preserved: stored.preserved,
+        alerts: stored.alerts.into_iter().map(|(rule_id, variable, severity)| Alert { rule_id, variable: variable.into_owned(), severity }).collect(),
+        inbound_threshold: stored.inbound_threshold,
+        state: stored.state,
+        tags: stored.tags.into_owned(),
     })
 }
 
@@ -110,9 +127,24 @@ mod tests {
     fn rows_written_before_read_back_and_round_trip() {
         let summary = decode(7, ROW.as_bytes()).unwrap();
         assert_eq!((summary.id, summary.sensor.as_str(), summary.rule_ids.as_slice(), summary.status), (7, "web-01", &[942100, 949110][..], Some(403)));
-        assert!(!summary.preserved);
+        assert!(!summary.preserved && summary.alerts.is_empty() && summary.state == TriageState::New && summary.tags.is_empty());
         let again = decode(7, &encode(&summary)).unwrap();
         assert_eq!(again, summary);
+    }
+
+    #[test]
+    fn alerts_and_triage_round_trip() {
+        let mut summary = decode(7, ROW.as_bytes()).unwrap();
+        summary.alerts = vec![
+            Alert { rule_id: 942100, variable: "ARGS:comment".into(), severity: Some(Severity::Critical) },
+            Alert { rule_id: 949110, variable: "TX:anomaly_score".into(), severity: None },
+        ];
+        summary.inbound_threshold = Some(5);
+        summary.state = TriageState::FalsePositive;
+        summary.tags = vec!["blog".into(), "ticket:17".into()];
+        let bytes = encode(&summary);
+        assert!(String::from_utf8_lossy(&bytes).contains(r#""alerts":[[942100,"ARGS:comment","critical"],[949110,"TX:anomaly_score",null]]"#));
+        assert_eq!(decode(7, &bytes).unwrap(), summary);
     }
 
     #[test]

@@ -32,6 +32,23 @@ pub const RAW_DICTIONARIES: TableDefinition<u32, &[u8]> = TableDefinition::new("
 /// Events an analyst preserved: id → (). Retention skips them; `preserved=yes` lists them.
 pub const PRESERVED: TableDefinition<u64, ()> = TableDefinition::new("preserved_v1");
 
+/// Events with a triage state other than `new` or a tag: id → state code (`triage.rs`)
+/// followed by the tags, each ended by `\n`. `state=`/`tag=` lists scan it; the purge
+/// deletes with the event.
+pub const TRIAGED: TableDefinition<u64, &[u8]> = TableDefinition::new("triaged_v1");
+
+/// An event's triage note: id → text.
+pub const TRIAGE_NOTES: TableDefinition<u64, &str> = TableDefinition::new("triage_notes_v1");
+
+/// An event's triage history: (id, sequence) → JSON `app::model::TriageRecord`.
+pub const TRIAGE_LOG: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("triage_log_v1");
+
+/// Saved views: view id → JSON `app::model::SavedView`.
+pub const VIEWS: TableDefinition<u64, &[u8]> = TableDefinition::new("views_v1");
+
+/// Exclusions (drafts saved by analysts, approved by admins): id → JSON `app::model::Exclusion`.
+pub const EXCLUSIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("exclusions_v1");
+
 /// Idempotency: (sensor, unique id) → revisions as repeated `id (8 bytes LE) + content hash
 /// (16 bytes)`: the md5 of the entry without surrounding whitespace (`NewEvent::content`;
 /// rows written before it hold the md5 of the exact upload, which also matches).

@@ -151,7 +151,7 @@ pub fn EventPage() -> impl IntoView {
 /// Everything about one event (a component of its own so it can be tested without a server).
 #[component]
 pub fn EventDetailView(detail: EventDetail) -> impl IntoView {
-    let EventDetail { summary, event, warnings, raw_size, md5 } = detail;
+    let EventDetail { summary, event, warnings, raw_size, md5, triage: _ } = detail;
     let tab = RwSignal::new("request");
     let action = summary.action;
     let status = event.status.or(summary.status);

@@ -6,6 +6,11 @@
 use serde::{Deserialize, Serialize};
 pub use wafscope_parse::{Action, AuditEvent, Format, RuleMessage, Severity};
 
+mod triage;
+mod tuning;
+pub use triage::*;
+pub use tuning::*;
+
 /// Path prefix of the Leptos server functions (login, logout, later every UI mutation).
 pub const SERVER_FN_PREFIX: &str = "/api/fn";
 
@@ -15,7 +20,7 @@ pub const SERVER_FN_PREFIX: &str = "/api/fn";
 pub enum Role {
     /// Reads events, dashboards and sensor health.
     Viewer,
-    /// Viewer plus triage (tags, exclusions) in later versions.
+    /// Viewer plus triage (states, tags, notes, preservation) and exclusion drafts.
     Analyst,
     /// Everything, including users, tokens and sensors.
     Admin,
@@ -169,6 +174,18 @@ pub struct EventSummary {
     /// Marked by an analyst: retention keeps it (the disk budget still counts it).
     #[serde(default, skip_serializing_if = "is_false")]
     pub preserved: bool,
+    /// Every rule alert (rule, the variable it matched, severity), in the entry's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<Alert>,
+    /// The inbound anomaly threshold CRS judged the event with, when the entry shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound_threshold: Option<u32>,
+    /// Triage: what an analyst decided (`new` until someone does).
+    #[serde(default, skip_serializing_if = "TriageState::is_new")]
+    pub state: TriageState,
+    /// Triage: free tags, sorted, each at most once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -386,6 +403,9 @@ pub struct EventDetail {
     pub raw_size: u64,
     /// Hex MD5 of the original upload.
     pub md5: String,
+    /// The note and who changed what, when.
+    #[serde(default)]
+    pub triage: TriageDetail,
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod store;
 pub mod telemetry;
 pub mod tls;
 pub mod triage;
+pub mod tuning;
 
 pub use http::router;
 pub use state::AppState;

@@ -1,0 +1,166 @@
+//! Alert groups (`GET /api/v1/tuning`): alerts by rule × matched variable × path × host, with
+//! their events, alerts, client addresses, blocked events and first and last times.
+
+use super::{Tuned, is_scoring_rule};
+use app::model::{Action, TuningGroup};
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// Ids of the newest events kept per group (for samples).
+pub const SAMPLES: usize = 3;
+
+#[derive(Debug, Hash, PartialEq, Eq, Clone)]
+struct Key {
+    rule: u32,
+    variable: String,
+    path: String,
+    host: String,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    events: u64,
+    alerts: u64,
+    blocked: u64,
+    /// Hashes of the client addresses (distinct count).
+    ips: HashSet<u64>,
+    first: i64,
+    last: i64,
+    /// The newest ids, newest first.
+    newest: Vec<u64>,
+}
+
+/// Adds up events into groups.
+#[derive(Debug, Default)]
+pub struct GroupAccumulator {
+    groups: HashMap<Key, Counts>,
+    /// Events with at least one alert that is not a scoring rule's.
+    events: u64,
+}
+
+fn ip_hash(ip: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    ip.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl GroupAccumulator {
+    pub fn add(&mut self, event: &Tuned) {
+        let mut seen: Vec<(u32, &str)> = Vec::new();
+        let mut counted = false;
+        for alert in event.alerts.iter().filter(|alert| !is_scoring_rule(alert.rule_id)) {
+            counted = true;
+            let first_in_event = !seen.iter().any(|(rule, variable)| *rule == alert.rule_id && variable.eq_ignore_ascii_case(&alert.variable));
+            if first_in_event {
+                seen.push((alert.rule_id, &alert.variable));
+            }
+            let key = Key { rule: alert.rule_id, variable: alert.variable.clone(), path: event.path.to_owned(), host: event.host.clone().into_owned() };
+            let counts = self.groups.entry(key).or_insert_with(|| Counts { first: i64::MAX, last: i64::MIN, ..Counts::default() });
+            counts.alerts += 1;
+            if !first_in_event {
+                continue;
+            }
+            counts.events += 1;
+            counts.blocked += u64::from(event.action == Action::Blocked);
+            counts.ips.insert(ip_hash(event.client_ip));
+            counts.first = counts.first.min(event.time);
+            counts.last = counts.last.max(event.time);
+            if counts.newest.len() < SAMPLES || counts.newest.last().is_some_and(|oldest| event.id > *oldest) {
+                let at = counts.newest.partition_point(|known| *known > event.id);
+                counts.newest.insert(at, event.id);
+                counts.newest.truncate(SAMPLES);
+            }
+        }
+        self.events += u64::from(counted);
+    }
+
+    /// Events counted (with at least one alert in a group).
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// The `top` largest groups (events, then alerts, then rule, variable, path, host), without
+    /// messages and samples (the caller adds them).
+    pub fn finish(self, top: usize) -> Vec<TuningGroup> {
+        let mut groups: Vec<TuningGroup> = self
+            .groups
+            .into_iter()
+            .map(|(key, counts)| TuningGroup {
+                rule_id: key.rule,
+                variable: key.variable,
+                path: key.path,
+                host: key.host,
+                events: counts.events,
+                alerts: counts.alerts,
+                client_ips: counts.ips.len() as u64,
+                blocked: counts.blocked,
+                first_seen: counts.first,
+                last_seen: counts.last,
+                sample_ids: counts.newest,
+                ..TuningGroup::default()
+            })
+            .collect();
+        groups.sort_by(|a, b| {
+            b.events
+                .cmp(&a.events)
+                .then(b.alerts.cmp(&a.alerts))
+                .then_with(|| (a.rule_id, &a.variable, &a.path, &a.host).cmp(&(b.rule_id, &b.variable, &b.path, &b.host)))
+        });
+        groups.truncate(top);
+        groups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tuning::tests::{alert, event};
+    use app::model::Severity;
+
+    #[test]
+    fn alerts_group_by_rule_variable_path_and_host() {
+        let sqli_twice = [
+            alert(942100, "ARGS:comment", Severity::Critical),
+            alert(942100, "ARGS:comment", Severity::Critical),
+            alert(949110, "TX:anomaly_score", Severity::Critical),
+        ];
+        let xss = [alert(941100, "ARGS:comment", Severity::Critical), alert(942100, "args:COMMENT", Severity::Critical)];
+        let mut accumulator = GroupAccumulator::default();
+        let mut first = event(&sqli_twice, "/blog/comment", "www.example.test", Some(10), Action::Blocked);
+        first.time = 100;
+        first.id = 10;
+        accumulator.add(&first);
+        let mut second = event(&xss, "/blog/comment", "www.example.test", None, Action::Detected);
+        (second.time, second.id, second.client_ip) = (50, 20, "10.0.0.2");
+        accumulator.add(&second);
+        let mut elsewhere = event(&sqli_twice[..1], "/shop", "www.example.test", None, Action::Detected);
+        elsewhere.id = 30;
+        accumulator.add(&elsewhere);
+        let none = event(&sqli_twice[2..], "/", "h", Some(5), Action::Blocked);
+        accumulator.add(&none);
+        assert_eq!(accumulator.events(), 3, "scoring rules alone are no group");
+        let groups = accumulator.finish(10);
+        let top = &groups[0];
+        assert_eq!((top.rule_id, top.variable.as_str(), top.path.as_str()), (942100, "ARGS:comment", "/blog/comment"));
+        assert_eq!((top.events, top.alerts, top.blocked, top.client_ips), (1, 2, 1, 1), "{groups:?}");
+        // case of the variable as logged is its own key (counted per spelling), the rest apart
+        assert_eq!(groups.len(), 4, "{groups:?}");
+        assert!(groups.iter().all(|group| group.rule_id != 949110));
+        let shop = groups.iter().find(|group| group.path == "/shop").unwrap();
+        assert_eq!((shop.events, shop.sample_ids.as_slice()), (1, &[30][..]));
+        let xss_group = groups.iter().find(|group| group.rule_id == 941100).unwrap();
+        assert_eq!((xss_group.first_seen, xss_group.last_seen, xss_group.blocked), (50, 50, 0));
+    }
+
+    #[test]
+    fn samples_are_the_newest_events() {
+        let alerts = [alert(942100, "ARGS:q", Severity::Critical)];
+        let mut accumulator = GroupAccumulator::default();
+        for id in [5, 9, 1, 7, 3] {
+            let mut one = event(&alerts, "/", "h", None, Action::Detected);
+            one.id = id;
+            accumulator.add(&one);
+        }
+        assert_eq!(accumulator.finish(1)[0].sample_ids, [9, 7, 5]);
+    }
+}

@@ -123,6 +123,17 @@ pub struct ServeArgs {
     /// used, whichever is smaller]
     #[arg(long, value_name = "SIZE")]
     pub max_disk: Option<String>,
+    /// Rule ids the tuning assistant gives the exclusions it drafts (`SecRule … "id:N"`), as
+    /// START-END; each id is given once and never again, also after its exclusion is
+    /// deleted. Pick a range no other local rule of the sensors uses.
+    /// [env: WAFSCOPE_EXCLUSION_IDS] [config: exclusion_ids] [default: 10000-19999]
+    #[arg(long, value_name = "START-END")]
+    pub exclusion_ids: Option<String>,
+    /// The inbound anomaly threshold the tuning assistant assumes for events whose entry does
+    /// not show the one they were judged with (CRS shows it only when a request crossed it).
+    /// [env: WAFSCOPE_INBOUND_THRESHOLD] [config: inbound_threshold] [default: 5]
+    #[arg(long, value_name = "SCORE")]
+    pub inbound_threshold: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +256,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cache_mb: args.cache_mb,
                 retain_days: args.retain_days,
                 max_disk: args.max_disk.clone(),
+                exclusion_ids: args.exclusion_ids.clone(),
+                inbound_threshold: args.inbound_threshold,
             },
             true,
         ),

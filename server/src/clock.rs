@@ -11,3 +11,9 @@ pub fn unix_seconds() -> u64 {
 pub fn unix_micros() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_micros() as i64).unwrap_or(0)
 }
+
+/// `2026-12-04T21:05:09Z` for `micros` since the Unix epoch.
+pub fn rfc3339(micros: i64) -> String {
+    let c = app::format::civil(micros, 0);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
+}

@@ -29,6 +29,8 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "WAFSCOPE_CLIENT_TIMEOUT",
     "WAFSCOPE_CACHE_MB",
     "WAFSCOPE_RETAIN_DAYS",
+    "WAFSCOPE_EXCLUSION_IDS",
+    "WAFSCOPE_INBOUND_THRESHOLD",
     "WAFSCOPE_MAX_DISK",
 ];
 /// Default seconds a client may stall while sending request headers or between body chunks.
@@ -104,6 +106,22 @@ pub struct Config {
     /// Days events are kept after arrival; 0 = forever.
     pub retain_days: u64,
     pub max_disk: DiskBudget,
+    /// The rule ids drafted exclusions take (`SecRule … "id:N"`), inclusive; never reused.
+    pub exclusion_ids: (u32, u32),
+    /// The inbound anomaly threshold of events whose entry does not show theirs.
+    pub inbound_threshold: u32,
+}
+
+/// Rule ids drafted exclusions take by default: CRS leaves 1–99 999 to local rules.
+pub const DEFAULT_EXCLUSION_IDS: (u32, u32) = (10_000, 19_999);
+/// CRS's default inbound anomaly threshold.
+pub const DEFAULT_INBOUND_THRESHOLD: u32 = 5;
+
+/// `START-END` rule ids (`1 ≤ START ≤ END`).
+fn parse_id_range(text: &str) -> Option<(u32, u32)> {
+    let (start, end) = text.trim().split_once('-')?;
+    let (start, end) = (start.trim().parse::<u32>().ok()?, end.trim().parse::<u32>().ok()?);
+    (1 <= start && start <= end).then_some((start, end))
 }
 
 /// Values given on the command line (highest precedence); `None` = not given.
@@ -123,6 +141,8 @@ pub struct ConfigFlags {
     pub cache_mb: Option<u64>,
     pub retain_days: Option<u64>,
     pub max_disk: Option<String>,
+    pub exclusion_ids: Option<String>,
+    pub inbound_threshold: Option<u32>,
 }
 
 /// The TOML file's keys; unknown keys are an error so typos do not go unnoticed.
@@ -143,6 +163,8 @@ struct FileConfig {
     retain_days: Option<u64>,
     /// A size string (`"20GiB"`) or a number of bytes.
     max_disk: Option<toml::Value>,
+    exclusion_ids: Option<String>,
+    inbound_threshold: Option<u32>,
 }
 
 /// Why the configuration is unusable.
@@ -341,6 +363,36 @@ impl Config {
             DiskBudget::Bytes(bytes)
         };
 
+        let (ids_source, ids_text) = pick(
+            flags.exclusion_ids.clone(),
+            "--exclusion-ids",
+            env.get("WAFSCOPE_EXCLUSION_IDS").cloned(),
+            "WAFSCOPE_EXCLUSION_IDS",
+            file.exclusion_ids.clone(),
+            "config key exclusion_ids",
+            format!("{}-{}", DEFAULT_EXCLUSION_IDS.0, DEFAULT_EXCLUSION_IDS.1),
+        );
+        let exclusion_ids = parse_id_range(&ids_text).ok_or_else(|| ConfigError::Invalid {
+            source_name: ids_source.to_owned(),
+            value: ids_text.clone(),
+            expected: "a range of rule ids like 10000-19999",
+        })?;
+        let (threshold_source, threshold_text) = pick(
+            flags.inbound_threshold.map(|threshold| threshold.to_string()),
+            "--inbound-threshold",
+            env.get("WAFSCOPE_INBOUND_THRESHOLD").cloned(),
+            "WAFSCOPE_INBOUND_THRESHOLD",
+            file.inbound_threshold.map(|threshold| threshold.to_string()),
+            "config key inbound_threshold",
+            DEFAULT_INBOUND_THRESHOLD.to_string(),
+        );
+        let inbound_threshold =
+            threshold_text.trim().parse::<u32>().ok().filter(|threshold| (1..=10_000).contains(threshold)).ok_or_else(|| ConfigError::Invalid {
+                source_name: threshold_source.to_owned(),
+                value: threshold_text.clone(),
+                expected: "an anomaly score threshold between 1 and 10000",
+            })?;
+
         Ok(Config {
             listen,
             data_dir,
@@ -353,6 +405,8 @@ impl Config {
             cache_mb,
             retain_days,
             max_disk,
+            exclusion_ids,
+            inbound_threshold,
         })
     }
 }
@@ -482,5 +536,23 @@ mod tests {
     fn unknown_wafscope_variables_are_reported() {
         let environment = env(&[("WAFSCOPE_LISTN", "x"), ("WAFSCOPE_LISTEN", "y"), ("HOME", "/root")]);
         assert_eq!(unknown_env_vars(&environment), vec!["WAFSCOPE_LISTN".to_owned()]);
+    }
+
+    #[test]
+    fn exclusion_ids_and_the_inbound_threshold() {
+        let defaults = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), None).unwrap();
+        assert_eq!((defaults.exclusion_ids, defaults.inbound_threshold), (DEFAULT_EXCLUSION_IDS, DEFAULT_INBOUND_THRESHOLD));
+        let file = "exclusion_ids = \"5000-5099\"\ninbound_threshold = 7\n";
+        let from_file = Config::from_sources(&ConfigFlags::default(), &HashMap::new(), Some(file)).unwrap();
+        assert_eq!((from_file.exclusion_ids, from_file.inbound_threshold), ((5000, 5099), 7));
+        let flags = ConfigFlags { exclusion_ids: Some("100-100".into()), inbound_threshold: Some(10), ..ConfigFlags::default() };
+        let from_flags = Config::from_sources(&flags, &HashMap::new(), Some(file)).unwrap();
+        assert_eq!((from_flags.exclusion_ids, from_flags.inbound_threshold), ((100, 100), 10));
+        for bad in ["9-1", "0-5", "x", "10000"] {
+            let flags = ConfigFlags { exclusion_ids: Some(bad.into()), ..ConfigFlags::default() };
+            assert!(Config::from_sources(&flags, &HashMap::new(), None).is_err(), "{bad}");
+        }
+        let flags = ConfigFlags { inbound_threshold: Some(0), ..ConfigFlags::default() };
+        assert!(Config::from_sources(&flags, &HashMap::new(), None).is_err());
     }
 }

@@ -36,8 +36,16 @@ fn table(id: u64) -> Vec<(Method, String, Option<Role>)> {
         (Method::GET, "/api/v1/views".into(), viewer),
         (Method::POST, "/api/v1/views".into(), viewer),
         (Method::PUT, "/api/v1/views/1".into(), admin),
-        // (each caller deletes a view of its own making: see `fresh_view`)
+        // (each request deletes or approves something another user made just before: `fresh`)
         (Method::DELETE, "/api/v1/views/{fresh_view}".into(), admin),
+        (Method::GET, "/api/v1/tuning".into(), viewer),
+        (Method::GET, "/api/v1/tuning/draft?rule=942100&variable=ARGS:q&path=/search".into(), viewer),
+        (Method::GET, "/api/v1/tuning/what-if".into(), viewer),
+        (Method::GET, "/api/v1/exclusions".into(), viewer),
+        (Method::POST, "/api/v1/exclusions".into(), analyst),
+        (Method::GET, "/api/v1/exclusions.conf?placement=before".into(), viewer),
+        (Method::DELETE, "/api/v1/exclusions/{fresh_exclusion}".into(), admin),
+        (Method::POST, "/api/v1/exclusions/{fresh_exclusion}/approve".into(), admin),
     ]
 }
 
@@ -50,6 +58,7 @@ fn body_of(method: &Method, path: &str, id: u64) -> Option<String> {
         ("POST" | "PUT", "/api/v1/views") | ("PUT", _) if path.starts_with("/api/v1/views") => {
             Some(r#"{"name":"role check","query":"rule=942100"}"#.to_owned())
         }
+        ("POST", "/api/v1/exclusions") => Some(EXCLUSION.to_owned()),
         _ => None,
     }
 }
@@ -59,6 +68,24 @@ async fn send_with(app: &TestApp, builder: axum::http::request::Builder, body: O
         Some(body) => app.send_body(builder.header(header::CONTENT_TYPE, "application/json"), body).await,
         None => app.send(builder).await,
     }
+}
+
+const EXCLUSION: &str = r#"{"spec":{"rule_id":942100,"form":"runtime","variable":"ARGS:q","path":"/search"},"comment":"role check"}"#;
+
+/// Something another user made just now, for one request of the table that changes it.
+async fn fresh(app: &TestApp, path: &str) -> String {
+    if path.contains("{fresh_view}") {
+        return path.replace("{fresh_view}", &fresh_view(app).await.to_string());
+    }
+    if path.contains("{fresh_exclusion}") {
+        let author = app.create_token(&format!("author-{}", rand_suffix()), Role::Analyst);
+        let create = request(Method::POST, "/api/v1/exclusions")
+            .header(header::AUTHORIZATION, format!("Bearer {author}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        let id = body_json(app.send_body(create, EXCLUSION.to_owned()).await).await["id"].as_u64().unwrap();
+        return path.replace("{fresh_exclusion}", &id.to_string());
+    }
+    path.to_owned()
 }
 
 /// A new view of another user, for one DELETE of the table.
@@ -127,22 +154,17 @@ async fn every_route_admits_exactly_the_roles_it_documents() {
     let mut checked = 0;
     for (method, path, least) in table(id) {
         let body = body_of(&method, &path, id);
-        let path = match path.contains("{fresh_view}") {
-            true => path.replace("{fresh_view}", &fresh_view(&app).await.to_string()),
-            false => path,
-        };
+        let template = path.clone();
+        let path = fresh(&app, &template).await;
         let anonymous = send_with(&app, request(method.clone(), &path), body.clone()).await.status();
         let expected = if least.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
         assert_eq!(anonymous, expected, "{method} {path} without credentials");
         for (caller, role, (name, value)) in &callers {
-            let path = match path.starts_with("/api/v1/views/") && method == Method::DELETE {
-                true => format!("/api/v1/views/{}", fresh_view(&app).await),
-                false => path.clone(),
-            };
+            let path = if template.contains("{fresh") { fresh(&app, &template).await } else { path.clone() };
             let status = send_with(&app, request(method.clone(), &path).header(name, value), body.clone()).await.status();
             let allowed = least.is_none_or(|least| *role >= least);
             if allowed {
-                assert!(status.is_success(), "{method} {path} as {caller}: {status}");
+                assert!(status.is_success(), "{method} {path} as {caller}: {status} (body {body:?})");
             } else {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as {caller}");
             }

@@ -9,10 +9,12 @@ pub mod api;
 pub mod assets;
 pub mod errors;
 pub mod events;
+pub mod exclusions;
 pub mod origin;
 pub mod sensors;
 pub mod stats;
 pub mod triage;
+pub mod tuning;
 pub mod views;
 
 use crate::state::AppState;
@@ -49,6 +51,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/triage/jobs/{id}", get(triage::get_job))
         .route("/api/v1/views", get(views::list_views).post(views::create_view))
         .route("/api/v1/views/{id}", axum::routing::put(views::update_view).delete(views::delete_view))
+        .route("/api/v1/tuning", get(tuning::get_tuning))
+        .route("/api/v1/tuning/draft", get(tuning::get_draft))
+        .route("/api/v1/tuning/what-if", get(tuning::get_what_if))
+        .route("/api/v1/exclusions", get(exclusions::list_exclusions).post(exclusions::create_exclusion))
+        .route("/api/v1/exclusions.conf", get(exclusions::export_conf))
+        .route("/api/v1/exclusions/{id}", axum::routing::delete(exclusions::delete_exclusion))
+        .route("/api/v1/exclusions/{id}/approve", post(exclusions::approve_exclusion))
         .route("/api/v1/stats", get(stats::get_stats))
         .route("/api/v1/sensors", get(sensors::list_sensors))
         .route("/api/v1/live", get(crate::live::sse::stream_live_events))

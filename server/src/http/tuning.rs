@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::store::scan::TUNING_SCAN_BUDGET;
 use crate::tuning::groups::GroupAccumulator;
 use crate::tuning::impact::{ImpactAccumulator, WhatIfAccumulator};
-use crate::tuning::{Tuned, conf, sample_of};
+use crate::tuning::{Tuned, conf, sample_of, sample_text};
 use app::model::{Draft, ExclusionForm, ExclusionSpec, ExclusionStatus, TuningAnswer, WhatIf};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -57,8 +57,12 @@ pub async fn get_tuning(
                 for id in group.sample_ids.clone() {
                     let Some(raw) = store.get_raw(id)? else { continue };
                     let parsed = wafscope_parse::parse_entry(&raw);
-                    if let Some((sample, level)) = sample_of(&parsed.event, group.rule_id, &group.variable) {
-                        group.paranoia_level = group.paranoia_level.or(level);
+                    if let Some(message) = sample_of(&parsed.event, group.rule_id, &group.variable) {
+                        group.paranoia_level = group.paranoia_level.or(message.paranoia_level);
+                        if group.message.is_none() && !message.message.is_empty() {
+                            group.message = Some(message.message.clone());
+                        }
+                        let sample = sample_text(message);
                         if !group.samples.contains(&sample) {
                             group.samples.push(sample);
                         }

@@ -146,16 +146,21 @@ pub fn covering(approved: &[(u64, ExclusionSpec)], event: &Tuned) -> Option<u64>
 /// Longest sample value, in characters.
 pub const SAMPLE_CHARS: usize = 200;
 
-/// What rule `rule` matched on `variable` in the parsed `event` (its `data`, as CRS logs the
-/// match), and the rule's paranoia level.
-pub fn sample_of(event: &app::model::AuditEvent, rule: u32, variable: &str) -> Option<(String, Option<u8>)> {
-    let message = event
+/// What rule `rule` matched on `variable` in the parsed `event`: the rule's alert there.
+/// [`sample_text`] is what it matched.
+pub fn sample_of<'e>(event: &'e app::model::AuditEvent, rule: u32, variable: &str) -> Option<&'e app::model::RuleMessage> {
+    event
         .messages
         .iter()
         .find(|message| message.rule_id == Some(rule) && message.matched_var.as_deref().is_some_and(|known| same_variable(known, variable)))
-        .or_else(|| event.messages.iter().find(|message| message.rule_id == Some(rule)))?;
+        .or_else(|| event.messages.iter().find(|message| message.rule_id == Some(rule)))
+}
+
+/// What an alert matched (its `data`, as CRS logs the match; else its text), cut to
+/// [`SAMPLE_CHARS`].
+pub fn sample_text(message: &app::model::RuleMessage) -> String {
     let text = if message.data.is_empty() { &message.text } else { &message.data };
-    Some((text.chars().take(SAMPLE_CHARS).collect(), message.paranoia_level))
+    text.chars().take(SAMPLE_CHARS).collect()
 }
 
 #[cfg(test)]

@@ -144,6 +144,7 @@ mod events {
             inbound_threshold: None,
             state: Default::default(),
             tags: Vec::new(),
+            covered_by: None,
         }
     }
 

@@ -993,6 +993,7 @@ mod tests {
             inbound_threshold: None,
             state: Default::default(),
             tags: Vec::new(),
+            covered_by: None,
         }
     }
 

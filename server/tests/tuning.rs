@@ -238,6 +238,26 @@ async fn groups_drafts_and_exclusion_sets_agree_with_the_entries() {
         "an approved one is an admin's to delete"
     );
 
+    // events the approved exclusion covers whole read "false positive (exclusion N)"
+    let covered: BTreeSet<u64> = events
+        .iter()
+        .filter(|event| event.id != marked && removes(event))
+        .filter(|event| event.alerts.iter().filter(|(r, _, _)| !is_scoring(*r)).all(|(r, v, _)| *r == rule && v.eq_ignore_ascii_case(variable)))
+        .map(|event| event.id)
+        .collect();
+    let listed: BTreeSet<u64> = all_events(&app, &viewer, "")
+        .await
+        .iter()
+        .filter(|event| event["covered_by"].as_u64() == Some(id))
+        .map(|event| event["id"].as_u64().unwrap())
+        .collect();
+    assert!(!covered.is_empty(), "the fixtures hold events the exclusion covers whole");
+    assert_eq!(listed, covered, "an attack-marked event keeps its own state");
+    if let Some(one) = covered.first() {
+        let detail = body_json(app.send(call(Method::GET, &format!("/api/v1/events/{one}"), &viewer)).await).await;
+        assert_eq!(detail["summary"]["covered_by"].as_u64(), Some(id));
+    }
+
     // what-if with the approved exclusion applied
     let what_if = body_json(app.send(call(Method::GET, &format!("/api/v1/tuning/what-if?{WINDOW}"), &viewer)).await).await;
     assert_eq!(bars(&what_if), chart(true));

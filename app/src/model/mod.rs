@@ -186,6 +186,22 @@ pub struct EventSummary {
     /// Triage: free tags, sorted, each at most once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The approved exclusion that removes every alert of the event but CRS's scoring ones,
+    /// when it has no state of its own: it reads `false positive (exclusion N)`. Worked out
+    /// when the event is read, never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covered_by: Option<u64>,
+}
+
+impl EventSummary {
+    /// The triage state as the console shows it: the analyst's, else `false positive
+    /// (exclusion N)` for an event an approved exclusion covers.
+    pub fn state_label(&self) -> String {
+        match (self.state, self.covered_by) {
+            (TriageState::New, Some(exclusion)) => format!("false positive (exclusion {exclusion})"),
+            (state, _) => state.label().to_owned(),
+        }
+    }
 }
 
 fn is_false(value: &bool) -> bool {

@@ -34,15 +34,43 @@ pub async fn list_events(
         Some(text) => Some(text.parse::<u64>().map_err(|_| ApiError::BadRequest("before must be an event id".to_owned()))?),
         None => None,
     };
-    let (events, next_before) = state.blocking(move |store| store.list_events(&filter, before, limit)).await?;
+    let (events, next_before) = state
+        .blocking(move |store| {
+            let (mut events, next_before) = store.list_events(&filter, before, limit)?;
+            mark_covered(store, &mut events)?;
+            Ok((events, next_before))
+        })
+        .await?;
     Ok(Json(EventPage { events, next_before }))
+}
+
+/// Sets `covered_by` of the events without a state of their own that an approved exclusion
+/// covers (see `tuning::covering`).
+pub fn mark_covered(store: &crate::store::Store, events: &mut [app::model::EventSummary]) -> Result<(), crate::store::StoreError> {
+    if events.iter().all(|event| event.alerts.is_empty() || !event.state.is_new()) {
+        return Ok(());
+    }
+    let approved: Vec<(u64, app::model::ExclusionSpec)> = store
+        .list_exclusions()?
+        .into_iter()
+        .filter(|exclusion| exclusion.status == app::model::ExclusionStatus::Approved)
+        .map(|exclusion| (exclusion.id, exclusion.spec))
+        .collect();
+    if approved.is_empty() {
+        return Ok(());
+    }
+    for event in events.iter_mut().filter(|event| event.state.is_new()) {
+        event.covered_by = crate::tuning::covering(&approved, &crate::tuning::Tuned::of(event));
+    }
+    Ok(())
 }
 
 /// `GET /api/v1/events/{id}`: the summary plus the entry parsed from its stored raw bytes.
 pub async fn get_event(State(state): State<AppState>, _principal: Principal, Path(id): Path<u64>) -> Result<Json<EventDetail>, ApiError> {
     let detail = state
         .blocking(move |store| {
-            let Some(summary) = store.get_event(id)? else { return Ok(None) };
+            let Some(mut summary) = store.get_event(id)? else { return Ok(None) };
+            mark_covered(store, std::slice::from_mut(&mut summary))?;
             let raw = store.get_raw(id)?.unwrap_or_default();
             let md5 = hex::encode(<md5::Md5 as md5::Digest>::digest(&raw));
             let parsed = wafscope_parse::parse_entry(&raw);

@@ -79,6 +79,7 @@ pub fn prepare_event_with(
         inbound_threshold: event.inbound_threshold,
         state: TriageState::New,
         tags: Vec::new(),
+        covered_by: None,
     };
     let raw_zstd = compress(raw, dictionary);
     let labels = event

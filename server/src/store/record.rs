@@ -113,6 +113,7 @@ pub(super) fn decode(id: u64, bytes: &[u8]) -> Result<EventSummary, serde_json::
         inbound_threshold: stored.inbound_threshold,
         state: stored.state,
         tags: stored.tags.into_owned(),
+        covered_by: None,
     })
 }
 

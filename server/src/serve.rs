@@ -37,6 +37,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     };
     create_first_admin(&store)?;
     crate::store::dictionary::spawn_trainer(&store);
+    crate::store::backfill::spawn(&store, crate::ingest::alerts_of_raw);
     let tls = crate::tls::acceptor(&config.tls, &config.data_dir)?;
     let runtime = runtime()?;
     let served = runtime.block_on(serve(store, config, tls));

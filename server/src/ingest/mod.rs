@@ -15,7 +15,7 @@ mod prepare;
 mod receive;
 
 pub use credentials::{SensorVerifier, basic_credentials};
-pub use prepare::{prepare_event, prepare_event_with};
+pub use prepare::{alerts_of_raw, prepare_event, prepare_event_with};
 
 use crate::state::AppState;
 use axum::Router;

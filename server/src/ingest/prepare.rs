@@ -68,14 +68,7 @@ pub fn prepare_event_with(
         hash_mismatch,
         revision: 0,
         preserved: false,
-        alerts: event
-            .messages
-            .iter()
-            .filter_map(|message| {
-                let variable = message.matched_var.as_deref().map_or_else(String::new, |variable| truncate(variable, MAX_VARIABLE_BYTES));
-                Some(Alert { rule_id: message.rule_id?, variable, severity: message.severity })
-            })
-            .collect(),
+        alerts: alerts_of(event),
         inbound_threshold: event.inbound_threshold,
         state: TriageState::New,
         tags: Vec::new(),
@@ -88,6 +81,25 @@ pub fn prepare_event_with(
         .filter_map(|message| Some((message.rule_id?, truncate(&message.message, MAX_LABEL_BYTES))).filter(|(_, text)| !text.is_empty()))
         .collect();
     NewEvent::new(summary, md5, raw_zstd).with_content_hash(content).with_rule_labels(labels)
+}
+
+/// The alerts of a parsed entry as its summary keeps them.
+fn alerts_of(event: &wafscope_parse::AuditEvent) -> Vec<Alert> {
+    event
+        .messages
+        .iter()
+        .filter_map(|message| {
+            let variable = message.matched_var.as_deref().map_or_else(String::new, |variable| truncate(variable, MAX_VARIABLE_BYTES));
+            Some(Alert { rule_id: message.rule_id?, variable, severity: message.severity })
+        })
+        .collect()
+}
+
+/// The alerts and inbound threshold of the raw entry `raw`, as ingest keeps them (schema 5's
+/// upgrade of older summaries, `store::backfill`).
+pub fn alerts_of_raw(raw: &[u8]) -> (Vec<Alert>, Option<u32>) {
+    let parsed = parse_entry_summary(raw);
+    (alerts_of(&parsed.event), parsed.event.inbound_threshold)
 }
 
 /// The md5 of `raw` and of `raw` without surrounding ASCII whitespace (see

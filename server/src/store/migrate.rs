@@ -13,9 +13,12 @@ use std::path::Path;
 /// 3: hourly and daily roll-ups of the dashboard counters (`STATS_PER_HOUR`, `STATS_PER_DAY`)
 ///    and the counters within each sensor and host (`SCOPED_STATS_PER_*`).
 /// 4: the counters became fact blocks (`FACTS`, `FACT_SPANS`; see `crate::facts`).
-pub const SCHEMA_VERSION: u64 = 4;
+/// 5: summaries hold each alert's rule, matched variable and severity and the inbound
+///    threshold (tuning), and the triage, view and exclusion tables exist; older summaries are
+///    completed from their raw entries in the background (`backfill.rs`).
+pub const SCHEMA_VERSION: u64 = 5;
 
-const VERSION_KEY: &str = "schema_version";
+pub(super) const VERSION_KEY: &str = "schema_version";
 
 /// Creates every table on a fresh database and refuses databases from newer builds.
 pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), StoreError> {
@@ -28,9 +31,15 @@ pub fn ensure_schema(database: &redb::Database, path: &Path) -> Result<(), Store
             Some(found) if found > SCHEMA_VERSION => {
                 return Err(StoreError::SchemaTooNew { path: path.to_owned(), found, known: SCHEMA_VERSION });
             }
+            Some(4) => {
+                meta.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
+                meta.insert(super::backfill::BACKFILLED_KEY, 0u64.to_le_bytes().as_slice())?;
+                tracing::info!(from = 4, to = SCHEMA_VERSION, "database schema upgraded; older events' alerts are read again in the background");
+            }
             Some(found @ (1..=3)) => {
                 drop(meta);
                 drop_derived_tables(&transaction)?;
+                transaction.open_table(META)?.insert(super::backfill::BACKFILLED_KEY, 0u64.to_le_bytes().as_slice())?;
                 // nothing is indexed: every event is the tail the writer indexes when it starts
                 set_indexed_through(&transaction, 0)?;
                 transaction.open_table(META)?.insert(VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 mod answers;
+pub mod backfill;
 pub mod budget;
 pub mod deferred;
 mod derived;

@@ -21,11 +21,17 @@ pub enum Field {
     Score,
     /// Marked by an analyst so retention keeps it: `yes` or `no`.
     Preserved,
+    /// Triage state: `new`, `reviewed`, `false_positive`, `attack`.
+    State,
+    /// A triage tag.
+    Tag,
+    /// An alert's matched variable, e.g. `ARGS:comment`.
+    Variable,
 }
 
 impl Field {
     /// Every field, in chip order.
-    pub const ALL: [Field; 11] = [
+    pub const ALL: [Field; 14] = [
         Field::Sensor,
         Field::Host,
         Field::Ip,
@@ -37,6 +43,9 @@ impl Field {
         Field::Path,
         Field::Score,
         Field::Preserved,
+        Field::State,
+        Field::Tag,
+        Field::Variable,
     ];
 
     /// The query-parameter name (also the chip prefix).
@@ -53,6 +62,9 @@ impl Field {
             Field::Path => "path",
             Field::Score => "score",
             Field::Preserved => "preserved",
+            Field::State => "state",
+            Field::Tag => "tag",
+            Field::Variable => "variable",
         }
     }
 
@@ -71,7 +83,9 @@ impl Field {
             Field::Ip => looks_like_network(value),
             Field::Score => looks_like_score(value),
             Field::Preserved => matches!(value.to_ascii_lowercase().as_str(), "yes" | "no"),
-            Field::Sensor | Field::Host | Field::Method | Field::Path => true,
+            Field::State => crate::model::TriageState::parse(value).is_some(),
+            Field::Tag => crate::model::is_valid_tag(value),
+            Field::Sensor | Field::Host | Field::Method | Field::Path | Field::Variable => true,
         };
         if ok {
             Ok(())
@@ -84,6 +98,8 @@ impl Field {
                 Field::Ip => "ip: expects an address or CIDR, e.g. ip:10.0.0.0/8".to_owned(),
                 Field::Score => "score: expects an anomaly score, a range or none, e.g. score:10-19".to_owned(),
                 Field::Preserved => "preserved: expects yes or no".to_owned(),
+                Field::State => "state: expects new, reviewed, false_positive or attack".to_owned(),
+                Field::Tag => "tag: expects one word of letters, digits and -_.:/@+".to_owned(),
                 _ => unreachable!("text fields accept anything"),
             })
         }

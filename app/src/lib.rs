@@ -14,6 +14,8 @@ pub mod format;
 pub mod model;
 pub mod neighbors;
 pub mod sensor_health;
+pub mod triage;
+pub mod tuning;
 
 #[cfg(any(feature = "ui", feature = "ssr"))]
 pub mod actions;

@@ -622,13 +622,15 @@ pub struct FactQuery<'a> {
 }
 
 impl FactQuery<'_> {
-    /// Whether blocks can answer `filter`: every condition but triage (`state`, `tag`) and a
+    /// Whether blocks can answer `filter`: every condition but triage (`state`, `tag`), the
+    /// matched `variable` and a
     /// `path` prefix with a `?` or longer than a counted path could hold (those compare the
     /// whole URI).
     pub fn supports(filter: &EventFilter) -> bool {
         // triage changes after the fact: blocks do not hold it
         filter.state.is_none()
             && filter.tag.is_none()
+            && filter.variable.is_none()
             && filter.path.as_ref().is_none_or(|condition| !condition.value.contains('?') && condition.value.len() + 3 < stats::MAX_PATH_BYTES)
     }
 

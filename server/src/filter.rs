@@ -142,6 +142,8 @@ pub struct EventFilter {
     pub state: Option<Condition<TriageState>>,
     /// Has this tag (`tag=blog`, `tag=!blog`).
     pub tag: Option<Condition<String>>,
+    /// Has an alert on this matched variable (`variable=ARGS:comment`, any case).
+    pub variable: Option<Condition<String>>,
     /// Event time bounds in µs (inclusive from, exclusive to).
     pub from: Option<i64>,
     pub to: Option<i64>,
@@ -226,6 +228,7 @@ impl EventFilter {
                     let state = TriageState::parse(value).ok_or_else(|| error("new, reviewed, false_positive or attack"))?;
                     filter.state = Some(Condition { value: state, negated });
                 }
+                "variable" => filter.variable = Some(Condition { value: value.to_owned(), negated }),
                 "tag" => {
                     if !app::model::is_valid_tag(value) {
                         return Err(error("a tag (letters, digits and -_.:/@+)"));
@@ -252,7 +255,7 @@ impl EventFilter {
                     return Err(FilterError {
                         name: name.clone(),
                         value: raw.clone(),
-                        expected: "one of sensor, host, ip, rule, severity, status, action, method, path, score, preserved, state, tag, from, to, limit, before",
+                        expected: "one of sensor, host, ip, rule, severity, status, action, method, path, score, preserved, state, tag, variable, from, to, limit, before",
                     });
                 }
             }
@@ -323,6 +326,11 @@ impl EventFilter {
         }
         if let Some(condition) = &self.tag
             && !condition.test(event.tags.contains(&condition.value))
+        {
+            return false;
+        }
+        if let Some(condition) = &self.variable
+            && !condition.test(event.alerts.iter().any(|alert| alert.variable.eq_ignore_ascii_case(&condition.value)))
         {
             return false;
         }
@@ -553,6 +561,18 @@ mod tests {
         assert_eq!(filter(&[("tag", "!blog")]).index_hint(), None);
         assert!(EventFilter::from_params(&params(&[("state", "maybe")])).is_err());
         assert!(EventFilter::from_params(&params(&[("tag", "<b>")])).is_err());
+    }
+
+    #[test]
+    fn variable_filter_looks_at_every_alert() {
+        let alerts = vec![
+            app::model::Alert { rule_id: 942100, variable: "ARGS:comment".into(), severity: None },
+            app::model::Alert { rule_id: 949110, variable: "TX:anomaly_score".into(), severity: None },
+        ];
+        let event = EventSummary { alerts, ..summary() };
+        let filter = |value: &str| EventFilter::from_params(&params(&[("variable", value)])).unwrap();
+        assert!(filter("ARGS:comment").matches(&event) && filter("args:COMMENT").matches(&event) && filter("TX:anomaly_score").matches(&event));
+        assert!(!filter("ARGS:q").matches(&event) && filter("!ARGS:q").matches(&event) && !filter("!ARGS:comment").matches(&event));
     }
 
     #[test]

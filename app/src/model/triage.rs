@@ -196,7 +196,7 @@ pub const MAX_VIEW_QUERY_BYTES: usize = 2048;
 impl ViewRequest {
     pub fn problem(&self) -> Option<String> {
         let name = self.name.trim();
-        if name.is_empty() || name.len() > MAX_VIEW_NAME_BYTES || name.chars().any(char::is_control) {
+        if name.is_empty() || name.len() > MAX_VIEW_NAME_BYTES || self.name.chars().any(char::is_control) {
             return Some(format!("a view needs a name of 1 to {MAX_VIEW_NAME_BYTES} bytes without control characters"));
         }
         if self.query.len() > MAX_VIEW_QUERY_BYTES || self.query.chars().any(|c| c.is_control() || c == ' ' || c == '#') {

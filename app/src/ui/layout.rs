@@ -4,6 +4,7 @@
 use super::CurrentSession;
 use super::components::health_banner::HealthBanner;
 use super::components::icons::{Icon, IconSvg};
+use super::components::saved_views::{SavedViewsNav, ViewList};
 use super::components::sensor_strip::{SensorFeed, SilentBadge};
 use crate::actions::Logout;
 use leptos::prelude::*;
@@ -14,6 +15,7 @@ use leptos_router::components::A;
 pub fn Shell(children: Children) -> impl IntoView {
     let CurrentSession(session) = expect_context::<CurrentSession>();
     SensorFeed::provide();
+    ViewList::provide();
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
@@ -34,9 +36,11 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <li><A href="/live" attr:data-testid="nav-live"><span class="nav-icon"><IconSvg icon=Icon::Live/></span>"Live"</A></li>
                     <li><A href="/events" attr:data-testid="nav-events"><span class="nav-icon"><IconSvg icon=Icon::Events/></span>"Events"</A></li>
                     <li><A href="/dashboard" attr:data-testid="nav-dashboard"><span class="nav-icon"><IconSvg icon=Icon::Dashboard/></span>"Dashboard"</A></li>
+                    <li><A href="/tuning" attr:data-testid="nav-tuning"><span class="nav-icon"><IconSvg icon=Icon::Filter/></span>"Tuning"</A></li>
                     <li><A href="/sensors" attr:data-testid="nav-sensors"><span class="nav-icon"><IconSvg icon=Icon::Sensors/></span>"Sensors"<SilentBadge/></A></li>
                     <li><A href="/status" attr:data-testid="nav-status"><span class="nav-icon"><IconSvg icon=Icon::Status/></span>"Status"</A></li>
                 </ul>
+                <SavedViewsNav/>
                 <div class="sidebar-foot">
                     <div class="whoami">
                         <span class="user" data-testid="current-user">{username}</span>

@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/events") view=pages::events::EventsPage/>
                             <Route path=path!("/events/:id") view=pages::event::EventPage/>
                             <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage/>
+                            <Route path=path!("/tuning") view=pages::tuning::TuningPage/>
                             <Route path=path!("/sensors") view=pages::sensors::SensorsPage/>
                             <Route path=path!("/status") view=pages::status::StatusPage/>
                         </Routes>

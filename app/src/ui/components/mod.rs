@@ -10,5 +10,8 @@ pub mod health_banner;
 pub mod icons;
 pub mod preserve;
 pub mod range_picker;
+pub mod saved_views;
 pub mod sensor_strip;
 pub mod storage_line;
+pub mod triage;
+pub mod triage_matching;

@@ -12,6 +12,7 @@ use crate::ui::components::badges::{ActionBadge, SeverityLabel};
 use crate::ui::components::body_view::BodyView;
 use crate::ui::components::filter_bar::use_url_filter;
 use crate::ui::components::preserve::PreserveToggle;
+use crate::ui::components::triage::TriagePanel;
 use crate::ui::keys::not_for_shortcuts;
 use leptos::ev;
 use leptos::prelude::*;
@@ -151,7 +152,7 @@ pub fn EventPage() -> impl IntoView {
 /// Everything about one event (a component of its own so it can be tested without a server).
 #[component]
 pub fn EventDetailView(detail: EventDetail) -> impl IntoView {
-    let EventDetail { summary, event, warnings, raw_size, md5, triage: _ } = detail;
+    let EventDetail { summary, event, warnings, raw_size, md5, triage } = detail;
     let tab = RwSignal::new("request");
     let action = summary.action;
     let status = event.status.or(summary.status);
@@ -189,6 +190,8 @@ pub fn EventDetailView(detail: EventDetail) -> impl IntoView {
     let request_body = event.request_body.clone().map(|body| body.0);
     let response_body = event.response_body.clone().map(|body| body.0);
     let request_headers = event.request_headers.clone();
+    let event_path = summary.uri.split('?').next().unwrap_or_default().to_owned();
+    let summary_host = summary.host.to_ascii_lowercase();
     let response_headers = event.response_headers.clone();
 
     view! {
@@ -243,6 +246,8 @@ pub fn EventDetailView(detail: EventDetail) -> impl IntoView {
             </div>
         </section>
 
+        <TriagePanel id=summary.id state=summary.state tags=summary.tags.clone() covered_by=summary.covered_by detail=triage/>
+
         {(!warnings.is_empty()).then(|| view! {
             <section class="panel warnings" data-testid="warnings">
                 <h2>"Parse warnings"</h2>
@@ -262,9 +267,12 @@ pub fn EventDetailView(detail: EventDetail) -> impl IntoView {
                     <table class="messages" data-testid="rule-messages">
                         <thead><tr>
                             <th>"Rule"</th><th>"Message"</th><th>"Matched variable"</th><th>"Matched data"</th>
-                            <th>"Severity"</th><th>"PL"</th><th>"Tags"</th>
+                            <th>"Severity"</th><th>"PL"</th><th>"Tags"</th><th>"Tune"</th>
                         </tr></thead>
-                        <tbody>{event.messages.into_iter().map(|message| view! { <MessageRow message/> }).collect_view()}</tbody>
+                        <tbody>{event.messages.into_iter().map(|message| {
+                            let (path, host) = (event_path.clone(), summary_host.clone());
+                            view! { <MessageRow message path host/> }
+                        }).collect_view()}</tbody>
                     </table>
                 }.into_any()
             }}
@@ -311,9 +319,16 @@ pub fn EventDetailView(detail: EventDetail) -> impl IntoView {
 /// Tags shown per rule message before "+N".
 const TAGS_SHOWN: usize = 3;
 
-/// One rule message; the rule id links to the events with that rule.
+/// One rule message; the rule id links to the events with that rule; a tunable alert links
+/// to the events with the same rule, variable and path and to its draft exclusion.
 #[component]
-fn MessageRow(message: RuleMessage) -> impl IntoView {
+fn MessageRow(message: RuleMessage, path: String, host: String) -> impl IntoView {
+    let tune = match (message.rule_id, message.matched_var.as_deref()) {
+        (Some(rule), Some(variable)) if crate::tuning::is_tunable(rule) && !variable.is_empty() => {
+            Some((crate::tuning::similar_events_href(rule, variable, &path), crate::tuning::draft_href(rule, variable, &path, &host)))
+        }
+        _ => None,
+    };
     let correlation = message.rule_id.is_some_and(|id| (980_000..=980_999).contains(&id)) || message.tags.iter().any(|tag| tag == "event-correlation");
     let location = match (message.file.rsplit('/').next(), message.line) {
         (Some(file), Some(line)) if !file.is_empty() => Some(format!("{file}:{line}")),
@@ -349,6 +364,13 @@ fn MessageRow(message: RuleMessage) -> impl IntoView {
                 {shown_tags.into_iter().map(|tag| view! { <span class="chip mono">{tag}</span> }).collect_view()}
                 {(!hidden_tags.is_empty()).then(|| view! {
                     <span class="more" title=hidden_tags.join(" ")>{format!("+{}", hidden_tags.len())}</span>
+                })}
+            </td>
+            <td class="tune">
+                {tune.map(|(similar, draft)| view! {
+                    <A href=similar attr:class="small" attr:data-testid="similar-events">"Similar events"</A>
+                    " · "
+                    <A href=draft attr:class="small" attr:data-testid="draft-exclusion">"Draft exclusion"</A>
                 })}
             </td>
         </tr>

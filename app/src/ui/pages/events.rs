@@ -13,6 +13,8 @@ use crate::ui::components::empty::{NoEventsYet, NoMatches};
 use crate::ui::components::event_table::{EventRow, EventTableHead, RowActions};
 use crate::ui::components::filter_bar::{FilterBar, use_url_filter};
 use crate::ui::components::preserve::PreserveMatching;
+use crate::ui::components::saved_views::SaveView;
+use crate::ui::components::triage_matching::TriageMatching;
 use crate::ui::keys::not_for_shortcuts;
 use leptos::ev;
 use leptos::prelude::*;
@@ -143,6 +145,8 @@ pub fn EventsPage() -> impl IntoView {
                 query=Callback::new(move |()| api_query.get_value())
                 on_done=Callback::new(move |()| reload())
             />
+            <TriageMatching filter=filter query=Callback::new(move |()| api_query.get_value()) on_done=Callback::new(move |()| reload())/>
+            <SaveView query=Callback::new(move |()| filter.get_untracked().url_query())/>
             <span class="muted">"Newest first"</span>
             <span class="keys muted"><kbd>"j"</kbd><kbd>"k"</kbd>" move "<kbd>"↵"</kbd>" open "<kbd>"f"</kbd>" filter"</span>
         </div>

@@ -8,3 +8,4 @@ pub mod login;
 pub mod not_found;
 pub mod sensors;
 pub mod status;
+pub mod tuning;

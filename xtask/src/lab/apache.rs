@@ -294,3 +294,25 @@ pub fn down(dir: &Path) -> Result<(), String> {
     }
     procs::stop_all(dir)
 }
+
+/// `apache2 -t` on the lab's configuration (what `apachectl configtest` runs): its output.
+pub fn config_test(dir: &Path) -> Result<String, String> {
+    let w = workdir::text(dir);
+    let log = dir.join("logs/apache-configtest.log");
+    let _ = fs::remove_file(&log);
+    let passed = procs::run_logged(Command::new(APACHE_BIN).args(["-d", &w, "-f", &format!("{w}/conf/httpd.conf"), "-t"]), &log, Duration::from_secs(60))?;
+    let said = fs::read_to_string(&log).unwrap_or_default().trim().to_owned();
+    if passed { Ok(said) } else { Err(format!("apache2 -t failed:\n{said}")) }
+}
+
+/// Stops the lab's Apache (and mlogc) and starts it again on its port with the configuration
+/// as it is now (nothing rewritten).
+pub fn restart(dir: &Path) -> Result<u32, String> {
+    let env = workdir::LabEnv::read(dir)?;
+    let port: u16 = env.get("LAB_PORT")?.parse().map_err(|_| "LAB_PORT is not a port".to_owned())?;
+    procs::stop_all(dir)?;
+    if !ports::port_free(port, ports::ipv6_loopback()) {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    start(dir, port)
+}

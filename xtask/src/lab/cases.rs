@@ -175,6 +175,29 @@ pub fn all() -> Vec<Case> {
         Case::post("sqli-json-body", "/app/api/search", "application/json", br#"{"filter":"1 OR 1=1; DROP TABLE orders--","page":1}"#.to_vec()),
         Case::get("sqli-ipv6", &format!("/app/products?id={}", percent("2' OR 1=1--"))).v6(),
         // cross-site scripting
+        // false positives: ordinary traffic of a blog, a JSON API and a cookie that CRS 3.3.4
+        // PL1 takes for SQL injection (logged even once excluded, so the replay shows what
+        // fired); no attack case shares their path and variable
+        Case::post(
+            "fp-blog-comment",
+            "/app/blog/comment",
+            "application/x-www-form-urlencoded",
+            form(&[("name", "Alice"), ("comment", "Great post, we are having fun! I hear the union will select a new leader from its members.")]),
+        )
+        .forced(),
+        Case::post(
+            "fp-json-bio",
+            "/app/api/profile",
+            "application/json",
+            br#"{"user":{"bio":"Shop steward. Every spring our union will select delegates from each local."}}"#.to_vec(),
+        )
+        .forced(),
+        Case::get("fp-cookie-prefs", "/app/account/settings")
+            .header("Cookie", b"sid=abc123; prefs=%7B%22filter%22%3A%22!archived%22%2C%22sort%22%3A%22-date%22%7D")
+            .forced(),
+        // an attack on the false positive's own path and variable: an exclusion of the other
+        // rules must not let it through
+        Case::post("sqli-blog-comment", "/app/blog/comment", "application/x-www-form-urlencoded", form(&[("name", "Eve"), ("comment", "1' OR '1'='1' --")])),
         Case::get("xss-script-tag", &format!("/app/search?q={}", percent("<script>alert(document.cookie)</script>"))),
         Case::post("xss-event-handler", "/app/comment", "application/x-www-form-urlencoded", form(&[("text", "<img src=x onerror=alert(1)>")])),
         Case::get("xss-referer", "/app/").header("Referer", b"http://www.example.test/\"><script>alert(1)</script>"),
@@ -244,7 +267,8 @@ mod tests {
             let bytes = case.bytes(HOST);
             assert!(bytes.windows(4).any(|window| window == b"\r\n\r\n"), "{}", case.name);
         }
-        assert_eq!(select(Some("sqli,xss")).unwrap().len(), 9);
+        assert_eq!(select(Some("sqli,xss")).unwrap().len(), 10);
+        assert_eq!(select(Some("fp")).unwrap().len(), 3, "the false positives of the tuning scenarios");
         assert!(select(Some("nothing")).is_err());
     }
 }

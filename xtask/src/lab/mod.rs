@@ -20,6 +20,7 @@ mod server_process;
 mod site;
 pub mod standin;
 mod traffic;
+mod tuning;
 mod wafscope;
 pub mod workdir;
 
@@ -58,7 +59,9 @@ KEY=VALUE words on stdout; progress goes to stderr; exit 1 on failure.
   test [--only NAME,…] [--keep]
                  the real-peer scenarios against target/release/wafscope (`cargo xtask build` first;
                  $WAFSCOPE_BIN overrides):
-                 mlogc-http, mlogc-kill9-restart, mlogc-https-json, v3-nginx-https-writer
+                 mlogc-http, mlogc-kill9-restart, mlogc-https-json, v3-nginx-https-writer,
+                 tuning-apache, tuning-nginx (false positives marked, grouped, excluded through the
+                 API, the .conf installed, config test, replay: they pass, attacks stay blocked)
   selftest [--only NAME,…] [--keep]
                  the same scenarios against the lab's stand-in console (checks the lab itself)
   stand-in [--listen ADDR] [--out FILE] [--status N]

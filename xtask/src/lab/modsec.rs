@@ -8,6 +8,10 @@ use std::path::Path;
 pub const CRS_RULES: &str = "/usr/share/modsecurity-crs/rules";
 /// Debian's unicode map (package libapache2-mod-security2), used when present.
 const UNICODE_MAP: &str = "/etc/modsecurity/unicode.mapping";
+/// Files included before and after the CRS rules (the places of CRS's
+/// `REQUEST-900-EXCLUSION-RULES-BEFORE-CRS.conf` and `RESPONSE-999-EXCLUSION-RULES-AFTER-CRS.conf`).
+pub const EXCLUSIONS_BEFORE: &str = "exclusions-before.conf";
+pub const EXCLUSIONS_AFTER: &str = "exclusions-after.conf";
 /// The request header that forces a clean transaction into the audit log (local rule 19001).
 pub const FORCE_AUDIT_HEADER: &str = "X-Lab-Audit";
 
@@ -45,8 +49,15 @@ pub fn write(dir: &Path, engine: Engine, parts: &str, audit: &str) -> Result<(),
     conf.push_str(&format!("SecAuditLogParts {parts}\n"));
     conf.push_str(audit);
     conf.push_str(&local_rules());
-    conf.push_str(&format!("Include {w}/conf/crs-setup.conf\nInclude {CRS_RULES}/*.conf\n"));
+    // wafscope's exclusions go where CRS's REQUEST-900 / RESPONSE-999 files would (the tuning
+    // scenario installs them; empty otherwise)
+    conf.push_str(&format!(
+        "Include {w}/conf/crs-setup.conf\nInclude {w}/conf/{EXCLUSIONS_BEFORE}\nInclude {CRS_RULES}/*.conf\nInclude {w}/conf/{EXCLUSIONS_AFTER}\n"
+    ));
     std::fs::write(dir.join("conf/modsec.conf"), conf).map_err(|error| format!("writing modsec.conf: {error}"))?;
+    for name in [EXCLUSIONS_BEFORE, EXCLUSIONS_AFTER] {
+        std::fs::write(dir.join("conf").join(name), "# no exclusions\n").map_err(|error| format!("writing {name}: {error}"))?;
+    }
     std::fs::write(dir.join("conf/crs-setup.conf"), CRS_SETUP).map_err(|error| format!("writing crs-setup.conf: {error}"))
 }
 

@@ -162,3 +162,37 @@ fn nginx_conf(dir: &Path, port: u16, app_port: u16, ipv6: bool, as_root: bool) -
          \x20   }}\n}}\n"
     )
 }
+
+fn nginx_base(dir: &Path) -> Vec<String> {
+    let w = workdir::text(dir);
+    vec!["-p".to_owned(), format!("{w}/"), "-e".to_owned(), format!("{w}/logs/nginx-error.log"), "-c".to_owned(), format!("{w}/conf/nginx.conf")]
+}
+
+/// `nginx -t` on the lab's configuration: its output.
+pub fn config_test(dir: &Path) -> Result<String, String> {
+    let log = dir.join("logs/nginx-configtest.log");
+    let _ = fs::remove_file(&log);
+    let passed = procs::run_logged(Command::new(NGINX_BIN).args(nginx_base(dir)).arg("-t"), &log, Duration::from_secs(60))?;
+    let said = fs::read_to_string(&log).unwrap_or_default().trim().to_owned();
+    if passed { Ok(said) } else { Err(format!("nginx -t failed:\n{said}")) }
+}
+
+/// Reloads the lab's nginx (`nginx -s reload`) and waits until the old workers are gone.
+pub fn reload(dir: &Path) -> Result<(), String> {
+    let log = dir.join("logs/nginx-start.log");
+    let master: u32 =
+        fs::read_to_string(dir.join("run/nginx.pid")).ok().and_then(|text| text.trim().parse().ok()).ok_or("the lab's nginx wrote no pid file")?;
+    let workers = || procs::table().into_iter().filter(|proc| proc.ppid == master && proc.cmdline.contains("worker")).map(|proc| proc.pid).collect::<Vec<_>>();
+    let before = workers();
+    if !procs::run_logged(Command::new(NGINX_BIN).args(nginx_base(dir)).args(["-s", "reload"]), &log, Duration::from_secs(60))? {
+        return Err(format!("nginx -s reload failed:\n{}", workdir::tail(&log, 20)));
+    }
+    let replaced = procs::wait_until(Duration::from_secs(20), Duration::from_millis(100), || {
+        let now = workers();
+        !now.is_empty() && now.iter().all(|pid| !before.contains(pid))
+    });
+    if !replaced {
+        return Err(format!("nginx kept its old workers after the reload:\n{}", workdir::tail(&dir.join("logs/nginx-error.log"), 20)));
+    }
+    Ok(())
+}

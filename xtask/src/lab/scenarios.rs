@@ -24,6 +24,8 @@ enum Kind {
     MlogcOutage,
     MlogcHttps,
     V3Https,
+    TuningV2,
+    TuningV3,
 }
 
 struct Scenario {
@@ -36,6 +38,8 @@ const SCENARIOS: &[Scenario] = &[
     Scenario { name: "mlogc-kill9-restart", kind: Kind::MlogcOutage },
     Scenario { name: "mlogc-https-json", kind: Kind::MlogcHttps },
     Scenario { name: "v3-nginx-https-writer", kind: Kind::V3Https },
+    Scenario { name: "tuning-apache", kind: Kind::TuningV2 },
+    Scenario { name: "tuning-nginx", kind: Kind::TuningV3 },
 ];
 
 /// Which console the scenarios run against.
@@ -81,6 +85,10 @@ pub fn run(target: &Target, only: Option<&str>, keep: bool) -> Result<(), String
             println!("skip   {}: the stand-in speaks no TLS", scenario.name);
             continue;
         }
+        if matches!(target, Target::StandIn) && matches!(scenario.kind, Kind::TuningV2 | Kind::TuningV3) {
+            println!("skip   {}: the stand-in has no tuning API", scenario.name);
+            continue;
+        }
         eprintln!("\n[lab] scenario {}", scenario.name);
         let started = Instant::now();
         let root = workdir::temp_dir(&format!("wafscope-lab-{}", scenario.name))?;
@@ -112,6 +120,9 @@ fn run_one(target: &Target, kind: Kind, root: &Path) -> Result<String, String> {
     let logs = root.join("logs");
     let data = root.join("data");
     std::fs::create_dir_all(&logs).map_err(|error| format!("{}: {error}", logs.display()))?;
+    if let (Target::Wafscope(binary), Kind::TuningV2 | Kind::TuningV3) = (target, kind) {
+        return run_tuning(binary, kind, root, &data, &logs);
+    }
     let mut console: Box<dyn Console> = match target {
         Target::Wafscope(binary) => Box::new(Wafscope::start(binary, &data, &logs, kind == Kind::MlogcHttps)?),
         Target::StandIn => Box::new(StandIn::start(&logs)?),
@@ -123,7 +134,7 @@ fn run_one(target: &Target, kind: Kind, root: &Path) -> Result<String, String> {
         Kind::MlogcHttp => "lab-mlogc",
         Kind::MlogcOutage => "lab-outage",
         Kind::MlogcHttps => "lab-tls",
-        Kind::V3Https => "lab-v3",
+        Kind::V3Https | Kind::TuningV2 | Kind::TuningV3 => "lab-v3",
     })?;
     let started = if kind == Kind::V3Https {
         nginx::up(&lab, &V3Options { url: sensor.v3_url.clone(), parts: "ABIJDEFHZ".to_owned(), port: None })?
@@ -148,6 +159,33 @@ fn run_one(target: &Target, kind: Kind, root: &Path) -> Result<String, String> {
     let stored = console.stored_ids(&sensor)?;
     let verdict = compare(&expected_ids, &stored)?;
     Ok(format!("{verdict}; {} requests", summary.requests))
+}
+
+/// The tuning loop (`tuning.rs`) on Apache + mlogc or nginx + libmodsecurity 3.
+fn run_tuning(binary: &Path, kind: Kind, root: &Path, data: &Path, logs: &Path) -> Result<String, String> {
+    let mut console = Wafscope::start(binary, data, logs, false)?;
+    eprintln!("[lab] console on {}", console.base_url());
+    let lab = workdir::absolute(&workdir::text(&root.join("lab")))?;
+    let _guard = LabGuard(lab.clone());
+    let engine = if kind == Kind::TuningV2 { super::tuning::Engine::V2 } else { super::tuning::Engine::V3 };
+    let sensor = console.add_sensor(if engine == super::tuning::Engine::V2 { "lab-tuning-v2" } else { "lab-tuning-v3" })?;
+    let started = match engine {
+        super::tuning::Engine::V2 => apache::up(
+            &lab,
+            &UpOptions {
+                console: sensor.console_uri.clone(),
+                user: sensor.user.clone(),
+                pass: sensor.pass.clone(),
+                json: false,
+                insecure: false,
+                parts: "ABIJDEFHZ".to_owned(),
+                port: None,
+            },
+        )?,
+        super::tuning::Engine::V3 => nginx::up(&lab, &V3Options { url: sensor.v3_url.clone(), parts: "ABIJDEFHZ".to_owned(), port: None })?,
+    };
+    eprintln!("[lab] {}", started.line(&lab));
+    super::tuning::run(&mut console, &lab, &sensor, engine)
 }
 
 /// Traffic paced over a few seconds; SIGKILL to the console after about a third of it, restart

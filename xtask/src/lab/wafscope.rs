@@ -115,6 +115,25 @@ impl Wafscope {
         Ok(token)
     }
 
+    /// A new token of `role` (`viewer`, `analyst`, `admin`).
+    pub fn token_with_role(&mut self, role: &str) -> Result<String, String> {
+        let name = format!("lab-{role}-{}", random_secret().get(..6).unwrap_or("x"));
+        let stdout = self.admin(&["token", "create", &name, "--role", role], None)?;
+        Ok(stdout.lines().map(str::trim).rfind(|line| !line.is_empty()).ok_or("token create printed nothing")?.to_owned())
+    }
+
+    /// A request with bearer `token` and a JSON `body` over plain http: (status, body text).
+    pub fn call(&self, method: &str, path: &str, body: Option<&str>, token: &str) -> Result<(u16, String), String> {
+        let url = Url::parse(&format!("{}{path}", self.base_url()))?;
+        let authorization = format!("Bearer {token}");
+        let mut headers = vec![("Authorization", authorization.as_str()), ("Accept", "application/json")];
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        let response = http::request(&url, method, &headers, body.unwrap_or_default().as_bytes(), Duration::from_secs(60))?;
+        Ok((response.status, String::from_utf8_lossy(&response.body).into_owned()))
+    }
+
     /// GET with the bearer token: (status, body); https goes through `curl -sk`.
     pub fn get(&mut self, path: &str) -> Result<(u16, Vec<u8>), String> {
         let token = self.token()?;

@@ -24,7 +24,7 @@ as it is (no fill, but S seconds of unmeasured ingest first, so the restarted se
 warm), a missing one is filled and kept.  Then, against that console:
   1. ingest at a steady R uploads/s (default 1000) for S seconds (default 20), no queries;
   2. the same ingest while one client loops over first pages of /api/v1/events (several filters)
-     and /api/v1/stats (24 h, 7 d, filtered);
+     and /api/v1/stats (24 h, 7 d, filtered) and /api/v1/tuning (24 h, < 500 ms at p95);
   3. a purge: the server restarts with a disk budget of 60 % of the file (WAFSCOPE_MAX_DISK), and
      the same ingest runs while retention deletes the oldest events (compared with step 1), then
      once more after it;
@@ -40,6 +40,8 @@ const DAY_US: i64 = 86_400_000_000;
 const PAGE_BUDGET_MS: f64 = 50.0;
 const STATS_BUDGET_MS: f64 = 100.0;
 const SLOW_STATS_BUDGET_MS: f64 = 200.0;
+/// `/api/v1/tuning` over 24 h (the triage issue's budget).
+const TUNING_BUDGET_MS: f64 = 500.0;
 const INGEST_BUDGET: f64 = 0.9;
 const PURGE_BUDGET: f64 = 0.9;
 const ACK_P99_BUDGET_MS: f64 = 100.0;
@@ -308,6 +310,7 @@ fn queries(console: &mut Wafscope) -> Result<Vec<Query>, String> {
         stats("24 h sensor=", format!("{day}&sensor={}", percent(&sensor)), None),
         stats("24 h rule=", format!("{day}&rule={rule}"), Some(SLOW_STATS_BUDGET_MS)),
         stats("24 h ip=", format!("{day}&ip={}", percent(&ip)), Some(SLOW_STATS_BUDGET_MS)),
+        Query { name: "tuning 24 h".to_owned(), path: format!("/api/v1/tuning?{day}"), budget_ms: Some(TUNING_BUDGET_MS), ..stats("", String::new(), None) },
     ])
 }
 
@@ -356,7 +359,7 @@ fn print_queries(queries: &mut [Query], rate: f64, summary: &mut Vec<(String, St
             p95 < PAGE_BUDGET_MS,
         ));
     }
-    for query in queries.iter().filter(|query| query.name.starts_with("stats ")) {
+    for query in queries.iter().filter(|query| query.name.starts_with("stats ") || query.name.starts_with("tuning ")) {
         if let Some(budget) = query.budget_ms {
             let p95 = percentile_ms(&query.latencies_us, 95);
             summary.push((format!("{} p95", query.name), format!("{p95:.1} ms"), format!("< {budget:.0} ms"), p95 < budget));

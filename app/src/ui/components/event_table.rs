@@ -96,6 +96,8 @@ pub fn EventRow(
     let (sensor, client_ip, host, method) = (event.sensor.clone(), event.client_ip.clone(), event.host.clone(), event.method.clone());
     let (action, severity, score, parse_ok, uri) = (event.action, event.max_severity, event.anomaly_score, event.parse_ok, event.uri.clone());
     let preserved = event.preserved;
+    // an analyst's decision, or an approved exclusion's (not for events nobody looked at)
+    let triage = (!event.state.is_new() || event.covered_by.is_some()).then(|| (event.state, event.state_label()));
     view! {
         <tr
             data-testid="event-row"
@@ -141,6 +143,16 @@ pub fn EventRow(
                         {if !parse_ok { "not a recognised audit-log entry".to_owned() } else { message.clone() }}
                     </span>
                     {more_rules(rule_count).map(|more| view! { <span class="more" title="more rule messages">{more}</span> })}
+                    {triage.map(|(state, label)| if state.is_new() {
+                        // covered by an approved exclusion: not a state one can filter on
+                        view! { <span class="badge small triage-false_positive" data-testid="row-triage">{label}</span> }.into_any()
+                    } else {
+                        view! {
+                            <FilterValue field=Field::State value=state.as_str().to_owned() on_filter class="bare">
+                                <span class=format!("badge small triage-{}", state.as_str()) data-testid="row-triage">{label}</span>
+                            </FilterValue>
+                        }.into_any()
+                    })}
                     {preserved.then(|| view! {
                         <FilterValue field=Field::Preserved value="yes".to_owned() on_filter class="bare preserved-filter">
                             <PreservedBadge/>

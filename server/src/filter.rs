@@ -539,7 +539,9 @@ mod tests {
         let triaged = EventSummary { state: TriageState::FalsePositive, tags: vec!["blog".into(), "ticket:7".into()], ..summary() };
         let untouched = summary();
         let filter = |pairs: &[(&str, &str)]| EventFilter::from_params(&params(pairs)).unwrap();
-        let cases: &[(&[(&str, &str)], bool, bool)] = &[
+        // (filter, passes the triaged event, passes the untouched one)
+        type Case<'a> = (&'a [(&'a str, &'a str)], bool, bool);
+        let cases: &[Case] = &[
             (&[("state", "false_positive")], true, false),
             (&[("state", "false-positive")], true, false),
             (&[("state", "!new")], true, false),

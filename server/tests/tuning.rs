@@ -77,6 +77,11 @@ async fn parsed_events(app: &TestApp, token: &str) -> Vec<Parsed> {
     events
 }
 
+/// (rule, variable, path, host)
+type GroupKey = (u64, String, String, String);
+/// (events, alerts, blocked, client IPs)
+type GroupCounts = (u64, u64, u64, HashSet<String>);
+
 fn is_scoring(rule: u64) -> bool {
     matches!(rule / 1000, 949 | 959 | 980)
 }
@@ -98,7 +103,7 @@ async fn groups_drafts_and_exclusion_sets_agree_with_the_entries() {
     let events = parsed_events(&app, &viewer).await;
 
     // groups, counted here: (rule, variable, path, host) → (events, alerts, blocked, ips)
-    let mut expected: BTreeMap<(u64, String, String, String), (u64, u64, u64, HashSet<String>)> = BTreeMap::new();
+    let mut expected: BTreeMap<GroupKey, GroupCounts> = BTreeMap::new();
     for event in &events {
         let mut seen = HashSet::new();
         for (rule, variable, _) in event.alerts.iter().filter(|(rule, _, _)| !is_scoring(*rule)) {

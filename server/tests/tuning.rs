@@ -94,9 +94,25 @@ async fn loaded(app: &TestApp, sensor: &str) {
 }
 
 #[tokio::test]
-async fn groups_drafts_and_exclusion_sets_agree_with_the_entries() {
-    let app = TestApp::new();
+async fn from_the_fact_blocks_groups_drafts_and_exclusion_sets_agree_with_the_entries() {
+    agree_with_the_entries(true).await;
+}
+
+#[tokio::test]
+async fn from_the_unindexed_summaries_groups_drafts_and_exclusion_sets_agree_with_the_entries() {
+    agree_with_the_entries(false).await;
+}
+
+/// With `flushed`, every event is in a fact block before the first question (the answers come
+/// from the blocks); else none is (they come from the summaries).
+async fn agree_with_the_entries(flushed: bool) {
+    let app = if flushed { TestApp::new() } else { TestApp::with_index_flushed_on_request(Default::default()) };
     loaded(&app, "web-01").await;
+    if flushed {
+        app.flush_index().await;
+    } else {
+        app.assert_unflushed();
+    }
     let viewer = app.create_token("viewer", Role::Viewer);
     let analyst = app.create_token("ana", Role::Analyst);
     let admin = app.create_token("root", Role::Admin);

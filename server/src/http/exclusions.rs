@@ -74,11 +74,11 @@ pub async fn create_exclusion(
     conf::check(&spec).map_err(|error| ApiError::BadRequest(error.to_string()))?;
     let window_params: HashMap<String, String> = params.into_iter().filter(|(name, _)| name == "from" || name == "to").collect();
     let mut filter = EventFilter::from_params(&window_params).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    window(&mut filter)?;
+    let minutes = window(&mut filter)?;
     let (ids, threshold, user, comment) = (state.config.exclusion_ids, state.config.inbound_threshold, principal.name.clone(), request.comment);
     let saved = state
         .blocking(move |store| {
-            let impact = impact_of(store, &spec, filter, threshold)?;
+            let impact = impact_of(store, &spec, filter, minutes, threshold)?;
             store.save_exclusion(NewExclusion { spec: &spec, comment: &comment, user: &user, at: crate::clock::unix_micros(), impact, ids })
         })
         .await?

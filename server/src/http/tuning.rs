@@ -27,6 +27,22 @@ fn take_number(params: &mut HashMap<String, String>, name: &str, default: usize,
     }
 }
 
+/// Visits every event of the window `filter` selects: from the fact blocks when they can
+/// answer the filter (no triage or `variable` condition), else by scanning the summaries (up to
+/// the budget); whether every event was visited.
+pub fn visit_window(
+    store: &crate::store::Store,
+    filter: &EventFilter,
+    window: (u64, u64),
+    mut visit: impl FnMut(&Tuned),
+) -> Result<bool, crate::store::StoreError> {
+    if crate::facts::FactQuery::supports(filter) {
+        store.for_each_tuned(filter, window.0, window.1, visit)?;
+        return Ok(true);
+    }
+    store.for_each_selected(filter, TUNING_SCAN_BUDGET, |summary| visit(&Tuned::of(summary)))
+}
+
 fn filter_of(params: &HashMap<String, String>) -> Result<EventFilter, ApiError> {
     EventFilter::from_params(params).map_err(|error| ApiError::BadRequest(error.to_string()))
 }
@@ -42,11 +58,11 @@ pub async fn get_tuning(
     let mut params = params;
     let top = take_number(&mut params, "top", DEFAULT_GROUPS, MAX_GROUPS)?;
     let mut filter = filter_of(&params)?;
-    window(&mut filter)?;
+    let minutes = window(&mut filter)?;
     let answer = state
         .blocking(move |store| {
             let mut accumulator = GroupAccumulator::default();
-            let complete = store.for_each_selected(&filter, TUNING_SCAN_BUDGET, |summary| accumulator.add(&Tuned::of(summary)))?;
+            let complete = visit_window(store, &filter, minutes, |event| accumulator.add(event))?;
             let events = accumulator.events();
             let mut groups = accumulator.finish(top);
             let mut rules: Vec<u32> = groups.iter().map(|group| group.rule_id).collect();
@@ -121,7 +137,7 @@ pub async fn get_draft(State(state): State<AppState>, _principal: Principal, Que
     let warnings = conf::check(&spec).map_err(|error| ApiError::BadRequest(error.to_string()))?;
     let window_params: HashMap<String, String> = params.into_iter().filter(|(name, _)| name == "from" || name == "to").collect();
     let mut filter = filter_of(&window_params)?;
-    window(&mut filter)?;
+    let minutes = window(&mut filter)?;
     let (ids, threshold) = (state.config.exclusion_ids, state.config.inbound_threshold);
     let for_store = spec.clone();
     let draft = state
@@ -131,7 +147,7 @@ pub async fn get_draft(State(state): State<AppState>, _principal: Principal, Que
                 app::model::Placement::Before => Some(store.next_exclusion_rule_id(ids)?),
                 app::model::Placement::After => None,
             };
-            let impact = impact_of(store, &spec, filter, threshold)?;
+            let impact = impact_of(store, &spec, filter, minutes, threshold)?;
             Ok((conf_rule_id, impact))
         })
         .await?;
@@ -147,15 +163,16 @@ pub async fn get_draft(State(state): State<AppState>, _principal: Principal, Que
     Ok(Json(Draft { placement: spec.form.placement(), spec, conf, conf_rule_id, warnings, impact }))
 }
 
-/// What `spec` would have removed from the events of `filter`'s window.
+/// What `spec` would have removed from the events of `filter`'s window (`minutes`).
 pub fn impact_of(
     store: &crate::store::Store,
     spec: &ExclusionSpec,
     filter: EventFilter,
+    minutes: (u64, u64),
     threshold: u32,
 ) -> Result<app::model::Impact, crate::store::StoreError> {
     let mut accumulator = ImpactAccumulator::new(spec.clone(), threshold);
-    let complete = store.for_each_selected(&candidates(spec, filter), TUNING_SCAN_BUDGET, |summary| accumulator.add(&Tuned::of(summary)))?;
+    let complete = visit_window(store, &candidates(spec, filter), minutes, |event| accumulator.add(event))?;
     Ok(accumulator.finish(complete))
 }
 
@@ -170,14 +187,14 @@ pub async fn get_what_if(
     let mut params = params;
     let with_proposed = matches!(params.remove("proposed").as_deref(), Some("1" | "yes" | "true"));
     let mut filter = filter_of(&params)?;
-    window(&mut filter)?;
+    let minutes = window(&mut filter)?;
     let answer = state
         .blocking(move |store| {
             let applied: Vec<_> =
                 store.list_exclusions()?.into_iter().filter(|exclusion| with_proposed || exclusion.status == ExclusionStatus::Approved).collect();
             let ids = applied.iter().map(|exclusion| exclusion.id).collect();
             let mut accumulator = WhatIfAccumulator::new(applied.into_iter().map(|exclusion| exclusion.spec).collect());
-            let complete = store.for_each_selected(&filter, TUNING_SCAN_BUDGET, |summary| accumulator.add(&Tuned::of(summary)))?;
+            let complete = visit_window(store, &filter, minutes, |event| accumulator.add(event))?;
             let (thresholds, events, scored) = accumulator.finish();
             Ok(WhatIf { thresholds, events, scored, exclusions: ids, complete })
         })

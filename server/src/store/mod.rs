@@ -28,6 +28,7 @@ pub mod sensors;
 mod stats;
 mod tables;
 pub mod triage;
+mod tuned;
 mod views;
 pub mod writer;
 

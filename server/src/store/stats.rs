@@ -37,16 +37,7 @@ impl Store {
         bin_minutes: u64,
         accumulator: &mut StatsAccumulator,
     ) -> Result<(), StoreError> {
-        let preserved = match filter.preserved {
-            Some(_) => {
-                let mut ids = HashSet::new();
-                for entry in transaction.open_table(PRESERVED)?.iter()? {
-                    ids.insert(entry?.0.value());
-                }
-                Some(ids)
-            }
-            None => None,
-        };
+        let preserved = preserved_ids(transaction, filter)?;
         let query = FactQuery { filter, from_minute, to_minute, bin_minutes, preserved: preserved.as_ref() };
         visit_blocks(transaction, from_minute, to_minute, |block| query.accumulate(block, accumulator))?;
         // plus the events not flushed into the blocks yet
@@ -194,6 +185,18 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// The preserved ids when `filter` filters on `preserved` (blocks do not hold the mark).
+pub(super) fn preserved_ids(transaction: &redb::ReadTransaction, filter: &EventFilter) -> Result<Option<HashSet<u64>>, StoreError> {
+    if filter.preserved.is_none() {
+        return Ok(None);
+    }
+    let mut ids = HashSet::new();
+    for entry in transaction.open_table(PRESERVED)?.iter()? {
+        ids.insert(entry?.0.value());
+    }
+    Ok(Some(ids))
 }
 
 /// Labels the top rules with the newest message stored for them (`RULE_MESSAGES` holds every

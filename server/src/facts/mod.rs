@@ -14,13 +14,17 @@
 
 use crate::filter::{Condition, EventFilter, parse_client_ip};
 use crate::stats::{self, ActionCounts, Dimension, StatsAccumulator};
-use app::model::{Action, EventSummary, Severity};
+use app::model::{Action, Alert, EventSummary, Severity};
 use std::collections::{HashMap, HashSet};
+
+mod tuning;
 
 /// Most events in one block.
 pub const BLOCK_EVENTS: usize = 4096;
-/// First byte of an encoded block.
-const FORMAT: u8 = 2;
+/// First byte of an encoded block: 3 adds each event's alerts (rule, matched variable,
+/// severity) and inbound threshold, for tuning; 2 is read too (its alerts are unknown).
+const FORMAT: u8 = 3;
+const FORMAT_WITHOUT_ALERTS: u8 = 2;
 
 /// The string dimensions of a fact, in block order.
 const SENSOR: usize = 0;
@@ -49,6 +53,10 @@ pub struct Fact {
     pub score: Option<u32>,
     /// Distinct rule ids, first seen first.
     pub rules: Vec<u32>,
+    /// Every alert (`None`: unknown, as for a summary written before schema 5 and not
+    /// completed yet, or a format 2 block).
+    pub alerts: Option<Vec<Alert>>,
+    pub threshold: Option<u32>,
 }
 
 impl Fact {
@@ -73,6 +81,9 @@ impl Fact {
             severity: summary.max_severity,
             score: summary.anomaly_score,
             rules,
+            // a summary with rules but no alerts predates schema 5 (its upgrade completes it)
+            alerts: (!summary.alerts.is_empty() || summary.rule_ids.is_empty()).then(|| summary.alerts.clone()),
+            threshold: summary.inbound_threshold,
         }
     }
 
@@ -218,6 +229,17 @@ pub struct Block<'a> {
     ids: Column<'a>,
     /// What the block's events add up to (`encode_block` counts them once).
     totals: Totals<'a>,
+    /// Whether the alert columns hold every event's alerts (format 3 with every fact known).
+    alerts_known: bool,
+    variables: Strings<'a>,
+    /// Row `i`'s alerts are `alert_starts[i]..alert_starts[i + 1]` of the three columns.
+    alert_starts: Column<'a>,
+    alert_rules: Column<'a>,
+    alert_variables: Column<'a>,
+    /// Syslog number, or `NO_SEVERITY`.
+    alert_severities: &'a [u8],
+    /// Inbound thresholds (`NONE_VALUE`: none shown).
+    thresholds: Column<'a>,
 }
 
 /// Counts of each dictionary value and of each minute over a whole block: an unfiltered
@@ -403,17 +425,7 @@ pub fn encode_block(facts: &[Fact]) -> Vec<u8> {
     block.extend_from_slice(&base.to_le_bytes());
     block.extend_from_slice(&first_id.to_le_bytes());
     for values in &ordered {
-        let mut offsets = Vec::with_capacity(values.len() + 1);
-        let mut end = 0u64;
-        offsets.push(0);
-        for value in values {
-            end += value.len() as u64;
-            offsets.push(end);
-        }
-        put_column(&mut block, offsets.into_iter());
-        for value in values {
-            block.extend_from_slice(value.as_bytes());
-        }
+        put_strings(&mut block, values);
     }
     put_u32s(&mut block, &statuses);
     put_u32s(&mut block, &scores);
@@ -438,7 +450,62 @@ pub fn encode_block(facts: &[Fact]) -> Vec<u8> {
     put_counts(&mut block, &severity_totals);
     put_column(&mut block, minute_offsets.iter().copied());
     put_counts(&mut block, &minute_totals);
+    put_alerts(&mut block, &order);
     block
+}
+
+/// The alert section of a format 3 block: whether every fact's alerts are known, the
+/// variables' dictionary, per row the range of its alerts, their rule ids, variable codes and
+/// severities, and the rows' inbound thresholds.
+fn put_alerts(block: &mut Vec<u8>, order: &[&Fact]) {
+    let known = order.iter().all(|fact| fact.alerts.is_some());
+    block.push(u8::from(known));
+    let (mut variable_codes, mut variables) = (HashMap::new(), Vec::new());
+    let mut starts = Vec::with_capacity(order.len() + 1);
+    let (mut rules, mut codes, mut severities) = (Vec::new(), Vec::new(), Vec::new());
+    for fact in order {
+        starts.push(rules.len() as u32);
+        for alert in fact.alerts.iter().flatten() {
+            rules.push(alert.rule_id);
+            codes.push(code_of(&mut variable_codes, &mut variables, alert.variable.as_str()));
+            severities.push(alert.severity.map_or(NO_SEVERITY, Severity::as_u8));
+        }
+    }
+    starts.push(rules.len() as u32);
+    put_strings(block, &variables);
+    put_u32s(block, &starts);
+    put_u32s(block, &rules);
+    put_u32s(block, &codes);
+    block.extend_from_slice(&(severities.len() as u32).to_le_bytes());
+    block.extend_from_slice(&severities);
+    put_column(block, order.iter().map(|fact| u64::from(fact.threshold.unwrap_or(NONE_VALUE))));
+}
+
+/// A dictionary: the offsets column, then the values' bytes.
+fn put_strings(block: &mut Vec<u8>, values: &[&str]) {
+    let mut offsets = Vec::with_capacity(values.len() + 1);
+    let mut end = 0u64;
+    offsets.push(0);
+    for value in values {
+        end += value.len() as u64;
+        offsets.push(end);
+    }
+    put_column(block, offsets.into_iter());
+    for value in values {
+        block.extend_from_slice(value.as_bytes());
+    }
+}
+
+/// A format 3 block's alert section as read.
+#[derive(Default)]
+struct AlertColumns<'a> {
+    known: bool,
+    variables: Strings<'a>,
+    starts: Column<'a>,
+    rules: Column<'a>,
+    codes: Column<'a>,
+    severities: &'a [u8],
+    thresholds: Column<'a>,
 }
 
 /// Reads a block front to back.
@@ -472,6 +539,17 @@ impl<'a> Reader<'a> {
         Ok(Column { width, bytes: self.bytes(count.checked_mul(width).ok_or(BlockError("count"))?)? })
     }
 
+    /// A dictionary written by `put_strings`.
+    fn strings(&mut self) -> Result<Strings<'a>, BlockError> {
+        let offsets = self.column()?;
+        let count = offsets.len();
+        if count == 0 || offsets.get(0) != 0 {
+            return Err(BlockError("dictionary offsets"));
+        }
+        let text = self.bytes(offsets.index(count - 1))?;
+        Ok(Strings { text, offsets })
+    }
+
     /// Total, blocked and detected columns of exactly `entries` values.
     fn counts(&mut self, entries: usize) -> Result<[Column<'a>; 3], BlockError> {
         Ok([self.rows(entries)?, self.rows(entries)?, self.rows(entries)?])
@@ -491,7 +569,7 @@ impl<'a> Block<'a> {
     /// Reads the block's layout (O(dictionary size); the rows are read by queries).
     pub fn decode(bytes: &'a [u8]) -> Result<Block<'a>, BlockError> {
         let (&format, rest) = bytes.split_first().ok_or(BlockError("empty"))?;
-        if format != FORMAT {
+        if format != FORMAT && format != FORMAT_WITHOUT_ALERTS {
             return Err(BlockError("unknown format"));
         }
         let mut input = Reader(rest);
@@ -500,13 +578,7 @@ impl<'a> Block<'a> {
         let first_id = input.u64()?;
         let mut strings: [Strings<'a>; STRINGS] = Default::default();
         for values in &mut strings {
-            let offsets = input.column()?;
-            let count = offsets.len();
-            if count == 0 || offsets.get(0) != 0 {
-                return Err(BlockError("dictionary offsets"));
-            }
-            let text = input.bytes(offsets.index(count - 1))?;
-            *values = Strings { text, offsets };
+            *values = input.strings()?;
         }
         let statuses = input.column()?;
         let scores = input.column()?;
@@ -533,6 +605,20 @@ impl<'a> Block<'a> {
         totals.severities = input.counts(9)?;
         totals.minutes = input.column()?;
         totals.minute_counts = input.counts(totals.minutes.len())?;
+        let mut alerts = AlertColumns::default();
+        if format == FORMAT {
+            alerts.known = input.bytes(1)?[0] == 1;
+            alerts.variables = input.strings()?;
+            alerts.starts = input.rows(rows + 1)?;
+            alerts.rules = input.column()?;
+            alerts.codes = input.rows(alerts.rules.len())?;
+            let count = input.u32()? as usize;
+            if count != alerts.rules.len() {
+                return Err(BlockError("alert severities"));
+            }
+            alerts.severities = input.bytes(count)?;
+            alerts.thresholds = input.rows(rows)?;
+        }
         if !input.0.is_empty() {
             return Err(BlockError("trailing bytes"));
         }
@@ -554,6 +640,13 @@ impl<'a> Block<'a> {
             first_id,
             ids,
             totals,
+            alerts_known: alerts.known,
+            variables: alerts.variables,
+            alert_starts: alerts.starts,
+            alert_rules: alerts.rules,
+            alert_variables: alerts.codes,
+            alert_severities: alerts.severities,
+            thresholds: alerts.thresholds,
         })
     }
 
@@ -602,6 +695,8 @@ impl<'a> Block<'a> {
                 severity: Severity::from_number(i64::from(self.severities[row])),
                 score: self.score(self.score_codes.index(row)).ok_or(DAMAGED)?,
                 rules,
+                alerts: if self.alerts_known { Some(self.row_alerts(row).ok_or(DAMAGED)?) } else { None },
+                threshold: self.threshold(row),
             });
         }
         facts.sort_by_key(|fact| fact.id);
@@ -649,70 +744,15 @@ impl FactQuery<'_> {
             self.accumulate_totals(block, first..end, accumulator);
             return;
         }
-        let pass_strings: [Option<Vec<bool>>; STRINGS] = [
-            pass_values(&block.strings[SENSOR], filter.sensor.as_ref(), |value, wanted| value == wanted),
-            pass_values(&block.strings[HOST], filter.host.as_ref(), |value, wanted| value.eq_ignore_ascii_case(wanted)),
-            pass_values(&block.strings[PATH], filter.path.as_ref(), |value, wanted| value.starts_with(wanted.as_str())),
-            pass_values(&block.strings[IP], filter.ip.as_ref(), |value, network| parse_client_ip(value).is_some_and(|address| network.contains(&address))),
-            pass_values(&block.strings[METHOD], filter.method.as_ref(), |value, wanted| value.eq_ignore_ascii_case(wanted)),
-        ];
-        if pass_strings.iter().flatten().any(|pass| !pass.contains(&true)) {
-            return;
-        }
-        let pass_status = filter.status.as_ref().map(|condition| {
-            (0..block.statuses.len()).map(|code| condition.test(block.statuses.get(code) == u64::from(condition.value))).collect::<Vec<bool>>()
-        });
-        let pass_score = filter
-            .score
-            .as_ref()
-            .map(|condition| (0..block.scores.len()).map(|code| condition.test(condition.value.selects(block.score(code).flatten()))).collect::<Vec<bool>>());
-        // the rule's code in this block, if the filter names one and the block has it
-        let rule_code =
-            filter.rule.as_ref().map(|condition| ((0..block.rules.len()).find(|code| block.rules.get(*code) == u64::from(condition.value)), condition.negated));
-        if let Some((None, false)) = rule_code {
-            return;
-        }
-        let severity_wanted = filter.severity.as_ref().map(|condition| (condition.value.as_u8(), condition.negated));
-        let action_wanted = filter.action.as_ref().map(|condition| (condition.value, condition.negated));
+        let Some(rows) = RowFilter::new(self, block) else { return };
         let mut strings: [Vec<ActionCounts>; STRINGS] = std::array::from_fn(|dimension| vec![ActionCounts::default(); block.strings[dimension].len()]);
         let mut rules = vec![ActionCounts::default(); block.rules.len()];
         let mut statuses = vec![ActionCounts::default(); block.statuses.len()];
         let mut scores = vec![ActionCounts::default(); block.scores.len()];
         let mut severities = [ActionCounts::default(); 9];
         let mut bins = BinRun::new(self);
-        'rows: for row in first..end {
-            let mut codes = [0usize; STRINGS];
-            for (dimension, code) in codes.iter_mut().enumerate() {
-                *code = block.codes[dimension].index(row);
-                if *code >= strings[dimension].len() || pass_strings[dimension].as_ref().is_some_and(|pass| !pass[*code]) {
-                    continue 'rows;
-                }
-            }
-            let (status, score) = (block.status_codes.index(row), block.score_codes.index(row));
-            if status >= statuses.len() || score >= scores.len() {
-                continue;
-            }
-            if pass_status.as_ref().is_some_and(|pass| !pass[status]) || pass_score.as_ref().is_some_and(|pass| !pass[score]) {
-                continue;
-            }
-            let row_rules = block.row_rules(row);
-            if let Some((code, negated)) = rule_code
-                && code.is_some_and(|code| row_rules.clone().any(|at| block.rule_codes.index(at) == code)) == negated
-            {
-                continue;
-            }
-            let Some(action) = action_of(block.actions[row]) else { continue };
-            let severity = block.severities[row];
-            if severity_wanted.is_some_and(|(wanted, negated)| (severity == wanted) == negated)
-                || action_wanted.is_some_and(|(wanted, negated)| (action == wanted) == negated)
-            {
-                continue;
-            }
-            if let (Some(wanted), Some(preserved)) = (filter.preserved, self.preserved)
-                && preserved.contains(&block.first_id.wrapping_add(block.ids.get(row))) != wanted
-            {
-                continue;
-            }
+        for row in first..end {
+            let Some(Passed { codes, status, score, action, severity, rules: row_rules }) = rows.passes(row) else { continue };
             let counts = ActionCounts::of(action);
             bins.add(block.minute(row), &counts, accumulator);
             for (dimension, code) in codes.into_iter().enumerate() {
@@ -729,6 +769,100 @@ impl FactQuery<'_> {
         }
         bins.finish(accumulator);
         add_code_counts(block, &CodeCounts { strings, rules, statuses, scores, severities: severities.to_vec() }, accumulator);
+    }
+}
+
+/// A row that passed a [`RowFilter`], with its codes.
+struct Passed {
+    codes: [usize; STRINGS],
+    status: usize,
+    score: usize,
+    action: Action,
+    severity: u8,
+    rules: std::ops::Range<usize>,
+}
+
+/// A query's conditions resolved against one block's dictionaries: string conditions once per
+/// dictionary entry, then each row is a few table lookups.
+struct RowFilter<'q, 'b> {
+    query: &'q FactQuery<'q>,
+    block: &'b Block<'b>,
+    pass_strings: [Option<Vec<bool>>; STRINGS],
+    pass_status: Option<Vec<bool>>,
+    pass_score: Option<Vec<bool>>,
+    rule_code: Option<(Option<usize>, bool)>,
+    severity_wanted: Option<(u8, bool)>,
+    action_wanted: Option<(Action, bool)>,
+}
+
+impl<'q, 'b> RowFilter<'q, 'b> {
+    /// `None` when no row of the block can pass (a wanted value or rule is not in it).
+    fn new(query: &'q FactQuery<'q>, block: &'b Block<'b>) -> Option<RowFilter<'q, 'b>> {
+        let filter = query.filter;
+        let pass_strings: [Option<Vec<bool>>; STRINGS] = [
+            pass_values(&block.strings[SENSOR], filter.sensor.as_ref(), |value, wanted| value == wanted),
+            pass_values(&block.strings[HOST], filter.host.as_ref(), |value, wanted| value.eq_ignore_ascii_case(wanted)),
+            pass_values(&block.strings[PATH], filter.path.as_ref(), |value, wanted| value.starts_with(wanted.as_str())),
+            pass_values(&block.strings[IP], filter.ip.as_ref(), |value, network| parse_client_ip(value).is_some_and(|address| network.contains(&address))),
+            pass_values(&block.strings[METHOD], filter.method.as_ref(), |value, wanted| value.eq_ignore_ascii_case(wanted)),
+        ];
+        if pass_strings.iter().flatten().any(|pass| !pass.contains(&true)) {
+            return None;
+        }
+        let pass_status = filter.status.as_ref().map(|condition| {
+            (0..block.statuses.len()).map(|code| condition.test(block.statuses.get(code) == u64::from(condition.value))).collect::<Vec<bool>>()
+        });
+        let pass_score = filter
+            .score
+            .as_ref()
+            .map(|condition| (0..block.scores.len()).map(|code| condition.test(condition.value.selects(block.score(code).flatten()))).collect::<Vec<bool>>());
+        // the rule's code in this block, if the filter names one and the block has it
+        let rule_code =
+            filter.rule.as_ref().map(|condition| ((0..block.rules.len()).find(|code| block.rules.get(*code) == u64::from(condition.value)), condition.negated));
+        if let Some((None, false)) = rule_code {
+            return None;
+        }
+        let severity_wanted = filter.severity.as_ref().map(|condition| (condition.value.as_u8(), condition.negated));
+        let action_wanted = filter.action.as_ref().map(|condition| (condition.value, condition.negated));
+        Some(RowFilter { query, block, pass_strings, pass_status, pass_score, rule_code, severity_wanted, action_wanted })
+    }
+
+    /// Row `row` with its codes, if it passes (damaged codes never pass).
+    fn passes(&self, row: usize) -> Option<Passed> {
+        let block = self.block;
+        let mut codes = [0usize; STRINGS];
+        for (dimension, code) in codes.iter_mut().enumerate() {
+            *code = block.codes[dimension].index(row);
+            if *code >= block.strings[dimension].len() || self.pass_strings[dimension].as_ref().is_some_and(|pass| !pass[*code]) {
+                return None;
+            }
+        }
+        let (status, score) = (block.status_codes.index(row), block.score_codes.index(row));
+        if status >= block.statuses.len() || score >= block.scores.len() {
+            return None;
+        }
+        if self.pass_status.as_ref().is_some_and(|pass| !pass[status]) || self.pass_score.as_ref().is_some_and(|pass| !pass[score]) {
+            return None;
+        }
+        let rules = block.row_rules(row);
+        if let Some((code, negated)) = self.rule_code
+            && code.is_some_and(|code| rules.clone().any(|at| block.rule_codes.index(at) == code)) == negated
+        {
+            return None;
+        }
+        let action = action_of(block.actions[row])?;
+        let severity = block.severities[row];
+        if self.severity_wanted.is_some_and(|(wanted, negated)| (severity == wanted) == negated)
+            || self.action_wanted.is_some_and(|(wanted, negated)| (action == wanted) == negated)
+        {
+            return None;
+        }
+        if let (Some(wanted), Some(preserved)) = (self.query.filter.preserved, self.query.preserved)
+            && preserved.contains(&block.first_id.wrapping_add(block.ids.get(row))) != wanted
+        {
+            return None;
+        }
+        Some(Passed { codes, status, score, action, severity, rules })
     }
 }
 
@@ -870,6 +1004,10 @@ mod tests {
             severity: id.is_multiple_of(3).then_some(Severity::Critical),
             score: id.is_multiple_of(4).then_some(id as u32),
             rules: rules.to_vec(),
+            alerts: Some(
+                rules.iter().map(|rule| Alert { rule_id: *rule, variable: format!("ARGS:v{}", id % 4), severity: Some(Severity::Critical) }).collect(),
+            ),
+            threshold: id.is_multiple_of(4).then_some(5),
         }
     }
 
@@ -991,8 +1129,8 @@ mod tests {
             hash_mismatch: false,
             revision: 0,
             preserved,
-            alerts: Vec::new(),
-            inbound_threshold: None,
+            alerts: fact.alerts.clone().unwrap_or_default(),
+            inbound_threshold: fact.threshold,
             state: Default::default(),
             tags: Vec::new(),
             covered_by: None,

@@ -262,3 +262,29 @@ fn upload_from(authorization: &str, upload: &Upload, client: &str) -> axum::http
 async fn put_from(app: &TestApp, authorization: &str, upload: &Upload, client: &str) -> StatusCode {
     app.send_bytes(upload_from(authorization, upload, client), upload.body.clone()).await.status()
 }
+
+/// A burst of fresh connections with valid credentials from one address (many sensors behind
+/// one NAT, a restarted mlogc with MaxConnections) waits for the first password check; none
+/// is refused as if it were a guess (before, the 31st concurrent upload got 401).
+#[tokio::test]
+async fn a_burst_of_valid_uploads_from_one_address_is_stored_whole() {
+    let app = TestApp::new();
+    let (password, _) = app.create_sensor("web-01");
+    let uploads: Vec<Upload> = captured_uploads("mlogc-captured").into_iter().take(45).collect();
+    let count = uploads.len();
+    let mut sends = tokio::task::JoinSet::new();
+    for upload in uploads {
+        let router = server::router(app.state.clone());
+        let authorization = basic("web-01", &password);
+        sends.spawn(async move {
+            use tower::ServiceExt;
+            let mut builder = support::from(request(Method::PUT, "/rpc/auditLogReceiver"), "192.0.2.7:4000").header(header::AUTHORIZATION, authorization);
+            for (name, value) in &upload.headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            router.oneshot(builder.body(axum::body::Body::from(upload.body)).unwrap()).await.unwrap().status()
+        });
+    }
+    let statuses = sends.join_all().await;
+    assert_eq!(statuses.iter().filter(|status| **status == StatusCode::OK).count(), count, "{statuses:?}");
+}

@@ -61,18 +61,24 @@ async fn authenticate_basic(state: &AppState, headers: &HeaderMap, client: IpAdd
     if verifier.is_cached(&sensor, &password, state.store.sensor_generation()) {
         return Ok(sensor);
     }
+    // argon2 costs ~19 MiB and tens of ms: bound how many run at once, so a burst of fresh
+    // connections (or of wrong passwords) cannot exhaust memory; the first one to finish
+    // fills the cache for the others. The throttle's slot is taken after the wait: a burst
+    // of valid uploads on fresh connections from one address (many sensors behind one NAT,
+    // a restarted mlogc) waits for the first check instead of counting as pending guesses
+    // (before, 32 connections from one address got 401s for valid credentials).
+    let Ok(_permit) = state.password_checks.clone().acquire_owned().await else {
+        return Err(unavailable("shutting down"));
+    };
+    if verifier.is_cached(&sensor, &password, state.store.sensor_generation()) {
+        return Ok(sensor);
+    }
     let attempt = match state.ingest_limiter.begin(client, &sensor, Instant::now()) {
         Ok(attempt) => attempt,
         Err(_) => {
             tracing::warn!(client = %client, "ingest refused: too many failed sensor credentials from this address");
             return Err(unauthorized());
         }
-    };
-    // argon2 costs ~19 MiB and tens of ms: bound how many run at once, so a burst of fresh
-    // connections (or of wrong passwords) cannot exhaust memory; the first one to finish
-    // fills the cache for the others.
-    let Ok(_permit) = state.password_checks.clone().acquire_owned().await else {
-        return Err(unavailable("shutting down"));
     };
     let name = sensor.clone();
     // Ok(Some(Err(created_at))): a wrong password for the sensor record created then

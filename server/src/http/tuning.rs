@@ -62,7 +62,12 @@ pub async fn get_tuning(
     let answer = state
         .blocking(move |store| {
             let mut accumulator = GroupAccumulator::default();
-            let complete = visit_window(store, &filter, minutes, |event| accumulator.add(event))?;
+            let complete = if crate::facts::FactQuery::supports(&filter) {
+                store.group_tuned(&filter, minutes.0, minutes.1, &mut accumulator)?;
+                true
+            } else {
+                store.for_each_selected(&filter, TUNING_SCAN_BUDGET, |summary| accumulator.add(&Tuned::of(summary)))?
+            };
             let events = accumulator.events();
             let mut groups = accumulator.finish(top);
             let mut rules: Vec<u32> = groups.iter().map(|group| group.rule_id).collect();

@@ -11,10 +11,35 @@ use super::{Store, StoreError};
 use crate::facts::FactQuery;
 use crate::filter::EventFilter;
 use crate::tuning::Tuned;
+use crate::tuning::groups::GroupAccumulator;
 use redb::{ReadableDatabase, ReadableTable};
 use std::collections::HashMap;
 
 impl Store {
+    /// Adds the groups of the events of minutes `[from_minute, to_minute)` that `filter`
+    /// selects (as [`Store::for_each_tuned`], counted per block first).
+    pub fn group_tuned(&self, filter: &EventFilter, from_minute: u64, to_minute: u64, groups: &mut GroupAccumulator) -> Result<(), StoreError> {
+        let transaction = self.database()?.begin_read()?;
+        let preserved = preserved_ids(&transaction, filter)?;
+        let query = FactQuery { filter, from_minute, to_minute, bin_minutes: 1, preserved: preserved.as_ref() };
+        let mut unknown = Vec::new();
+        visit_blocks(&transaction, from_minute, to_minute, |block| block.group_into(&query, groups, &mut |id| unknown.push(id)))?;
+        let events = transaction.open_table(EVENTS)?;
+        for id in unknown {
+            if let Some(value) = events.get(id)?
+                && let Some(summary) = decode_or_skip(id, value.value())
+            {
+                groups.add(&Tuned::of(&summary));
+            }
+        }
+        for_each_unindexed(&transaction, |summary| {
+            if filter.matches(&summary) {
+                groups.add(&Tuned::of(&summary));
+            }
+        })?;
+        Ok(())
+    }
+
     /// Calls `visit` with each event of minutes `[from_minute, to_minute)` that `filter`
     /// selects (its `from`/`to` must be that window; `FactQuery::supports` it). Events from
     /// blocks have their minute as their time.

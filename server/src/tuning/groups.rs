@@ -38,7 +38,21 @@ pub struct GroupAccumulator {
     events: u64,
 }
 
-fn ip_hash(ip: &str) -> u64 {
+/// What one fact block adds to a group (counted there with the block's codes, so the strings
+/// are made once per group and block, not once per alert).
+#[derive(Debug, Default)]
+pub struct Partial<'a> {
+    pub events: u64,
+    pub alerts: u64,
+    pub blocked: u64,
+    pub ips: Vec<&'a str>,
+    pub first: i64,
+    pub last: i64,
+    /// The newest ids, any order.
+    pub newest: Vec<u64>,
+}
+
+pub(crate) fn ip_hash(ip: &str) -> u64 {
     let mut hasher = DefaultHasher::new();
     ip.hash(&mut hasher);
     hasher.finish()
@@ -72,6 +86,27 @@ impl GroupAccumulator {
             }
         }
         self.events += u64::from(counted);
+    }
+
+    /// Adds a block's counts of one group.
+    pub fn merge(&mut self, rule: u32, variable: &str, path: &str, host: &str, partial: Partial) {
+        let key = Key { rule, variable: variable.to_owned(), path: path.to_owned(), host: host.to_owned() };
+        let counts = self.groups.entry(key).or_insert_with(|| Counts { first: i64::MAX, last: i64::MIN, ..Counts::default() });
+        counts.events += partial.events;
+        counts.alerts += partial.alerts;
+        counts.blocked += partial.blocked;
+        counts.ips.extend(partial.ips.iter().map(|ip| ip_hash(ip)));
+        counts.first = counts.first.min(partial.first);
+        counts.last = counts.last.max(partial.last);
+        counts.newest.extend(partial.newest);
+        counts.newest.sort_unstable_by(|a, b| b.cmp(a));
+        counts.newest.dedup();
+        counts.newest.truncate(SAMPLES);
+    }
+
+    /// Counts an event with at least one alert in a group (for [`GroupAccumulator::merge`]d ones).
+    pub fn count_event(&mut self) {
+        self.events += 1;
     }
 
     /// Events counted (with at least one alert in a group).

@@ -9,12 +9,31 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// Ids of the newest events kept per group (for samples).
 pub const SAMPLES: usize = 3;
 
-#[derive(Debug, Hash, PartialEq, Eq, Clone)]
-struct Key {
-    rule: u32,
-    variable: String,
-    path: String,
-    host: String,
+/// (rule, variable, path, host), the strings as their numbers in `Names`.
+type Key = (u32, u32, u32, u32);
+
+/// Every variable, path and host seen once, numbered: a group's key is four numbers, so adding
+/// an alert to a known group allocates nothing.
+#[derive(Debug, Default)]
+struct Names {
+    numbers: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    fn number(&mut self, name: &str) -> u32 {
+        if let Some(number) = self.numbers.get(name) {
+            return *number;
+        }
+        let number = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.numbers.insert(name.to_owned(), number);
+        number
+    }
+
+    fn name(&self, number: u32) -> String {
+        self.names.get(number as usize).cloned().unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -34,6 +53,7 @@ struct Counts {
 #[derive(Debug, Default)]
 pub struct GroupAccumulator {
     groups: HashMap<Key, Counts>,
+    names: Names,
     /// Events with at least one alert that is not a scoring rule's.
     events: u64,
 }
@@ -68,7 +88,7 @@ impl GroupAccumulator {
             if first_in_event {
                 seen.push((alert.rule_id, &alert.variable));
             }
-            let key = Key { rule: alert.rule_id, variable: alert.variable.clone(), path: event.path.to_owned(), host: event.host.clone().into_owned() };
+            let key = (alert.rule_id, self.names.number(&alert.variable), self.names.number(event.path), self.names.number(&event.host));
             let counts = self.groups.entry(key).or_insert_with(|| Counts { first: i64::MAX, last: i64::MIN, ..Counts::default() });
             counts.alerts += 1;
             if !first_in_event {
@@ -90,7 +110,7 @@ impl GroupAccumulator {
 
     /// Adds a block's counts of one group.
     pub fn merge(&mut self, rule: u32, variable: &str, path: &str, host: &str, partial: Partial) {
-        let key = Key { rule, variable: variable.to_owned(), path: path.to_owned(), host: host.to_owned() };
+        let key = (rule, self.names.number(variable), self.names.number(path), self.names.number(host));
         let counts = self.groups.entry(key).or_insert_with(|| Counts { first: i64::MAX, last: i64::MIN, ..Counts::default() });
         counts.events += partial.events;
         counts.alerts += partial.alerts;
@@ -117,14 +137,27 @@ impl GroupAccumulator {
     /// The `top` largest groups (events, then alerts, then rule, variable, path, host), without
     /// messages and samples (the caller adds them).
     pub fn finish(self, top: usize) -> Vec<TuningGroup> {
-        let mut groups: Vec<TuningGroup> = self
-            .groups
+        let names = self.names;
+        // the order on numbers first; strings only for the ties that need them and the top
+        let mut order: Vec<(Key, Counts)> = self.groups.into_iter().collect();
+        order.sort_by(|(a, left), (b, right)| {
+            right.events.cmp(&left.events).then(right.alerts.cmp(&left.alerts)).then_with(|| {
+                (a.0, &names.names[a.1 as usize], &names.names[a.2 as usize], &names.names[a.3 as usize]).cmp(&(
+                    b.0,
+                    &names.names[b.1 as usize],
+                    &names.names[b.2 as usize],
+                    &names.names[b.3 as usize],
+                ))
+            })
+        });
+        order.truncate(top);
+        order
             .into_iter()
-            .map(|(key, counts)| TuningGroup {
-                rule_id: key.rule,
-                variable: key.variable,
-                path: key.path,
-                host: key.host,
+            .map(|((rule, variable, path, host), counts)| TuningGroup {
+                rule_id: rule,
+                variable: names.name(variable),
+                path: names.name(path),
+                host: names.name(host),
                 events: counts.events,
                 alerts: counts.alerts,
                 client_ips: counts.ips.len() as u64,
@@ -134,15 +167,7 @@ impl GroupAccumulator {
                 sample_ids: counts.newest,
                 ..TuningGroup::default()
             })
-            .collect();
-        groups.sort_by(|a, b| {
-            b.events
-                .cmp(&a.events)
-                .then(b.alerts.cmp(&a.alerts))
-                .then_with(|| (a.rule_id, &a.variable, &a.path, &a.host).cmp(&(b.rule_id, &b.variable, &b.path, &b.host)))
-        });
-        groups.truncate(top);
-        groups
+            .collect()
     }
 }
 

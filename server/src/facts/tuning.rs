@@ -4,7 +4,7 @@
 //! upgrade had not completed yet) hand their passing rows' ids back instead, for the caller to
 //! read those summaries.
 
-use super::{Block, FactQuery, HOST, IP, NO_SEVERITY, NONE_VALUE, PATH, RowFilter, SENSOR, partition_point};
+use super::{Block, FactQuery, HOST, IP, NO_SEVERITY, NONE_VALUE, PATH, Passed, RowFilter, SENSOR, partition_point};
 use crate::tuning::groups::{GroupAccumulator, Partial, SAMPLES};
 use crate::tuning::{Tuned, is_scoring_rule};
 use app::model::{Alert, Severity, TriageState};
@@ -25,7 +25,27 @@ struct Local {
     ids: Vec<u64>,
 }
 
-impl Block<'_> {
+impl<'b> Block<'b> {
+    /// The rows of the query's window that pass it, with their codes and ids; for a block
+    /// whose alerts are unknown, `unknown` gets their ids and `each` nothing.
+    fn passing_rows(&'b self, query: &'b FactQuery<'b>, unknown: &mut dyn FnMut(u64), mut each: impl FnMut(usize, u64, Passed)) {
+        let first = partition_point(self.rows, |row| self.minute(row) < query.from_minute);
+        let end = partition_point(self.rows, |row| self.minute(row) < query.to_minute);
+        if first >= end {
+            return;
+        }
+        let Some(rows) = RowFilter::new(query, self) else { return };
+        for row in first..end {
+            let Some(passed) = rows.passes(row) else { continue };
+            let id = self.first_id.wrapping_add(self.ids.get(row));
+            if self.alerts_known {
+                each(row, id, passed);
+            } else {
+                unknown(id);
+            }
+        }
+    }
+
     /// Row `row`'s alerts (`None` when damaged).
     pub(super) fn row_alerts(&self, row: usize) -> Option<Vec<Alert>> {
         let (start, end) = (self.alert_starts.index(row), self.alert_starts.index(row + 1));
@@ -56,20 +76,8 @@ impl Block<'_> {
     /// and the caller answers `state`/`tag` filters from the summaries
     /// (`FactQuery::supports`). A row's time is its minute.
     pub fn visit_tuned(&self, query: &FactQuery, states: &HashMap<u64, TriageState>, visit: &mut dyn FnMut(&Tuned), unknown: &mut dyn FnMut(u64)) {
-        let first = partition_point(self.rows, |row| self.minute(row) < query.from_minute);
-        let end = partition_point(self.rows, |row| self.minute(row) < query.to_minute);
-        if first >= end {
-            return;
-        }
-        let Some(rows) = RowFilter::new(query, self) else { return };
-        for row in first..end {
-            let Some(passed) = rows.passes(row) else { continue };
-            let id = self.first_id.wrapping_add(self.ids.get(row));
-            if !self.alerts_known {
-                unknown(id);
-                continue;
-            }
-            let Some(alerts) = self.row_alerts(row) else { continue };
+        self.passing_rows(query, unknown, |row, id, passed| {
+            let Some(alerts) = self.row_alerts(row) else { return };
             let string = |dimension: usize| self.strings[dimension].get(passed.codes[dimension]).unwrap_or_default();
             let event = Tuned {
                 id,
@@ -85,7 +93,7 @@ impl Block<'_> {
                 alerts: &alerts,
             };
             visit(&event);
-        }
+        });
     }
 
     /// Adds the rows of the query's window that pass it to `groups`, counted per (rule,
@@ -93,25 +101,13 @@ impl Block<'_> {
     /// hands its passing rows' ids to `unknown` instead. The same groups as
     /// [`Block::visit_tuned`] into `GroupAccumulator::add`, with far fewer allocations.
     pub fn group_into(&self, query: &FactQuery, groups: &mut GroupAccumulator, unknown: &mut dyn FnMut(u64)) {
-        let first = partition_point(self.rows, |row| self.minute(row) < query.from_minute);
-        let end = partition_point(self.rows, |row| self.minute(row) < query.to_minute);
-        if first >= end {
-            return;
-        }
-        let Some(rows) = RowFilter::new(query, self) else { return };
         // (rule, variable code, path code, host code) → its counts in this block
         let mut local: HashMap<(u32, usize, usize, usize), Local> = HashMap::new();
         let mut seen: Vec<(u32, usize)> = Vec::new();
-        for row in first..end {
-            let Some(passed) = rows.passes(row) else { continue };
-            let id = self.first_id.wrapping_add(self.ids.get(row));
-            if !self.alerts_known {
-                unknown(id);
-                continue;
-            }
+        self.passing_rows(query, unknown, |row, id, passed| {
             let (start, stop) = (self.alert_starts.index(row), self.alert_starts.index(row + 1));
             if start > stop || stop > self.alert_rules.len() {
-                continue;
+                return;
             }
             seen.clear();
             let minute = self.minute(row);
@@ -143,7 +139,7 @@ impl Block<'_> {
             if !seen.is_empty() {
                 groups.count_event();
             }
-        }
+        });
         let time = |minute: u64| i64::try_from(minute).unwrap_or(i64::MAX / MINUTE_US).saturating_mul(MINUTE_US);
         for ((rule, variable, path, host), mut counts) in local {
             let string = |dimension: usize, code: usize| self.strings[dimension].get(code).unwrap_or_default();

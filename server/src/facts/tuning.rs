@@ -5,11 +5,12 @@
 //! read those summaries.
 
 use super::{Block, FactQuery, HOST, IP, NO_SEVERITY, NONE_VALUE, PATH, Passed, RowFilter, SENSOR, partition_point};
+use crate::tuning::fast_hash::{FastMap, FastSet};
 use crate::tuning::groups::{GroupAccumulator, Partial, SAMPLES};
 use crate::tuning::{Tuned, is_scoring_rule};
 use app::model::{Alert, Severity, TriageState};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 const MINUTE_US: i64 = 60_000_000;
 
@@ -19,7 +20,7 @@ struct Local {
     events: u64,
     alerts: u64,
     blocked: u64,
-    ips: HashSet<usize>,
+    ips: FastSet<usize>,
     first: u64,
     last: u64,
     ids: Vec<u64>,
@@ -102,7 +103,7 @@ impl<'b> Block<'b> {
     /// [`Block::visit_tuned`] into `GroupAccumulator::add`, with far fewer allocations.
     pub fn group_into(&self, query: &FactQuery, groups: &mut GroupAccumulator, unknown: &mut dyn FnMut(u64)) {
         // (rule, variable code, path code, host code) → its counts in this block
-        let mut local: HashMap<(u32, usize, usize, usize), Local> = HashMap::new();
+        let mut local: FastMap<(u32, usize, usize, usize), Local> = FastMap::default();
         let mut seen: Vec<(u32, usize)> = Vec::new();
         self.passing_rows(query, unknown, |row, id, passed| {
             let (start, stop) = (self.alert_starts.index(row), self.alert_starts.index(row + 1));
@@ -123,9 +124,14 @@ impl<'b> Block<'b> {
                 let entry =
                     local.entry((rule, variable, passed.codes[PATH], passed.codes[HOST])).or_insert_with(|| Local { first: u64::MAX, ..Local::default() });
                 entry.alerts += 1;
-                // one rule on one variable counts an event once (variables compared as logged, in any case)
-                let name = self.variables.get(variable).unwrap_or_default();
-                if seen.iter().any(|(known_rule, known)| *known_rule == rule && self.variables.get(*known).unwrap_or_default().eq_ignore_ascii_case(name)) {
+                // one rule on one variable counts an event once (variables compared as logged, in any
+                // case: the same code is the same name, another code may differ only in case)
+                let again = seen.iter().any(|(known_rule, known)| {
+                    *known_rule == rule
+                        && (*known == variable
+                            || self.variables.bytes(*known).unwrap_or_default().eq_ignore_ascii_case(self.variables.bytes(variable).unwrap_or_default()))
+                });
+                if again {
                     continue;
                 }
                 seen.push((rule, variable));
@@ -141,20 +147,38 @@ impl<'b> Block<'b> {
             }
         });
         let time = |minute: u64| i64::try_from(minute).unwrap_or(i64::MAX / MINUTE_US).saturating_mul(MINUTE_US);
+        // each of the block's names gets its number once, each address its hash once
+        let mut numbers: [Vec<Option<u32>>; 3] = [vec![None; self.variables.len()], vec![None; self.strings[PATH].len()], vec![None; self.strings[HOST].len()]];
+        let mut ip_hashes: Vec<Option<u64>> = vec![None; self.strings[IP].len()];
         for ((rule, variable, path, host), mut counts) in local {
-            let string = |dimension: usize, code: usize| self.strings[dimension].get(code).unwrap_or_default();
+            let mut number = |which: usize, code: usize, groups: &mut GroupAccumulator| -> u32 {
+                *numbers[which][code].get_or_insert_with(|| {
+                    let name = match which {
+                        0 => self.variables.get(code),
+                        1 => self.strings[PATH].get(code),
+                        _ => self.strings[HOST].get(code),
+                    };
+                    groups.number(name.unwrap_or_default())
+                })
+            };
+            let key = (rule, number(0, variable, groups), number(1, path, groups), number(2, host, groups));
             counts.ids.sort_unstable_by(|a, b| b.cmp(a));
             counts.ids.truncate(SAMPLES);
+            let ips = counts
+                .ips
+                .into_iter()
+                .map(|code| *ip_hashes[code].get_or_insert_with(|| crate::tuning::groups::ip_hash(self.strings[IP].get(code).unwrap_or_default())))
+                .collect();
             let partial = Partial {
                 events: counts.events,
                 alerts: counts.alerts,
                 blocked: counts.blocked,
-                ips: counts.ips.into_iter().map(|code| string(IP, code)).collect(),
+                ips,
                 first: time(counts.first.min(counts.last)),
                 last: time(counts.last),
                 newest: counts.ids,
             };
-            groups.merge(rule, self.variables.get(variable).unwrap_or_default(), string(PATH, path), string(HOST, host), partial);
+            groups.merge(key, partial);
         }
     }
 

@@ -1,10 +1,10 @@
 //! Alert groups (`GET /api/v1/tuning`): alerts by rule × matched variable × path × host, with
 //! their events, alerts, client addresses, blocked events and first and last times.
 
+use super::fast_hash::{FastMap, FastSet, hash_bytes};
 use super::{Tuned, is_scoring_rule};
 use app::model::{Action, TuningGroup};
-use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::HashMap;
 
 /// Ids of the newest events kept per group (for samples).
 pub const SAMPLES: usize = 3;
@@ -16,7 +16,7 @@ type Key = (u32, u32, u32, u32);
 /// an alert to a known group allocates nothing.
 #[derive(Debug, Default)]
 struct Names {
-    numbers: HashMap<String, u32>,
+    numbers: HashMap<String, u32, super::fast_hash::FastBuild>,
     names: Vec<String>,
 }
 
@@ -42,7 +42,7 @@ struct Counts {
     alerts: u64,
     blocked: u64,
     /// Hashes of the client addresses (distinct count).
-    ips: HashSet<u64>,
+    ips: FastSet<u64>,
     first: i64,
     last: i64,
     /// The newest ids, newest first.
@@ -52,7 +52,7 @@ struct Counts {
 /// Adds up events into groups.
 #[derive(Debug, Default)]
 pub struct GroupAccumulator {
-    groups: HashMap<Key, Counts>,
+    groups: FastMap<Key, Counts>,
     names: Names,
     /// Events with at least one alert that is not a scoring rule's.
     events: u64,
@@ -61,11 +61,12 @@ pub struct GroupAccumulator {
 /// What one fact block adds to a group (counted there with the block's codes, so the strings
 /// are made once per group and block, not once per alert).
 #[derive(Debug, Default)]
-pub struct Partial<'a> {
+pub struct Partial {
     pub events: u64,
     pub alerts: u64,
     pub blocked: u64,
-    pub ips: Vec<&'a str>,
+    /// [`ip_hash`]es of the client addresses.
+    pub ips: Vec<u64>,
     pub first: i64,
     pub last: i64,
     /// The newest ids, any order.
@@ -73,9 +74,7 @@ pub struct Partial<'a> {
 }
 
 pub(crate) fn ip_hash(ip: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    ip.hash(&mut hasher);
-    hasher.finish()
+    hash_bytes(ip.as_bytes())
 }
 
 impl GroupAccumulator {
@@ -108,14 +107,18 @@ impl GroupAccumulator {
         self.events += u64::from(counted);
     }
 
-    /// Adds a block's counts of one group.
-    pub fn merge(&mut self, rule: u32, variable: &str, path: &str, host: &str, partial: Partial) {
-        let key = (rule, self.names.number(variable), self.names.number(path), self.names.number(host));
+    /// The number of a variable, path or host name (for [`GroupAccumulator::merge`]).
+    pub fn number(&mut self, name: &str) -> u32 {
+        self.names.number(name)
+    }
+
+    /// Adds a block's counts of the group (rule, variable, path, host numbers).
+    pub fn merge(&mut self, key: (u32, u32, u32, u32), partial: Partial) {
         let counts = self.groups.entry(key).or_insert_with(|| Counts { first: i64::MAX, last: i64::MIN, ..Counts::default() });
         counts.events += partial.events;
         counts.alerts += partial.alerts;
         counts.blocked += partial.blocked;
-        counts.ips.extend(partial.ips.iter().map(|ip| ip_hash(ip)));
+        counts.ips.extend(partial.ips);
         counts.first = counts.first.min(partial.first);
         counts.last = counts.last.max(partial.last);
         counts.newest.extend(partial.newest);

@@ -7,6 +7,7 @@
 //! inbound score, and the blocking evaluation (949110) compares the total with the threshold.
 
 pub mod conf;
+pub mod fast_hash;
 pub mod groups;
 pub mod impact;
 

@@ -285,7 +285,10 @@ mod events {
             warnings: vec![format!("odd line {SCRIPT}")],
             raw_size: 1234,
             md5: "00".repeat(16),
-            triage: Default::default(),
+            triage: app::model::TriageDetail {
+                note: format!("note {IMG}"),
+                history: vec![app::model::TriageRecord { at: 1, user: format!("ana{SVG}"), added_tags: vec!["blog".into()], ..Default::default() }],
+            },
         };
         let _handle = leptos::mount::mount_to(parent.clone(), move || view! { <Router><EventDetailView detail=detail.clone()/></Router> });
         let text = parent.text_content().unwrap();
@@ -297,6 +300,14 @@ mod events {
         let rule = parent.query_selector("[data-testid=rule-id]").unwrap().unwrap();
         assert_eq!(rule.get_attribute("href").as_deref(), Some("/events?rule=941100"));
         assert!(parent.query_selector("[data-testid=response-body] [data-testid=hexdump]").unwrap().is_some());
+        // the triage panel, read-only without a signed-in analyst: note and history as text
+        let note = parent.query_selector("[data-testid=triage-note]").unwrap().unwrap();
+        assert_eq!(note.text_content().unwrap(), format!("note {IMG}"));
+        assert!(parent.query_selector("[data-testid=triage-history]").unwrap().unwrap().text_content().unwrap().contains(&format!("ana{SVG}: +blog")));
+        assert!(parent.query_selector("[data-testid=triage-save]").unwrap().is_none());
+        // the tunable alert links to its similar events and its draft; the scoring rule does not
+        let drafts = parent.query_selector_all("[data-testid=draft-exclusion]").unwrap();
+        assert!(drafts.length() >= 1);
         no_markup_from_data(&parent);
     }
 }

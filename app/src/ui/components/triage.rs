@@ -11,13 +11,13 @@ use leptos::task::spawn_local;
 
 /// Whether the signed-in user may triage.
 pub fn may_triage() -> bool {
-    let CurrentSession(session) = expect_context::<CurrentSession>();
-    session.with_untracked(|info| info.as_ref().is_some_and(|info| info.role >= Role::Analyst))
+    use_context::<CurrentSession>()
+        .is_some_and(|CurrentSession(session)| session.with_untracked(|info| info.as_ref().is_some_and(|info| info.role >= Role::Analyst)))
 }
 
 #[component]
 pub fn TriagePanel(id: u64, state: TriageState, tags: Vec<String>, covered_by: Option<u64>, detail: TriageDetail) -> impl IntoView {
-    let session = expect_context::<CurrentSession>();
+    let session = use_context::<CurrentSession>();
     let state = RwSignal::new(state);
     let tags = RwSignal::new(tags);
     let note = RwSignal::new(detail.note.clone());
@@ -56,8 +56,10 @@ pub fn TriagePanel(id: u64, state: TriageState, tags: Vec<String>, covered_by: O
                     message.set(Some(Ok("saved".to_owned())));
                 }
                 (Err(failure), _) | (_, Err(failure)) => {
-                    if failure == ApiFailure::Unauthorized {
-                        session.0.set(None);
+                    if failure == ApiFailure::Unauthorized
+                        && let Some(CurrentSession(session)) = session
+                    {
+                        session.set(None);
                     }
                     message.set(Some(Err(failure.to_string())));
                 }

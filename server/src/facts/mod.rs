@@ -229,17 +229,8 @@ pub struct Block<'a> {
     ids: Column<'a>,
     /// What the block's events add up to (`encode_block` counts them once).
     totals: Totals<'a>,
-    /// Whether the alert columns hold every event's alerts (format 3 with every fact known).
-    alerts_known: bool,
-    variables: Strings<'a>,
-    /// Row `i`'s alerts are `alert_starts[i]..alert_starts[i + 1]` of the three columns.
-    alert_starts: Column<'a>,
-    alert_rules: Column<'a>,
-    alert_variables: Column<'a>,
-    /// Syslog number, or `NO_SEVERITY`.
-    alert_severities: &'a [u8],
-    /// Inbound thresholds (`NONE_VALUE`: none shown).
-    thresholds: Column<'a>,
+    /// The alert section (format 3; empty and not `known` for format 2).
+    alerts: AlertColumns<'a>,
 }
 
 /// Counts of each dictionary value and of each minute over a whole block: an unfiltered
@@ -496,15 +487,20 @@ fn put_strings(block: &mut Vec<u8>, values: &[&str]) {
     }
 }
 
-/// A format 3 block's alert section as read.
-#[derive(Default)]
+/// A format 3 block's alert section.
+#[derive(Debug, Default)]
 struct AlertColumns<'a> {
+    /// The columns hold every event's alerts (every fact's were known when it was written).
     known: bool,
     variables: Strings<'a>,
+    /// Row `i`'s alerts are `starts[i]..starts[i + 1]` of `rules`, `codes` and `severities`.
     starts: Column<'a>,
     rules: Column<'a>,
+    /// Codes into `variables`.
     codes: Column<'a>,
+    /// Syslog number, or `NO_SEVERITY`.
     severities: &'a [u8],
+    /// Inbound thresholds (`NONE_VALUE`: none shown).
     thresholds: Column<'a>,
 }
 
@@ -640,13 +636,7 @@ impl<'a> Block<'a> {
             first_id,
             ids,
             totals,
-            alerts_known: alerts.known,
-            variables: alerts.variables,
-            alert_starts: alerts.starts,
-            alert_rules: alerts.rules,
-            alert_variables: alerts.codes,
-            alert_severities: alerts.severities,
-            thresholds: alerts.thresholds,
+            alerts,
         })
     }
 
@@ -695,7 +685,7 @@ impl<'a> Block<'a> {
                 severity: Severity::from_number(i64::from(self.severities[row])),
                 score: self.score(self.score_codes.index(row)).ok_or(DAMAGED)?,
                 rules,
-                alerts: if self.alerts_known { Some(self.row_alerts(row).ok_or(DAMAGED)?) } else { None },
+                alerts: if self.alerts.known { Some(self.row_alerts(row).ok_or(DAMAGED)?) } else { None },
                 threshold: self.threshold(row),
             });
         }

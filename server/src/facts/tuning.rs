@@ -39,7 +39,7 @@ impl<'b> Block<'b> {
         for row in first..end {
             let Some(passed) = rows.passes(row) else { continue };
             let id = self.first_id.wrapping_add(self.ids.get(row));
-            if self.alerts_known {
+            if self.alerts.known {
                 each(row, id, passed);
             } else {
                 unknown(id);
@@ -49,26 +49,26 @@ impl<'b> Block<'b> {
 
     /// Row `row`'s alerts (`None` when damaged).
     pub(super) fn row_alerts(&self, row: usize) -> Option<Vec<Alert>> {
-        let (start, end) = (self.alert_starts.index(row), self.alert_starts.index(row + 1));
-        if start > end || end > self.alert_rules.len() {
+        let (start, end) = (self.alerts.starts.index(row), self.alerts.starts.index(row + 1));
+        if start > end || end > self.alerts.rules.len() {
             return None;
         }
         (start..end)
             .map(|at| {
-                let variable = self.variables.get(self.alert_variables.index(at))?.to_owned();
-                let severity = *self.alert_severities.get(at)?;
+                let variable = self.alerts.variables.get(self.alerts.codes.index(at))?.to_owned();
+                let severity = *self.alerts.severities.get(at)?;
                 let severity = if severity == NO_SEVERITY { None } else { Some(Severity::from_number(i64::from(severity))?) };
-                Some(Alert { rule_id: u32::try_from(self.alert_rules.get(at)).ok()?, variable, severity })
+                Some(Alert { rule_id: u32::try_from(self.alerts.rules.get(at)).ok()?, variable, severity })
             })
             .collect()
     }
 
     /// Row `row`'s inbound threshold.
     pub(super) fn threshold(&self, row: usize) -> Option<u32> {
-        if row >= self.thresholds.len() {
+        if row >= self.alerts.thresholds.len() {
             return None;
         }
-        u32::try_from(self.thresholds.get(row)).ok().filter(|threshold| *threshold != NONE_VALUE)
+        u32::try_from(self.alerts.thresholds.get(row)).ok().filter(|threshold| *threshold != NONE_VALUE)
     }
 
     /// Calls `visit` with each row of the query's window that passes it; for a block whose
@@ -106,19 +106,19 @@ impl<'b> Block<'b> {
         let mut local: FastMap<(u32, usize, usize, usize), Local> = FastMap::default();
         let mut seen: Vec<(u32, usize)> = Vec::new();
         self.passing_rows(query, unknown, |row, id, passed| {
-            let (start, stop) = (self.alert_starts.index(row), self.alert_starts.index(row + 1));
-            if start > stop || stop > self.alert_rules.len() {
+            let (start, stop) = (self.alerts.starts.index(row), self.alerts.starts.index(row + 1));
+            if start > stop || stop > self.alerts.rules.len() {
                 return;
             }
             seen.clear();
             let minute = self.minute(row);
             for at in start..stop {
-                let Ok(rule) = u32::try_from(self.alert_rules.get(at)) else { continue };
+                let Ok(rule) = u32::try_from(self.alerts.rules.get(at)) else { continue };
                 if is_scoring_rule(rule) {
                     continue;
                 }
-                let variable = self.alert_variables.index(at);
-                if variable >= self.variables.len() {
+                let variable = self.alerts.codes.index(at);
+                if variable >= self.alerts.variables.len() {
                     continue;
                 }
                 let entry =
@@ -129,7 +129,12 @@ impl<'b> Block<'b> {
                 let again = seen.iter().any(|(known_rule, known)| {
                     *known_rule == rule
                         && (*known == variable
-                            || self.variables.bytes(*known).unwrap_or_default().eq_ignore_ascii_case(self.variables.bytes(variable).unwrap_or_default()))
+                            || self
+                                .alerts
+                                .variables
+                                .bytes(*known)
+                                .unwrap_or_default()
+                                .eq_ignore_ascii_case(self.alerts.variables.bytes(variable).unwrap_or_default()))
                 });
                 if again {
                     continue;
@@ -148,13 +153,14 @@ impl<'b> Block<'b> {
         });
         let time = |minute: u64| i64::try_from(minute).unwrap_or(i64::MAX / MINUTE_US).saturating_mul(MINUTE_US);
         // each of the block's names gets its number once, each address its hash once
-        let mut numbers: [Vec<Option<u32>>; 3] = [vec![None; self.variables.len()], vec![None; self.strings[PATH].len()], vec![None; self.strings[HOST].len()]];
+        let mut numbers: [Vec<Option<u32>>; 3] =
+            [vec![None; self.alerts.variables.len()], vec![None; self.strings[PATH].len()], vec![None; self.strings[HOST].len()]];
         let mut ip_hashes: Vec<Option<u64>> = vec![None; self.strings[IP].len()];
         for ((rule, variable, path, host), mut counts) in local {
             let mut number = |which: usize, code: usize, groups: &mut GroupAccumulator| -> u32 {
                 *numbers[which][code].get_or_insert_with(|| {
                     let name = match which {
-                        0 => self.variables.get(code),
+                        0 => self.alerts.variables.get(code),
                         1 => self.strings[PATH].get(code),
                         _ => self.strings[HOST].get(code),
                     };
@@ -184,7 +190,7 @@ impl<'b> Block<'b> {
 
     /// Whether the block holds its events' alerts.
     pub fn alerts_known(&self) -> bool {
-        self.alerts_known
+        self.alerts.known
     }
 }
 

@@ -138,9 +138,9 @@ fn GroupRow(group: TuningGroup, events_href: String, blocked_href: String, draft
     view! {
         <tr data-testid="tuning-group">
             <td class="mono" data-testid="group-rule">{group.rule_id.to_string()}</td>
-            <td>{group.message.clone().unwrap_or_default()}</td>
+            <td class="message">{group.message.clone().unwrap_or_default()}</td>
             <td class="mono" data-testid="group-variable">{group.variable.clone()}</td>
-            <td class="mono" data-testid="group-path">{group.path.clone()}</td>
+            <td class="mono wrap-path" data-testid="group-path">{group.path.clone()}</td>
             <td class="mono">{group.host.clone()}</td>
             <td class="num"><A href=events_href.clone() attr:data-testid="group-events">{format_count(group.events)}</A></td>
             <td class="num">{format_count(group.alerts)}</td>
@@ -148,7 +148,7 @@ fn GroupRow(group: TuningGroup, events_href: String, blocked_href: String, draft
             <td class="num"><A href=blocked_href attr:data-testid="group-blocked">{format_count(group.blocked)}</A></td>
             <td class="mono">{group.paranoia_level.map(|level| format!("PL{level}"))}</td>
             <td class="mono muted">{format_datetime_ms(group.last_seen, 0)}</td>
-            <td class="mono samples">{group.samples.iter().take(2).map(|sample| view! { <span class="data-box block">{sample.clone()}</span> }).collect_view()}</td>
+            <td class="mono samples">{group.samples.iter().take(2).map(|sample| view! { <span class="data-box block" title=sample.clone()>{sample.clone()}</span> }).collect_view()}</td>
             <td><A href=draft attr:class="button small" attr:data-testid="group-draft">"Draft"</A></td>
         </tr>
     }

@@ -147,6 +147,20 @@ pub struct ExclusionSpec {
     pub sensor: Option<String>,
 }
 
+impl ExclusionSpec {
+    /// The spec as its form uses it: no path or host for `startup`, no variable for `rule`,
+    /// the host lowercased.
+    pub fn normalized(mut self) -> ExclusionSpec {
+        self.host = self.host.map(|host| host.to_ascii_lowercase());
+        match self.form {
+            ExclusionForm::Startup => (self.path, self.host) = (None, None),
+            ExclusionForm::Rule => self.variable = None,
+            ExclusionForm::Runtime => {}
+        }
+        self
+    }
+}
+
 /// A count of events for one value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValueCount {

@@ -42,13 +42,13 @@ pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> 
 
 /// Sends a request built for the API (same origin, so the session cookie goes with it) and
 /// decodes the JSON answer.
-async fn send_json<T: DeserializeOwned>(request: gloo_net::http::RequestBuilder) -> Result<T, ApiFailure> {
+pub(super) async fn send_json<T: DeserializeOwned>(request: gloo_net::http::RequestBuilder) -> Result<T, ApiFailure> {
     let request = request.header("Accept", "application/json").build().map_err(|error| ApiFailure::Network(error.to_string()))?;
     send_request(request).await
 }
 
 /// Sends a prepared request (with its body) and decodes the JSON answer.
-async fn send_request<T: DeserializeOwned>(request: gloo_net::http::Request) -> Result<T, ApiFailure> {
+pub(super) async fn send_request<T: DeserializeOwned>(request: gloo_net::http::Request) -> Result<T, ApiFailure> {
     let response = request.send().await.map_err(|error| ApiFailure::Network(error.to_string()))?;
     match response.status() {
         200..=299 => response.json::<T>().await.map_err(|error| ApiFailure::Network(error.to_string())),

@@ -5,10 +5,9 @@
 
 use super::errors::ApiError;
 use super::json_body;
-use super::stats::window;
-use super::tuning::impact_of;
+use super::tuning::{candidates, impact_of, window_only};
 use crate::auth::Principal;
-use crate::filter::{Condition, EventFilter};
+use crate::filter::EventFilter;
 use crate::state::AppState;
 use crate::store::exclusions::NewExclusion;
 use crate::store::scan::TUNING_SCAN_BUDGET;
@@ -32,10 +31,7 @@ pub async fn list_exclusions(State(state): State<AppState>, _principal: Principa
             let mut exclusions = store.list_exclusions()?;
             for exclusion in exclusions.iter_mut().filter(|exclusion| exclusion.status == ExclusionStatus::Approved) {
                 let approved_at = exclusion.approved_at.unwrap_or_default();
-                let mut filter = EventFilter { rule: Some(Condition { value: exclusion.spec.rule_id, negated: false }), ..EventFilter::default() };
-                if let Some(sensor) = &exclusion.spec.sensor {
-                    filter.sensor = Some(Condition { value: sensor.clone(), negated: false });
-                }
+                let filter = candidates(&exclusion.spec, EventFilter::default());
                 let mut per_sensor: BTreeMap<String, Undeployed> = BTreeMap::new();
                 let spec = exclusion.spec.clone();
                 store.for_each_selected_after(&filter, u64::try_from(approved_at).unwrap_or(0), TUNING_SCAN_BUDGET, |summary| {
@@ -69,12 +65,9 @@ pub async fn create_exclusion(
     if request.comment.len() > MAX_COMMENT_BYTES {
         return Err(ApiError::BadRequest(format!("the comment is longer than {MAX_COMMENT_BYTES} bytes")));
     }
-    let mut spec = request.spec;
-    spec.host = spec.host.map(|host| host.to_ascii_lowercase());
+    let spec = request.spec.normalized();
     conf::check(&spec).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    let window_params: HashMap<String, String> = params.into_iter().filter(|(name, _)| name == "from" || name == "to").collect();
-    let mut filter = EventFilter::from_params(&window_params).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    let minutes = window(&mut filter)?;
+    let (filter, minutes) = window_only(params)?;
     let (ids, threshold, user, comment) = (state.config.exclusion_ids, state.config.inbound_threshold, principal.name.clone(), request.comment);
     let saved = state
         .blocking(move |store| {

@@ -71,6 +71,7 @@ pub async fn get_tuning(
             let events = accumulator.events();
             let mut groups = accumulator.finish(top);
             let mut rules: Vec<u32> = groups.iter().map(|group| group.rule_id).collect();
+            rules.sort_unstable();
             rules.dedup();
             let messages: HashMap<u32, String> = store.rule_messages(&rules)?.into_iter().collect();
             for group in &mut groups {
@@ -106,26 +107,21 @@ pub fn spec_of(params: &mut HashMap<String, String>) -> Result<ExclusionSpec, Ap
         Some(text) => ExclusionForm::parse(&text).ok_or_else(|| ApiError::BadRequest("form must be runtime, startup or rule".into()))?,
         None => ExclusionForm::Runtime,
     };
-    let mut spec = ExclusionSpec {
-        rule_id,
-        form,
-        variable: take("variable"),
-        path: take("path"),
-        host: take("host").map(|host| host.to_ascii_lowercase()),
-        sensor: take("sensor"),
-    };
-    // what a form does not use is not part of it
-    match form {
-        ExclusionForm::Startup => (spec.path, spec.host) = (None, None),
-        ExclusionForm::Rule => spec.variable = None,
-        ExclusionForm::Runtime => {}
-    }
-    Ok(spec)
+    Ok(ExclusionSpec { rule_id, form, variable: take("variable"), path: take("path"), host: take("host"), sensor: take("sensor") }.normalized())
+}
+
+/// The time window the `from`/`to` of `params` give (other parameters are not its business),
+/// as a filter and its minutes.
+pub fn window_only(params: HashMap<String, String>) -> Result<(EventFilter, (u64, u64)), ApiError> {
+    let window_params: HashMap<String, String> = params.into_iter().filter(|(name, _)| name == "from" || name == "to").collect();
+    let mut filter = filter_of(&window_params)?;
+    let minutes = window(&mut filter)?;
+    Ok((filter, minutes))
 }
 
 /// The events whose alerts `spec` may remove, within `filter`'s window: those with its rule
 /// (the rule index serves them) on its sensor.
-fn candidates(spec: &ExclusionSpec, mut filter: EventFilter) -> EventFilter {
+pub fn candidates(spec: &ExclusionSpec, mut filter: EventFilter) -> EventFilter {
     filter.rule = Some(Condition { value: spec.rule_id, negated: false });
     if let Some(sensor) = &spec.sensor {
         filter.sensor = Some(Condition { value: sensor.clone(), negated: false });
@@ -140,9 +136,7 @@ pub async fn get_draft(State(state): State<AppState>, _principal: Principal, Que
     let mut params = params;
     let spec = spec_of(&mut params)?;
     let warnings = conf::check(&spec).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    let window_params: HashMap<String, String> = params.into_iter().filter(|(name, _)| name == "from" || name == "to").collect();
-    let mut filter = filter_of(&window_params)?;
-    let minutes = window(&mut filter)?;
+    let (filter, minutes) = window_only(params)?;
     let (ids, threshold) = (state.config.exclusion_ids, state.config.inbound_threshold);
     let for_store = spec.clone();
     let draft = state

@@ -185,24 +185,8 @@ impl Store {
             Ok(page.len() < limit && examined < SCAN_BUDGET)
         };
         match filter.index_hint() {
-            Some(IndexHint::Preserved) => {
-                let marks = transaction.open_table(PRESERVED)?;
-                for entry in marks.range(..upper)?.rev() {
-                    let (key, _) = entry?;
-                    if !visit(key.value())? {
-                        break;
-                    }
-                }
-            }
-            Some(IndexHint::Triaged) => {
-                let marks = transaction.open_table(TRIAGED)?;
-                for entry in marks.range(..upper)?.rev() {
-                    let (key, _) = entry?;
-                    if !visit(key.value())? {
-                        break;
-                    }
-                }
-            }
+            Some(IndexHint::Preserved) => visit_marked(&transaction.open_table(PRESERVED)?, upper, &mut visit)?,
+            Some(IndexHint::Triaged) => visit_marked(&transaction.open_table(TRIAGED)?, upper, &mut visit)?,
             Some(hint) => {
                 // events above the watermark have no index rows yet: scan them first
                 let through = indexed_through(&transaction.open_table(META)?)?;
@@ -319,6 +303,21 @@ pub(super) fn for_each_unindexed(transaction: &redb::ReadTransaction, mut visit:
         let (key, value) = entry?;
         if let Some(summary) = decode_or_skip(key.value(), value.value()) {
             visit(summary);
+        }
+    }
+    Ok(())
+}
+
+/// Visits the ids of a table of marked events (`PRESERVED`, `TRIAGED`) below `upper`, newest
+/// first, while `visit` wants more.
+fn visit_marked<V: redb::Value + 'static>(
+    marks: &impl ReadableTable<u64, V>,
+    upper: u64,
+    visit: &mut impl FnMut(u64) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    for entry in marks.range(..upper)?.rev() {
+        if !visit(entry?.0.value())? {
+            break;
         }
     }
     Ok(())

@@ -24,20 +24,7 @@ impl Store {
         let query = FactQuery { filter, from_minute, to_minute, bin_minutes: 1, preserved: preserved.as_ref() };
         let mut unknown = Vec::new();
         visit_blocks(&transaction, from_minute, to_minute, |block| block.group_into(&query, groups, &mut |id| unknown.push(id)))?;
-        let events = transaction.open_table(EVENTS)?;
-        for id in unknown {
-            if let Some(value) = events.get(id)?
-                && let Some(summary) = decode_or_skip(id, value.value())
-            {
-                groups.add(&Tuned::of(&summary));
-            }
-        }
-        for_each_unindexed(&transaction, |summary| {
-            if filter.matches(&summary) {
-                groups.add(&Tuned::of(&summary));
-            }
-        })?;
-        Ok(())
+        visit_summaries(&transaction, filter, &unknown, |event| groups.add(event))
     }
 
     /// Calls `visit` with each event of minutes `[from_minute, to_minute)` that `filter`
@@ -57,21 +44,24 @@ impl Store {
         }
         let mut unknown = Vec::new();
         visit_blocks(&transaction, from_minute, to_minute, |block| block.visit_tuned(&query, &states, &mut visit, &mut |id| unknown.push(id)))?;
-        if !unknown.is_empty() {
-            let events = transaction.open_table(EVENTS)?;
-            for id in unknown {
-                if let Some(value) = events.get(id)?
-                    && let Some(summary) = decode_or_skip(id, value.value())
-                {
-                    visit(&Tuned::of(&summary));
-                }
-            }
-        }
-        for_each_unindexed(&transaction, |summary| {
-            if filter.matches(&summary) {
-                visit(&Tuned::of(&summary));
-            }
-        })?;
-        Ok(())
+        visit_summaries(&transaction, filter, &unknown, visit)
     }
+}
+
+/// What the blocks could not answer, from the summaries: the events `unknown` (rows of blocks
+/// whose alerts are unknown, already filtered) and the unflushed tail that `filter` selects.
+fn visit_summaries(transaction: &redb::ReadTransaction, filter: &EventFilter, unknown: &[u64], mut visit: impl FnMut(&Tuned)) -> Result<(), StoreError> {
+    let events = transaction.open_table(EVENTS)?;
+    for &id in unknown {
+        if let Some(value) = events.get(id)?
+            && let Some(summary) = decode_or_skip(id, value.value())
+        {
+            visit(&Tuned::of(&summary));
+        }
+    }
+    for_each_unindexed(transaction, |summary| {
+        if filter.matches(&summary) {
+            visit(&Tuned::of(&summary));
+        }
+    })
 }

@@ -1,6 +1,6 @@
 //! Triage and saved views over the JSON API.
 
-use super::{ApiFailure, get_json, send_request};
+use super::{ApiFailure, get_json, send_json, send_request};
 use crate::model::{SavedView, TriageChange, TriageJob, TriageOutcome, ViewRequest};
 use gloo_net::http::Request;
 
@@ -36,8 +36,5 @@ pub async fn create_view(request: &ViewRequest) -> Result<SavedView, ApiFailure>
 
 /// `DELETE /api/v1/views/{id}`.
 pub async fn delete_view(id: u64) -> Result<SavedView, ApiFailure> {
-    send_request(
-        Request::delete(&format!("/api/v1/views/{id}")).header("Accept", "application/json").build().map_err(|error| ApiFailure::Network(error.to_string()))?,
-    )
-    .await
+    send_json(Request::delete(&format!("/api/v1/views/{id}"))).await
 }

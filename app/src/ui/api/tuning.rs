@@ -1,7 +1,7 @@
 //! The tuning assistant over the JSON API.
 
 use super::triage::with_body;
-use super::{ApiFailure, get_json, send_request};
+use super::{ApiFailure, get_json, send_json, send_request};
 use crate::model::{Draft, Exclusion, ExclusionList, ExclusionRequest, TuningAnswer, WhatIf};
 use gloo_net::http::Request;
 
@@ -32,22 +32,10 @@ pub async fn create_exclusion(window_query: &str, request: &ExclusionRequest) ->
 
 /// `POST /api/v1/exclusions/{id}/approve`.
 pub async fn approve_exclusion(id: u64) -> Result<Exclusion, ApiFailure> {
-    send_request(
-        Request::post(&format!("/api/v1/exclusions/{id}/approve"))
-            .header("Accept", "application/json")
-            .build()
-            .map_err(|error| ApiFailure::Network(error.to_string()))?,
-    )
-    .await
+    send_json(Request::post(&format!("/api/v1/exclusions/{id}/approve"))).await
 }
 
 /// `DELETE /api/v1/exclusions/{id}`.
 pub async fn delete_exclusion(id: u64) -> Result<Exclusion, ApiFailure> {
-    send_request(
-        Request::delete(&format!("/api/v1/exclusions/{id}"))
-            .header("Accept", "application/json")
-            .build()
-            .map_err(|error| ApiFailure::Network(error.to_string()))?,
-    )
-    .await
+    send_json(Request::delete(&format!("/api/v1/exclusions/{id}"))).await
 }

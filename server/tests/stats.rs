@@ -195,3 +195,52 @@ async fn stats_equal_what_the_events_api_counts() {
     let response = app.send(request(Method::GET, "/api/v1/stats")).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// A rule's label is the newest message for it: the events not flushed yet are counted, so
+/// their messages are newer than the flushed `RULE_MESSAGES` (the dashboard showed an old
+/// label until the next flush and a refetch).
+#[tokio::test]
+async fn a_rule_label_is_its_newest_message_also_before_the_flush() {
+    let app = TestApp::with_index_flushed_on_request(ConfigFlags::default());
+    let (password, _) = app.create_sensor("web-01");
+    let token = app.create_token("dash", Role::Viewer);
+    let uploads = captured_uploads("mlogc-captured");
+    for upload in &uploads {
+        assert_eq!(put(&app, &basic("web-01", &password), upload).await.status(), StatusCode::OK);
+    }
+    app.flush_index().await;
+    let events = all_events(&app, &token, "").await;
+    // an upload whose top rule's message is in its body, sent again as a new entry with a new message
+    let (event, upload) = events
+        .iter()
+        .find_map(|event| {
+            let message = event["top_message"].as_str()?;
+            let unique_id = event["unique_id"].as_str()?;
+            let needle = format!("[msg \"{message}\"]");
+            uploads
+                .iter()
+                .find(|upload| String::from_utf8_lossy(&upload.body).contains(&needle) && String::from_utf8_lossy(&upload.body).contains(unique_id))
+                .map(|upload| (event, upload))
+        })
+        .expect("an upload carries its top rule's msg");
+    let (message, unique_id) = (event["top_message"].as_str().unwrap(), event["unique_id"].as_str().unwrap());
+    let newer = format!("{message} (rule updated)");
+    let body = String::from_utf8_lossy(&upload.body)
+        .replace(&format!("[msg \"{message}\"]"), &format!("[msg \"{newer}\"]"))
+        .replace(unique_id, "labelTestUniqueId000000001");
+    let headers = upload
+        .headers
+        .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("x-content-hash") && !name.eq_ignore_ascii_case("x-forensiclog-summary"))
+        .cloned()
+        .collect();
+    let edited = support::uploads::Upload { headers, body: body.into_bytes(), unique_id: "labelTestUniqueId000000001".to_owned() };
+    assert_eq!(put(&app, &basic("web-01", &password), &edited).await.status(), StatusCode::OK);
+    app.assert_unflushed();
+    let times: Vec<i64> = events.iter().map(|event| event["time"].as_i64().unwrap()).collect();
+    let window = format!("from={}&to={}&top=100", times.iter().min().unwrap() / 1_000_000 - 60, times.iter().max().unwrap() / 1_000_000 + 60);
+    let answer = stats(&app, &token, &window).await;
+    let rule = event["top_rule"].as_u64().unwrap().to_string();
+    let listed = answer["rules"].as_array().unwrap().iter().find(|entry| entry["value"] == rule.as_str()).expect("the rule is listed");
+    assert_eq!(listed["label"], newer.as_str(), "{listed}");
+}

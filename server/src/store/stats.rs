@@ -199,13 +199,28 @@ pub(super) fn preserved_ids(transaction: &redb::ReadTransaction, filter: &EventF
     Ok(Some(ids))
 }
 
-/// Labels the top rules with the newest message stored for them (`RULE_MESSAGES` holds every
-/// rule's, the summaries only the top rule's).
+/// Labels the top rules with the newest message stored for them: `RULE_MESSAGES` holds every
+/// rule's as of the last flush; the events not flushed yet (counted in the answer already) are
+/// newer, and their summaries hold their top rule's message, which wins.
 fn label_top_rules(transaction: &redb::ReadTransaction, accumulator: &mut StatsAccumulator, top: usize) -> Result<(), StoreError> {
+    let rules = accumulator.top_rules(top);
+    let mut newest: HashMap<u32, String> = HashMap::new();
+    for_each_unindexed(transaction, |summary| {
+        if let (Some(rule), Some(message)) = (summary.top_rule, summary.top_message)
+            && rules.contains(&rule)
+        {
+            // the tail is visited oldest first: the last one is the newest
+            newest.insert(rule, message);
+        }
+    })?;
     let messages = transaction.open_table(RULE_MESSAGES)?;
-    for rule in accumulator.top_rules(top) {
-        if let Some(message) = messages.get(rule)? {
-            accumulator.set_rule_label(rule, message.value().to_owned());
+    for rule in rules {
+        let label = match newest.remove(&rule) {
+            Some(message) => Some(message),
+            None => messages.get(rule)?.map(|message| message.value().to_owned()),
+        };
+        if let Some(label) = label {
+            accumulator.set_rule_label(rule, label);
         }
     }
     Ok(())
